@@ -1,0 +1,49 @@
+"""Resolves a case's statutory deadlines to dates and instants.
+
+This runs as an activity because the bank-holiday calendar comes from the ``holidays`` library, which
+cannot run in the workflow sandbox and whose data changes between versions: recording the result in the
+workflow history keeps replay independent of the library.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from temporalio import activity
+
+from activities.bank_holidays import build_calendar
+from domain.case_messages import ComputeDeadlinesInput, ScheduledDeadline
+from domain.rule_pack import CaseEvent, compute_deadlines, get_rule_pack
+from domain.uk_time import end_of_day, start_of_working_day
+
+# Years either side of the case's dates that the calendar must know: a 12-month rule from a
+# late-December date, or a "before" rule from early January, reaches into the neighbouring year.
+_YEARS_BEFORE = 1
+_YEARS_AFTER = 2
+
+
+def schedule_deadlines(data: ComputeDeadlinesInput) -> list[ScheduledDeadline]:
+    pack = get_rule_pack(data.rule_pack, data.rule_pack_version)
+    events = {CaseEvent(name): day for name, day in data.events.items()}
+    years = [day.year for day in events.values()] or [date.min.year]
+    calendar = build_calendar(min(years) - _YEARS_BEFORE, max(years) + _YEARS_AFTER)
+    return [
+        ScheduledDeadline(
+            key=deadline.key,
+            title=deadline.title,
+            due=deadline.due,
+            due_at=end_of_day(deadline.due),
+            reminders_at=[start_of_working_day(day) for day in deadline.reminders],
+            rule=deadline.rule,
+            source=deadline.source,
+            who_acts=deadline.who_acts,
+            escalate_to=list(deadline.escalate_to),
+        )
+        for deadline in compute_deadlines(pack, calendar, events)
+    ]
+
+
+class DeadlineActivities:
+    @activity.defn(name="compute_case_deadlines")
+    async def compute_case_deadlines(self, data: ComputeDeadlinesInput) -> list[ScheduledDeadline]:
+        return schedule_deadlines(data)

@@ -1,0 +1,43 @@
+"""Sending email over SMTP (aiosmtplib): the embedded sink by default, the board's relay in production."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Protocol
+
+import aiosmtplib
+
+
+class PermanentRecipientError(Exception):
+    """The server refused the address for good (5xx): retrying will not help."""
+
+
+class MailSender(Protocol):
+    async def send(self, message: EmailMessage) -> None: ...
+
+
+@dataclass(frozen=True)
+class SmtpMailSender:
+    host: str
+    port: int
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+
+    async def send(self, message: EmailMessage) -> None:
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=self.host,
+                port=self.port,
+                start_tls=self.starttls,
+                username=self.username,
+                password=self.password,
+                timeout=self.timeout,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            if all(500 <= refusal.code < 600 for refusal in error.recipients):
+                raise PermanentRecipientError(str(error)) from error
+            raise

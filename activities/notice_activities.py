@@ -1,0 +1,125 @@
+"""Sends the process's notices by email, at most once per business key.
+
+The key (case reference, notice kind, occurrence) sits under a unique constraint: a retried activity, or
+a workflow that continued-as-new and asks again, finds the notice already sent and sends nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.mailer import MailSender, PermanentRecipientError
+from activities.notice_templates import render_notice
+from domain.case_messages import NoticeResult, SendNoticeInput
+from store import register
+from store.models import Notice
+
+
+def notice_business_key(data: SendNoticeInput) -> str:
+    return f"{data.reference}:{data.kind.value}:{data.recipient}:{data.occurrence}"
+
+
+class NoticeActivities:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        mailer: MailSender,
+        *,
+        directory: Mapping[str, str],
+        sender: str,
+        case_url_base: str,
+    ) -> None:
+        self._sessions = sessions
+        self._mailer = mailer
+        self._directory = dict(directory)
+        self._sender = sender
+        self._case_url_base = case_url_base.rstrip("/")
+
+    @activity.defn(name="send_notice")
+    async def send_notice(self, data: SendNoticeInput) -> NoticeResult:
+        address = self._directory.get(data.recipient)
+        if address is None:
+            raise ApplicationError(
+                f"no address configured for recipient '{data.recipient}'", type="UnknownRecipient", non_retryable=True
+            )
+        key = notice_business_key(data)
+        notice = await self._claim(data, key, address)
+        if notice.status == "sent":
+            return NoticeResult(business_key=key, message_id=notice.message_id, newly_sent=False)
+
+        rendered = render_notice(data.kind, data.reference, data.facts, f"{self._case_url_base}/{data.reference}")
+        message = EmailMessage()
+        message["From"] = self._sender
+        message["To"] = address
+        message["Subject"] = rendered.subject
+        message["Message-ID"] = notice.message_id
+        message["Date"] = format_datetime(datetime.now(UTC))
+        message["X-SCR-Reference"] = data.reference
+        message["X-SCR-Notice"] = key
+        message.set_content(rendered.body)
+        try:
+            await self._mailer.send(message)
+        except PermanentRecipientError as error:
+            await self._finish(key, status="rejected", summary=f"{data.kind.value} to {data.recipient} refused")
+            raise ApplicationError(str(error), type="AddressRejected", non_retryable=True) from error
+        await self._finish(key, status="sent", summary=f"{rendered.subject} — sent to {data.recipient}")
+        return NoticeResult(business_key=key, message_id=notice.message_id, newly_sent=True)
+
+    async def _claim(self, data: SendNoticeInput, key: str, address: str) -> Notice:
+        """The notice row for this key, created on first sight."""
+        async with self._sessions.begin() as session:
+            existing = await session.scalar(select(Notice).where(Notice.business_key == key))
+            if existing is not None:
+                existing.attempts += 1
+                return existing
+        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+        try:
+            async with self._sessions.begin() as session:
+                notice = Notice(
+                    business_key=key,
+                    case_reference=data.reference,
+                    kind=data.kind.value,
+                    recipient=data.recipient,
+                    address=address,
+                    subject="",
+                    # A stable Message-ID lets mail systems drop the copy a crash between send and commit makes.
+                    message_id=f"<{digest}@scr.notices>",
+                    status="sending",
+                    attempts=1,
+                    created_at=datetime.now(UTC),
+                )
+                session.add(notice)
+                return notice
+        except IntegrityError:
+            async with self._sessions.begin() as session:
+                return (await session.execute(select(Notice).where(Notice.business_key == key))).scalar_one()
+
+    async def _finish(self, key: str, *, status: str, summary: str) -> None:
+        async with self._sessions.begin() as session:
+            notice = (await session.execute(select(Notice).where(Notice.business_key == key))).scalar_one()
+            notice.status = status
+            notice.subject = summary[:300]
+            now = datetime.now(UTC)
+            if status == "sent":
+                notice.sent_at = now
+            register.append_audit(
+                session,
+                business_key=f"notice:{key}:{status}",
+                reference=notice.case_reference,
+                kind=f"notice_{status}",
+                actor="system",
+                role="system",
+                at=now,
+                summary=summary,
+                details={"notice": key, "recipient": notice.recipient, "message_id": notice.message_id},
+            )

@@ -1,0 +1,175 @@
+"""Opening cases and passing staff decisions to their workflows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.context import AppContext
+from api.errors import ProblemError
+from api.schemas import OpenCaseRequest
+from domain.case_messages import Actor, CaseState, ChairDecisionInput, OpenCaseInput, Refusal
+from domain.rule_pack import SCR_2015
+from domain.stages import Stage
+from domain.uk_time import london_date
+from store import register
+from store.models import Case
+from workflows.case_workflow import BOARD, STAGE, ScrCaseWorkflow
+from workflows.temporal_client import case_workflow_id
+
+# How long a request waits for the workflow to answer before telling the caller to try again.
+UPDATE_WAIT = timedelta(seconds=20)
+REFUSAL_STATUS = {Refusal.FORBIDDEN: (403, "Forbidden"), Refusal.CONFLICT: (409, "Conflict"), Refusal.INVALID: (422, "Invalid request")}
+
+
+def _fingerprint(request: OpenCaseRequest) -> str:
+    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def open_case(
+    context: AppContext, *, request: OpenCaseRequest, actor: Actor, idempotency_key: str | None
+) -> tuple[Case, bool]:
+    """Register the case and start its workflow. Returns the case and whether this call created it."""
+    if request.board not in context.settings.board_codes:
+        known = ", ".join(sorted(context.settings.board_codes))
+        raise ProblemError(422, "Invalid request", f"Unknown board '{request.board}'. This service runs: {known}.")
+    today = london_date(datetime.now(UTC))
+    if request.notified_on > today:
+        raise ProblemError(422, "Invalid request", f"notified_on {request.notified_on} is in the future.")
+
+    fingerprint = _fingerprint(request)
+    case = await _existing(context, request.board, idempotency_key, fingerprint)
+    created = case is None
+    if case is None:
+        try:
+            case = await _insert(context, request, actor, idempotency_key, fingerprint, today.year)
+        except IntegrityError:
+            # A concurrent request with the same Idempotency-Key got there first.
+            case = await _existing(context, request.board, idempotency_key, fingerprint)
+            if case is None:
+                raise
+            created = False
+
+    await _start_workflow(context, case, request, actor)
+    return case, created
+
+
+async def _existing(context: AppContext, board: str, key: str | None, fingerprint: str) -> Case | None:
+    if key is None:
+        return None
+    async with context.sessions() as session:
+        case = await register.find_case_by_idempotency_key(session, board=board, key=key)
+    if case is not None and case.request_fingerprint != fingerprint:
+        raise ProblemError(
+            409, "Conflict", f"Idempotency-Key '{key}' was already used for case {case.reference} with different facts."
+        )
+    return case
+
+
+async def _insert(
+    context: AppContext, request: OpenCaseRequest, actor: Actor, key: str | None, fingerprint: str, year: int
+) -> Case:
+    now = datetime.now(UTC)
+    async with context.sessions.begin() as session:
+        reference = await register.allocate_reference(session, board=request.board, year=year)
+        case = Case(
+            reference=reference,
+            board=request.board,
+            workflow_id=case_workflow_id(reference),
+            idempotency_key=key,
+            request_fingerprint=fingerprint,
+            stage=Stage.NOTIFIED.value,
+            rule_pack=SCR_2015.name,
+            rule_pack_version=SCR_2015.version,
+            aware_on=request.aware_on,
+            notified_on=request.notified_on,
+            incident=request.incident.model_dump(mode="json"),
+            assessment=None,
+            overdue=False,
+            snapshot_version=0,
+            created_by=actor.user,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(case)
+    return case
+
+
+async def _start_workflow(context: AppContext, case: Case, request: OpenCaseRequest, actor: Actor) -> None:
+    data = OpenCaseInput(
+        reference=case.reference,
+        board=case.board,
+        aware_on=case.aware_on,
+        notified_on=case.notified_on,
+        incident=request.incident,
+        rule_pack=case.rule_pack,
+        rule_pack_version=case.rule_pack_version,
+        opened_by=actor,
+    )
+    try:
+        handle = await context.temporal.start_workflow(
+            ScrCaseWorkflow.run,
+            data,
+            id=case.workflow_id,
+            task_queue=context.settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            search_attributes=TypedSearchAttributes(
+                [SearchAttributePair(STAGE, Stage.NOTIFIED.value), SearchAttributePair(BOARD, case.board)]
+            ),
+            static_summary=f"{case.reference} · {case.rule_pack} v{case.rule_pack_version}",
+        )
+        await handle.execute_update(ScrCaseWorkflow.registered, rpc_timeout=UPDATE_WAIT)
+    except RPCError as error:
+        raise _unavailable(error) from error
+
+
+async def decide_chair(context: AppContext, *, reference: str, actor: Actor, data: ChairDecisionInput) -> CaseState:
+    handle: WorkflowHandle[ScrCaseWorkflow, None] = context.temporal.get_workflow_handle_for(
+        ScrCaseWorkflow.run, case_workflow_id(reference)
+    )
+    try:
+        return await handle.execute_update(ScrCaseWorkflow.decide_chair, data, rpc_timeout=UPDATE_WAIT)
+    except WorkflowUpdateFailedError as error:
+        cause = error.cause
+        if isinstance(cause, ApplicationError) and cause.type in REFUSAL_STATUS:
+            status, title = REFUSAL_STATUS[Refusal(cause.type)]
+            await _audit_refusal(context, reference=reference, actor=actor, decision="chair", reason=cause.message)
+            raise ProblemError(status, title, cause.message) from None
+        raise
+    except RPCError as error:
+        raise _unavailable(error) from error
+
+
+async def _audit_refusal(context: AppContext, *, reference: str, actor: Actor, decision: str, reason: str) -> None:
+    # Refused updates leave nothing in the workflow history, so the register keeps the attempt.
+    now = datetime.now(UTC)
+    async with context.sessions.begin() as session:
+        register.append_audit(
+            session,
+            business_key=f"refused:{reference}:{decision}:{uuid.uuid4().hex}",
+            reference=reference,
+            kind="decision_refused",
+            actor=actor.user,
+            role=actor.role.value,
+            at=now,
+            summary=f"{decision} decision refused",
+            rationale=reason,
+            details={"decision": decision},
+        )
+
+
+def _unavailable(error: RPCError) -> ProblemError:
+    if error.status == RPCStatusCode.NOT_FOUND:
+        return ProblemError(404, "Not found", "The case's workflow was not found.")
+    return ProblemError(
+        503, "Service unavailable", "The workflow service is not answering; try again shortly.", headers={"Retry-After": "5"}
+    )

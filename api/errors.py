@@ -1,0 +1,65 @@
+"""Every error leaves the API as RFC 9457 problem+json, with a message a board member understands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+_log = structlog.get_logger(__name__)
+
+
+class ProblemError(Exception):
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.headers = headers
+        self.extra = extra or {}
+
+
+def problem_response(
+    status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(_request: Request, error: ProblemError) -> JSONResponse:
+        return problem_response(error.status, error.title, error.detail, headers=error.headers, **error.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(part) for part in item["loc"] if part != "body"), "message": item["msg"]}
+            for item in error.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem_response(422, "Invalid request", detail, errors=errors)
+
+    @app.exception_handler(Exception)
+    async def _fault(_request: Request, error: Exception) -> JSONResponse:
+        # Log the fault for operators; the caller gets no internals.
+        _log.exception("unhandled error", error_type=type(error).__name__)
+        return problem_response(500, "Internal server error", "The service failed to handle this request.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return problem_response(error.status_code, str(error.detail), str(error.detail), headers=error.headers)

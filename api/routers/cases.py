@@ -1,0 +1,145 @@
+"""Cases: open, list, read, timeline, and the chair's decision."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Response, status
+
+from api import case_service
+from api.auth import CurrentActor, require_role
+from api.context import Context
+from api.errors import ProblemError
+from api.schemas import (
+    CaseListOut,
+    CaseOut,
+    CaseSummaryOut,
+    ChairDecisionRequest,
+    DeadlineOut,
+    NextDeadlineOut,
+    OpenCaseRequest,
+    TimelineEventOut,
+)
+from domain.case_messages import ChairDecisionInput
+from domain.roles import Role
+from store import register
+from store.models import Case
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+CaseReference = Annotated[str, Path(pattern=r"^[A-Z]{2,16}-\d{4}-\d{4,}$", description="e.g. NEL-2026-0001")]
+CASE_OPENERS = (Role.BUSINESS_MANAGER, Role.LOCAL_AUTHORITY)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=CaseOut)
+async def open_case(
+    body: OpenCaseRequest,
+    actor: CurrentActor,
+    context: Context,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> CaseOut:
+    """Record a notifiable incident and start its case. The same `Idempotency-Key` returns the same case."""
+    require_role(actor, *CASE_OPENERS, action="open a case")
+    case, created = await case_service.open_case(context, request=body, actor=actor, idempotency_key=idempotency_key)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"/api/v1/cases/{case.reference}"
+    return await _read_case(context, case.reference)
+
+
+@router.get("", response_model=CaseListOut)
+async def list_cases(
+    actor: CurrentActor,
+    context: Context,
+    stage: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CaseListOut:
+    async with context.sessions() as session:
+        cases, total = await register.list_cases(session, boards=None, stage=stage, limit=limit, offset=offset)
+    items = [
+        CaseSummaryOut(
+            reference=c.reference,
+            board=c.board,
+            stage=c.stage,
+            overdue=c.overdue,
+            next_deadline=_next_deadline(c),
+            created_at=c.created_at,
+        )
+        for c in cases
+    ]
+    return CaseListOut(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/{reference}", response_model=CaseOut)
+async def get_case(reference: CaseReference, actor: CurrentActor, context: Context) -> CaseOut:
+    return await _read_case(context, reference)
+
+
+@router.get("/{reference}/timeline", response_model=list[TimelineEventOut])
+async def case_timeline(reference: CaseReference, actor: CurrentActor, context: Context) -> list[TimelineEventOut]:
+    """Every recorded event of the case: decisions with who and why, notices sent, stage changes, breaches."""
+    async with context.sessions() as session:
+        if await register.find_case(session, reference=reference) is None:
+            raise _not_found(reference)
+        events = await register.case_timeline(session, reference=reference)
+    return [
+        TimelineEventOut(
+            at=e.at, kind=e.kind, actor=e.actor, role=e.role, summary=e.summary, rationale=e.rationale, details=e.details
+        )
+        for e in events
+    ]
+
+
+@router.post("/{reference}/decisions/chair", response_model=CaseOut)
+async def decide_chair(
+    reference: CaseReference, body: ChairDecisionRequest, actor: CurrentActor, context: Context
+) -> CaseOut:
+    """The independent chair decides: initiate an SCR, do not initiate, or commission an alternative review."""
+    await _read_case(context, reference)
+    data = ChairDecisionInput(
+        actor=actor, decision=body.decision, rationale=body.rationale, definitive_evidence=body.definitive_evidence
+    )
+    await case_service.decide_chair(context, reference=reference, actor=actor, data=data)
+    return await _read_case(context, reference)
+
+
+async def _read_case(context: Context, reference: str) -> CaseOut:
+    async with context.sessions() as session:
+        case = await register.find_case(session, reference=reference)
+        if case is None:
+            raise _not_found(reference)
+        deadlines = await register.case_deadlines(session, reference=reference)
+    return CaseOut(
+        reference=case.reference,
+        board=case.board,
+        stage=case.stage,
+        workflow_id=case.workflow_id,
+        rule_pack=case.rule_pack,
+        rule_pack_version=case.rule_pack_version,
+        aware_on=case.aware_on,
+        notified_on=case.notified_on,
+        incident=case.incident,
+        assessment=case.assessment,
+        overdue=case.overdue,
+        next_deadline=_next_deadline(case),
+        deadlines=[
+            DeadlineOut(
+                key=d.key, title=d.title, due=d.due, status=d.status, rule=d.rule, source=d.source,
+                met_at=d.met_at, breached_at=d.breached_at,
+            )
+            for d in deadlines
+        ],
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+    )
+
+
+def _next_deadline(case: Case) -> NextDeadlineOut | None:
+    if case.next_deadline_key is None or case.next_deadline_due is None:
+        return None
+    return NextDeadlineOut(key=case.next_deadline_key, due=case.next_deadline_due)
+
+
+def _not_found(reference: str) -> ProblemError:
+    return ProblemError(404, "Not found", f"There is no case {reference}.")

@@ -1,0 +1,116 @@
+"""Request and response bodies of the staff API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from domain.criteria import ChairDecision, IncidentFacts
+
+
+class OpenCaseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    board: str = Field(min_length=2, max_length=16, pattern=r"^[A-Za-z]+$", description="Board code, e.g. NEL")
+    aware_on: date = Field(description="The date the local authority became aware of the incident")
+    notified_on: date = Field(description="The date the safeguarding board was notified")
+    incident: IncidentFacts
+
+    @field_validator("board")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> OpenCaseRequest:
+        if self.notified_on < self.aware_on:
+            raise ValueError("notified_on cannot be before aware_on: the board is told after the local authority knows")
+        return self
+
+
+class ChairDecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: ChairDecision
+    rationale: str = Field(min_length=1, max_length=10_000, description="Why the chair decided this")
+    definitive_evidence: str | None = Field(
+        default=None,
+        max_length=10_000,
+        description="Required for 'do_not_initiate' on a seriously-harmed case: the definitive evidence that "
+        "there is no cause for concern about how agencies worked together (regulation 5(2)(b)(ii)).",
+    )
+
+    @field_validator("rationale")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("rationale must say why the decision was taken")
+        return value.strip()
+
+
+class DeadlineOut(BaseModel):
+    key: str
+    title: str
+    due: date
+    status: str
+    rule: str
+    source: str
+    met_at: datetime | None = None
+    breached_at: datetime | None = None
+
+
+class NextDeadlineOut(BaseModel):
+    key: str
+    due: date
+
+
+class CaseOut(BaseModel):
+    reference: str
+    board: str
+    stage: str
+    workflow_id: str
+    rule_pack: str
+    rule_pack_version: str
+    aware_on: date
+    notified_on: date
+    incident: dict[str, Any]
+    assessment: dict[str, Any] | None
+    overdue: bool
+    next_deadline: NextDeadlineOut | None
+    deadlines: list[DeadlineOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class CaseSummaryOut(BaseModel):
+    reference: str
+    board: str
+    stage: str
+    overdue: bool
+    next_deadline: NextDeadlineOut | None
+    created_at: datetime
+
+
+class CaseListOut(BaseModel):
+    items: list[CaseSummaryOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class TimelineEventOut(BaseModel):
+    at: datetime
+    kind: str
+    actor: str
+    role: str
+    summary: str
+    rationale: str | None
+    details: dict[str, Any]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: bool
+    temporal: bool

@@ -1,0 +1,149 @@
+"""Typed messages exchanged between the API, the case workflow and its activities.
+
+Plain data only (pydantic models, serialised by Temporal's pydantic data converter). Nothing here may
+carry a child's or family's identifying details: cases are known by their reference.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.criteria import ChairDecision, IncidentFacts
+from domain.roles import Role
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Actor(_Message):
+    user: str = Field(min_length=1, max_length=128)
+    role: Role
+
+
+class DeadlineStatus(StrEnum):
+    PENDING = "pending"
+    MET = "met"
+    OVERDUE = "overdue"
+    MET_LATE = "met_late"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class ScheduledDeadline(_Message):
+    """A deadline of the rule pack, resolved to dates and instants (UK time) by an activity."""
+
+    key: str
+    title: str
+    due: date
+    due_at: datetime  # end of the due day, Europe/London, as an aware UTC instant
+    reminders_at: list[datetime]  # start of the reminder working days, ascending
+    rule: str
+    source: str
+    who_acts: str
+    escalate_to: list[str]
+
+
+class DeadlineRecord(_Message):
+    key: str
+    title: str
+    due: date
+    status: DeadlineStatus
+    rule: str
+    source: str
+    met_at: datetime | None = None
+    breached_at: datetime | None = None
+
+
+class ComputeDeadlinesInput(_Message):
+    rule_pack: str
+    rule_pack_version: str
+    events: dict[str, date]  # CaseEvent value -> date
+
+
+class OpenCaseInput(_Message):
+    """The case workflow's input."""
+
+    reference: str
+    board: str
+    aware_on: date
+    notified_on: date
+    incident: IncidentFacts
+    rule_pack: str
+    rule_pack_version: str
+    opened_by: Actor
+
+
+class CaseSnapshot(_Message):
+    """What the register shows of a case; the workflow sends a new one with every recorded event."""
+
+    version: int
+    stage: str
+    overdue: bool
+    next_deadline_key: str | None
+    next_deadline_due: date | None
+    deadlines: list[DeadlineRecord]
+
+
+class RecordCaseEventInput(_Message):
+    reference: str
+    business_key: str  # one audit row per key: activity retries record once
+    kind: str
+    actor: Actor
+    at: datetime
+    summary: str
+    rationale: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+    snapshot: CaseSnapshot
+    assessment: dict[str, Any] | None = None
+
+
+class NoticeKind(StrEnum):
+    INCIDENT_NOTIFICATION = "incident_notification"
+    CHAIR_DECISION = "chair_decision"
+    DEADLINE_REMINDER = "deadline_reminder"
+    DEADLINE_ESCALATION = "deadline_escalation"
+
+
+class SendNoticeInput(_Message):
+    reference: str
+    kind: NoticeKind
+    occurrence: str  # with reference and kind, the business key that makes sending idempotent
+    recipient: str  # a Recipient or Role value; the address comes from the worker's settings
+    facts: dict[str, str] = Field(default_factory=dict)  # non-identifying values for the template
+
+
+class NoticeResult(_Message):
+    business_key: str
+    message_id: str
+    newly_sent: bool
+
+
+class ChairDecisionInput(_Message):
+    actor: Actor
+    decision: ChairDecision
+    rationale: str = Field(min_length=1, max_length=10_000)
+    definitive_evidence: str | None = Field(default=None, max_length=10_000)
+
+
+class CaseState(_Message):
+    """The live state of a case, as the workflow knows it (query and update results)."""
+
+    reference: str
+    stage: str
+    overdue: bool
+    deadlines: list[DeadlineRecord]
+    chair_decision: ChairDecision | None = None
+    snapshot_version: int
+
+
+
+class Refusal(StrEnum):
+    """Why a decision was refused; the API maps these to 403, 409 and 422."""
+
+    FORBIDDEN = "Forbidden"
+    CONFLICT = "Conflict"
+    INVALID = "Invalid"

@@ -1,0 +1,101 @@
+"""The case register: what the API reads. The workflow stays the source of truth for what happens next;
+activities keep these tables current."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class ReferenceSequence(Base):
+    """Last case number handed out per board and year (references are ``NEL-2026-0007``)."""
+
+    __tablename__ = "reference_sequences"
+    board: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("board", "idempotency_key", name="uq_cases_board_idempotency_key"),)
+
+    reference: Mapped[str] = mapped_column(String(32), primary_key=True)
+    board: Mapped[str] = mapped_column(String(16), index=True)
+    workflow_id: Mapped[str] = mapped_column(String(64), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(40), index=True)
+    rule_pack: Mapped[str] = mapped_column(String(40))
+    rule_pack_version: Mapped[str] = mapped_column(String(16))
+    aware_on: Mapped[date] = mapped_column(Date)
+    notified_on: Mapped[date] = mapped_column(Date)
+    incident: Mapped[dict[str, Any]]
+    assessment: Mapped[dict[str, Any] | None]
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    snapshot_version: Mapped[int] = mapped_column(Integer, default=0)
+    next_deadline_key: Mapped[str | None] = mapped_column(String(40))
+    next_deadline_due: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CaseDeadline(Base):
+    __tablename__ = "case_deadlines"
+    __table_args__ = (UniqueConstraint("case_reference", "key", name="uq_case_deadlines_case_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_reference: Mapped[str] = mapped_column(ForeignKey("cases.reference"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    due: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    rule: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    met_at: Mapped[datetime | None]
+    breached_at: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """Append-only: rows are inserted, never updated or deleted (the migration installs triggers that
+    refuse both). ``business_key`` makes activity retries write a row once."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    business_key: Mapped[str] = mapped_column(String(200), unique=True)
+    case_reference: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime]
+    summary: Mapped[str] = mapped_column(Text)
+    rationale: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]]
+
+
+class Notice(Base):
+    """One row per notice the system sends; the unique business key keeps retries from sending twice."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    business_key: Mapped[str] = mapped_column(String(200), unique=True)
+    case_reference: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    message_id: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

@@ -1,0 +1,101 @@
+"""Case register repository: keyword-only functions over one session each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.models import AuditEvent, Case, CaseDeadline, ReferenceSequence
+
+
+class UnknownCaseError(LookupError):
+    pass
+
+
+async def allocate_reference(session: AsyncSession, *, board: str, year: int) -> str:
+    """Next reference for the board and year, e.g. ``NEL-2026-0007``. Call inside the transaction that
+    inserts the case, so a rolled-back case gives its number back."""
+    row = await session.get(ReferenceSequence, (board, year), with_for_update=True)
+    if row is None:
+        row = ReferenceSequence(board=board, year=year, last_value=0)
+        session.add(row)
+    row.last_value += 1
+    await session.flush()
+    return f"{board}-{year}-{row.last_value:04d}"
+
+
+async def find_case(session: AsyncSession, *, reference: str) -> Case | None:
+    return await session.get(Case, reference)
+
+
+async def find_case_by_idempotency_key(session: AsyncSession, *, board: str, key: str) -> Case | None:
+    result = await session.execute(select(Case).where(Case.board == board, Case.idempotency_key == key))
+    return result.scalar_one_or_none()
+
+
+async def list_cases(
+    session: AsyncSession, *, boards: Sequence[str] | None, stage: str | None, limit: int, offset: int
+) -> tuple[list[Case], int]:
+    query = select(Case)
+    if boards is not None:
+        query = query.where(Case.board.in_(boards))
+    if stage is not None:
+        query = query.where(Case.stage == stage)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(query.order_by(Case.created_at.desc(), Case.reference.desc()).limit(limit).offset(offset))
+    return list(rows), int(total or 0)
+
+
+async def case_deadlines(session: AsyncSession, *, reference: str) -> list[CaseDeadline]:
+    rows = await session.scalars(
+        select(CaseDeadline).where(CaseDeadline.case_reference == reference).order_by(CaseDeadline.due, CaseDeadline.key)
+    )
+    return list(rows)
+
+
+async def case_timeline(session: AsyncSession, *, reference: str) -> list[AuditEvent]:
+    rows = await session.scalars(
+        select(AuditEvent).where(AuditEvent.case_reference == reference).order_by(AuditEvent.at, AuditEvent.id)
+    )
+    return list(rows)
+
+
+async def audit_exists(session: AsyncSession, *, business_key: str) -> bool:
+    found = await session.scalar(select(AuditEvent.id).where(AuditEvent.business_key == business_key))
+    return found is not None
+
+
+def append_audit(
+    session: AsyncSession,
+    *,
+    business_key: str,
+    reference: str,
+    kind: str,
+    actor: str,
+    role: str,
+    summary: str,
+    at: datetime | None = None,
+    rationale: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        business_key=business_key,
+        case_reference=reference,
+        kind=kind,
+        actor=actor,
+        role=role,
+        at=at or datetime.now(UTC),
+        summary=summary,
+        rationale=rationale,
+        details=details or {},
+    )
+    session.add(event)
+    return event
+
+
+def as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)

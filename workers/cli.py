@@ -1,0 +1,92 @@
+"""The `scr` command: run the embedded stack, a worker, the API, migrations, and the deadline tool."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+import typer
+
+from store.settings import load_settings
+from workers.logging_setup import configure_logging
+from workers.ports import PortInUseError
+
+app = typer.Typer(help="Serious Case Review lifecycle service.", no_args_is_help=True, add_completion=False)
+
+
+def _exit(code: int) -> None:
+    # The Temporal SDK can crash at interpreter exit (sdk-python #300); leave without running finalisers.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+@app.command()
+def dev() -> None:
+    """Run the whole embedded stack under ./var (Temporal + UI, SMTP sink, SQLite, worker, API)."""
+    from workers.dev_stack import run_dev_stack
+
+    configure_logging("WARNING")
+    try:
+        asyncio.run(run_dev_stack(load_settings()))
+    except PortInUseError as error:
+        typer.echo(f"scr dev: {error}", err=True)
+        _exit(1)
+    _exit(0)
+
+
+@app.command()
+def worker() -> None:
+    """Run a worker against TEMPORAL_ADDRESS, using SCR_DATABASE_URL and the SMTP settings."""
+    configure_logging()
+    asyncio.run(_run_worker())
+    _exit(0)
+
+
+async def _run_worker() -> None:
+    from store.database import create_engine
+    from workers.case_worker import build_worker
+    from workflows.temporal_client import connect
+
+    settings = load_settings()
+    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    engine = create_engine(settings.database_url)
+    worker = build_worker(client, engine, settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(worker.shutdown()))
+    try:
+        await worker.run()
+    finally:
+        await engine.dispose()
+
+
+@app.command()
+def api() -> None:
+    """Run the staff API (uvicorn) from the environment's settings."""
+    import uvicorn
+
+    from api.app import create_app
+
+    configure_logging()
+    settings = load_settings()
+    try:
+        from workers.ports import ensure_free
+
+        ensure_free(settings.api_host, settings.api_port, "staff API", "SCR_API_PORT")
+    except PortInUseError as error:
+        typer.echo(f"scr api: {error}", err=True)
+        _exit(1)
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)
+    _exit(0)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database at SCR_DATABASE_URL to the newest schema."""
+    from store.migrate import upgrade_to_head_sync
+
+    upgrade_to_head_sync(load_settings().database_url)
+    typer.echo("database is at the newest schema")

@@ -1,0 +1,102 @@
+"""`scr dev`: the whole embedded stack in one process tree, under ./var/.
+
+Temporal dev server (file-backed, Web UI), SMTP sink (.eml files), SQLite case register migrated to head,
+a worker and the API. Ctrl-C stops them all, in the reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import subprocess
+import sys
+from collections.abc import Generator
+
+import uvicorn
+
+from api.app import create_app
+from api.context import AppContext
+from store.database import create_engine, session_factory
+from store.migrate import upgrade_to_head
+from store.settings import Settings
+from workers.case_worker import build_worker
+from workers.ports import ensure_free
+from workers.smtp_sink import start_smtp_sink
+from workers.temporal_server import start_dev_server, stop_process, wait_for_server
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        # The stack handles Ctrl-C itself, so that everything shuts down in order.
+        yield
+
+
+def check_ports(settings: Settings) -> None:
+    ensure_free("127.0.0.1", settings.temporal_port, "Temporal frontend", "SCR_TEMPORAL_PORT")
+    ensure_free("127.0.0.1", settings.temporal_ui_port, "Temporal Web UI", "SCR_TEMPORAL_UI_PORT")
+    ensure_free(settings.smtp_host, settings.smtp_port, "SMTP sink", "SCR_SMTP_PORT")
+    ensure_free(settings.api_host, settings.api_port, "staff API", "SCR_API_PORT")
+
+
+def _say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+async def run_dev_stack(settings: Settings) -> None:
+    check_ports(settings)
+    var = settings.var_dir
+    address = f"127.0.0.1:{settings.temporal_port}"
+    settings = settings.model_copy(update={"temporal_address": address})
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    temporal: subprocess.Popen[bytes] | None = None
+    sink = None
+    engine = None
+    try:
+        temporal = start_dev_server(
+            db_file=var / "temporal.db", port=settings.temporal_port, ui_port=settings.temporal_ui_port,
+            log_file=var / "logs" / "temporal.log",
+        )
+        sink = start_smtp_sink(var / "mail", settings.smtp_host, settings.smtp_port)
+        await upgrade_to_head(settings.database_url)
+        client = await wait_for_server(address, settings.temporal_namespace, temporal)
+        engine = create_engine(settings.database_url)
+        worker = build_worker(client, engine, settings)
+        context = AppContext(settings=settings, sessions=session_factory(engine), temporal=client)
+        api = _Server(uvicorn.Config(create_app(settings, context), host=settings.api_host, port=settings.api_port,
+                                     log_level="warning", lifespan="on"))
+        async with worker:
+            api_task = asyncio.create_task(api.serve())
+            while not api.started and not api_task.done():
+                await asyncio.sleep(0.05)
+            if api_task.done():
+                api_task.result()
+            _say(
+                "SCR embedded stack is running:\n"
+                f"  staff API        http://{settings.api_host}:{settings.api_port}  (OpenAPI: /docs)\n"
+                f"  Temporal Web UI  http://127.0.0.1:{settings.temporal_ui_port}\n"
+                f"  Temporal         {address}\n"
+                f"  SMTP sink        {settings.smtp_host}:{settings.smtp_port} -> {var / 'mail'}/*.eml\n"
+                f"  database         {settings.database_url}\n"
+                "Press Ctrl-C to stop."
+            )
+            await asyncio.wait([api_task, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+            _say("Stopping...")
+            api.should_exit = True
+            await api_task
+    finally:
+        if engine is not None:
+            await engine.dispose()
+        if sink is not None:
+            sink.stop()
+        if temporal is not None:
+            stop_process(temporal)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    _say("Stopped.")
