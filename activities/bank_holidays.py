@@ -31,9 +31,7 @@ def england_and_wales_bank_holidays(first_year: int, last_year: int) -> frozense
     """
     if first_year > last_year:
         raise ValueError(f"first_year {first_year} is after last_year {last_year}")
-    calendar = holidays.country_holidays(
-        _COUNTRY, subdiv=_SUBDIVISION, years=range(first_year, last_year + 1)
-    )
+    calendar = holidays.country_holidays(_COUNTRY, subdiv=_SUBDIVISION, years=range(first_year, last_year + 1))
     return frozenset(day for day in calendar if day.weekday() < 5)
 
 

@@ -50,7 +50,9 @@ class NoticeActivities:
         address = self._directory.get(data.recipient)
         if address is None:
             raise ApplicationError(
-                f"no address configured for recipient '{data.recipient}'", type="UnknownRecipient", non_retryable=True
+                f"no address configured for recipient '{data.recipient}'",
+                type="UnknownRecipient",
+                non_retryable=True,
             )
         key = notice_business_key(data)
         notice = await self._claim(data, key, address)

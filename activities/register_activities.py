@@ -31,7 +31,9 @@ class RegisterActivities:
                 case = await register.find_case(session, reference=data.reference)
                 if case is None:
                     raise ApplicationError(
-                        f"case {data.reference} is not in the register", type="UnknownCase", non_retryable=True
+                        f"case {data.reference} is not in the register",
+                        type="UnknownCase",
+                        non_retryable=True,
                     )
                 register.append_audit(
                     session,

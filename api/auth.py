@@ -30,7 +30,12 @@ def current_actor(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Actor:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise ProblemError(401, "Not authenticated", "Send 'Authorization: Bearer <token>'.", headers={"WWW-Authenticate": "Bearer"})
+        raise ProblemError(
+            401,
+            "Not authenticated",
+            "Send 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     if request.app.state.context.settings.auth_mode != "dev":
         raise ProblemError(401, "Not authenticated", "Only dev tokens are supported in this build.")
     return parse_dev_token(credentials.credentials)

@@ -27,7 +27,11 @@ from workflows.temporal_client import case_workflow_id
 
 # How long a request waits for the workflow to answer before telling the caller to try again.
 UPDATE_WAIT = timedelta(seconds=20)
-REFUSAL_STATUS = {Refusal.FORBIDDEN: (403, "Forbidden"), Refusal.CONFLICT: (409, "Conflict"), Refusal.INVALID: (422, "Invalid request")}
+REFUSAL_STATUS = {
+    Refusal.FORBIDDEN: (403, "Forbidden"),
+    Refusal.CONFLICT: (409, "Conflict"),
+    Refusal.INVALID: (422, "Invalid request"),
+}
 
 
 def _fingerprint(request: OpenCaseRequest) -> str:
@@ -70,7 +74,9 @@ async def _existing(context: AppContext, board: str, key: str | None, fingerprin
         case = await register.find_case_by_idempotency_key(session, board=board, key=key)
     if case is not None and case.request_fingerprint != fingerprint:
         raise ProblemError(
-            409, "Conflict", f"Idempotency-Key '{key}' was already used for case {case.reference} with different facts."
+            409,
+            "Conflict",
+            f"Idempotency-Key '{key}' was already used for case {case.reference} with different facts.",
         )
     return case
 
@@ -78,13 +84,11 @@ async def _existing(context: AppContext, board: str, key: str | None, fingerprin
 async def _insert(
     context: AppContext, request: OpenCaseRequest, actor: Actor, key: str | None, fingerprint: str, year: int
 ) -> Case:
-    now = datetime.now(UTC)
     async with context.sessions.begin() as session:
-        reference = await register.allocate_reference(session, board=request.board, year=year)
-        case = Case(
-            reference=reference,
+        return await register.create_case(
+            session,
             board=request.board,
-            workflow_id=case_workflow_id(reference),
+            year=year,
             idempotency_key=key,
             request_fingerprint=fingerprint,
             stage=Stage.NOTIFIED.value,
@@ -93,15 +97,9 @@ async def _insert(
             aware_on=request.aware_on,
             notified_on=request.notified_on,
             incident=request.incident.model_dump(mode="json"),
-            assessment=None,
-            overdue=False,
-            snapshot_version=0,
             created_by=actor.user,
-            created_at=now,
-            updated_at=now,
+            workflow_id_for=case_workflow_id,
         )
-        session.add(case)
-    return case
 
 
 async def _start_workflow(context: AppContext, case: Case, request: OpenCaseRequest, actor: Actor) -> None:
@@ -171,5 +169,8 @@ def _unavailable(error: RPCError) -> ProblemError:
     if error.status == RPCStatusCode.NOT_FOUND:
         return ProblemError(404, "Not found", "The case's workflow was not found.")
     return ProblemError(
-        503, "Service unavailable", "The workflow service is not answering; try again shortly.", headers={"Retry-After": "5"}
+        503,
+        "Service unavailable",
+        "The workflow service is not answering; try again shortly.",
+        headers={"Retry-After": "5"},
     )

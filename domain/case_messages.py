@@ -140,7 +140,6 @@ class CaseState(_Message):
     snapshot_version: int
 
 
-
 class Refusal(StrEnum):
     """Why a decision was refused; the API maps these to 403, 409 and 422."""
 

@@ -76,9 +76,7 @@ class IncidentFacts(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> IncidentFacts:
         if self.suspected_suicide and self.outcome != "died":
-            raise ValueError(
-                "suspected_suicide applies only when the child died, but outcome is 'seriously_harmed'"
-            )
+            raise ValueError("suspected_suicide applies only when the child died, but outcome is 'seriously_harmed'")
         return self
 
 
@@ -136,8 +134,7 @@ DISCRETIONARY_OPTIONS: tuple[str, ...] = (
     "Good or excellent practice was identified that agencies could learn from (001 §5).",
     "The case was audited through the multi-agency audit framework, meets any of the reasons above "
     "and would benefit from review (001 §5).",
-    "The case is complex or 'stuck': practitioners or managers are struggling to find a way forward "
-    "(001 §5).",
+    "The case is complex or 'stuck': practitioners or managers are struggling to find a way forward (001 §5).",
 )
 
 
@@ -181,13 +178,11 @@ def assess(facts: IncidentFacts) -> Assessment:
         grounds.append(
             f"Abuse or neglect is {facts.abuse_or_neglect} and the child was seriously harmed, but no cause "
             "for concern about how agencies worked together is recorded, so regulation 5(2)(b)(ii) is not "
-            "met; that holds only on definitive evidence, which must be recorded with any decision not to "
-            "initiate an SCR (001 §3)."
+            "met; that holds only on definitive evidence, which must be recorded with any decision other "
+            "than initiating an SCR (001 §3)."
         )
     else:
-        grounds.append(
-            "Abuse or neglect is not known or suspected, so regulation 5(2)(a) is not met (001 §3)."
-        )
+        grounds.append("Abuse or neglect is not known or suspected, so regulation 5(2)(a) is not met (001 §3).")
 
     for basis, reason in always:
         bases.append(basis)
@@ -243,9 +238,7 @@ def _always_review(facts: IncidentFacts) -> list[tuple[ScrBasis, str]]:
     if facts.custody is not None:
         found.append((ScrBasis.CUSTODY, f"The child died {_CUSTODY_PLACES[facts.custody]}"))
     if facts.mental_health_act_detention:
-        found.append(
-            (ScrBasis.MENTAL_HEALTH_ACT, "The child died while detained under the Mental Health Act 1983")
-        )
+        found.append((ScrBasis.MENTAL_HEALTH_ACT, "The child died while detained under the Mental Health Act 1983"))
     if facts.deprivation_of_liberty_order:
         found.append(
             (

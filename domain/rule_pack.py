@@ -162,9 +162,7 @@ def compute_deadlines(
         if start is None:
             continue
         due = rule.period.apply(calendar, start)
-        reminders = sorted(
-            {calendar.subtract_working_days(due, n) for n in rule.reminder_working_days_before}
-        )
+        reminders = sorted({calendar.subtract_working_days(due, n) for n in rule.reminder_working_days_before})
         deadlines.append(
             ComputedDeadline(
                 key=rule.key,
@@ -293,8 +291,7 @@ SCR_2015 = RulePack(
                 Source(
                     _NEL_PROCEDURE,
                     "§11",
-                    "The report remains on the website for a minimum of 12 months and is then available "
-                    "on request.",
+                    "The report remains on the website for a minimum of 12 months and is then available on request.",
                 ),
             ),
             # A week's notice for the sub-group to check whether the actions are complete.

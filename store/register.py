@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -28,6 +28,49 @@ async def allocate_reference(session: AsyncSession, *, board: str, year: int) ->
     return f"{board}-{year}-{row.last_value:04d}"
 
 
+async def create_case(
+    session: AsyncSession,
+    *,
+    board: str,
+    year: int,
+    idempotency_key: str | None,
+    request_fingerprint: str,
+    stage: str,
+    rule_pack: str,
+    rule_pack_version: str,
+    aware_on: date,
+    notified_on: date,
+    incident: dict[str, Any],
+    created_by: str,
+    workflow_id_for: Callable[[str], str],
+) -> Case:
+    """Allocate the next reference and add the case; the caller's transaction commits both or neither."""
+    reference = await allocate_reference(session, board=board, year=year)
+    now = datetime.now(UTC)
+    case = Case(
+        reference=reference,
+        board=board,
+        workflow_id=workflow_id_for(reference),
+        idempotency_key=idempotency_key,
+        request_fingerprint=request_fingerprint,
+        stage=stage,
+        rule_pack=rule_pack,
+        rule_pack_version=rule_pack_version,
+        aware_on=aware_on,
+        notified_on=notified_on,
+        incident=incident,
+        assessment=None,
+        overdue=False,
+        snapshot_version=0,
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    await session.flush()
+    return case
+
+
 async def find_case(session: AsyncSession, *, reference: str) -> Case | None:
     return await session.get(Case, reference)
 
@@ -46,13 +89,17 @@ async def list_cases(
     if stage is not None:
         query = query.where(Case.stage == stage)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(query.order_by(Case.created_at.desc(), Case.reference.desc()).limit(limit).offset(offset))
+    rows = await session.scalars(
+        query.order_by(Case.created_at.desc(), Case.reference.desc()).limit(limit).offset(offset)
+    )
     return list(rows), int(total or 0)
 
 
 async def case_deadlines(session: AsyncSession, *, reference: str) -> list[CaseDeadline]:
     rows = await session.scalars(
-        select(CaseDeadline).where(CaseDeadline.case_reference == reference).order_by(CaseDeadline.due, CaseDeadline.key)
+        select(CaseDeadline)
+        .where(CaseDeadline.case_reference == reference)
+        .order_by(CaseDeadline.due, CaseDeadline.key)
     )
     return list(rows)
 
@@ -95,7 +142,3 @@ def append_audit(
     )
     session.add(event)
     return event
-
-
-def as_date(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -60,7 +60,9 @@ async def run_dev_stack(settings: Settings) -> None:
     engine = None
     try:
         temporal = start_dev_server(
-            db_file=var / "temporal.db", port=settings.temporal_port, ui_port=settings.temporal_ui_port,
+            db_file=var / "temporal.db",
+            port=settings.temporal_port,
+            ui_port=settings.temporal_ui_port,
             log_file=var / "logs" / "temporal.log",
         )
         sink = start_smtp_sink(var / "mail", settings.smtp_host, settings.smtp_port)
@@ -69,11 +71,18 @@ async def run_dev_stack(settings: Settings) -> None:
         engine = create_engine(settings.database_url)
         worker = build_worker(client, engine, settings)
         context = AppContext(settings=settings, sessions=session_factory(engine), temporal=client)
-        api = _Server(uvicorn.Config(create_app(settings, context), host=settings.api_host, port=settings.api_port,
-                                     log_level="warning", lifespan="on"))
+        api = _Server(
+            uvicorn.Config(
+                create_app(settings, context),
+                host=settings.api_host,
+                port=settings.api_port,
+                log_level="warning",
+                lifespan="on",
+            )
+        )
         async with worker:
             api_task = asyncio.create_task(api.serve())
-            while not api.started and not api_task.done():
+            while not api.started and not api_task.done():  # noqa: ASYNC110 (uvicorn offers no started event)
                 await asyncio.sleep(0.05)
             if api_task.done():
                 api_task.result()

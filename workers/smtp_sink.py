@@ -15,7 +15,7 @@ class EmlFolderHandler:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 (aiosmtpd hook)
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
         name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.eml"  # sorts by arrival
         (self.folder / name).write_bytes(content)

@@ -23,16 +23,25 @@ def temporal_cli() -> str:
     return found
 
 
-def start_dev_server(*, db_file: Path, port: int, ui_port: int, log_file: Path, extra_args: list[str] | None = None) -> subprocess.Popen[bytes]:
+def start_dev_server(
+    *, db_file: Path, port: int, ui_port: int, log_file: Path, extra_args: list[str] | None = None
+) -> subprocess.Popen[bytes]:
     db_file.parent.mkdir(parents=True, exist_ok=True)
     log_file.parent.mkdir(parents=True, exist_ok=True)
     args = [
-        temporal_cli(), "server", "start-dev",
-        "--ip", "127.0.0.1",
-        "--port", str(port),
-        "--ui-port", str(ui_port),
-        "--db-filename", str(db_file),
-        "--log-level", "warn",
+        temporal_cli(),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ui-port",
+        str(ui_port),
+        "--db-filename",
+        str(db_file),
+        "--log-level",
+        "warn",
     ]
     for name, kind in SEARCH_ATTRIBUTES.items():
         args += ["--search-attribute", f"{name}={kind}"]
@@ -41,8 +50,10 @@ def start_dev_server(*, db_file: Path, port: int, ui_port: int, log_file: Path, 
         return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-async def wait_for_server(address: str, namespace: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> Client:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def wait_for_server(
+    address: str, namespace: str, process: subprocess.Popen[bytes], wait_seconds: float = 60.0
+) -> Client:
+    deadline = asyncio.get_running_loop().time() + wait_seconds
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"The Temporal dev server exited with status {process.returncode}; see its log.")

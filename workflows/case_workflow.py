@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair
+from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -47,6 +48,7 @@ ACTIVITY_TIMEOUT = timedelta(minutes=2)
 # Register writes and notices must happen eventually: retry without limit, backing off to 10 minutes.
 PATIENT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=10))
 
+CHAIR_DECIDES_AT = (Stage.NOTIFIED, Stage.AWAITING_CHAIR_DECISION)
 DECISION_STAGES = {
     "initiate_scr": Stage.REVIEWER_APPOINTMENT,
     "do_not_initiate": Stage.PANEL_SCRUTINY,
@@ -84,14 +86,16 @@ class ScrCaseWorkflow:
         await self._record(
             "case_opened",
             data.opened_by,
-            f"Case opened under {data.rule_pack} v{data.rule_pack_version}; SCR {self._assessment.scr.replace('_', ' ')}",
+            f"Case opened under {data.rule_pack} v{data.rule_pack_version}; "
+            f"SCR {self._assessment.scr.replace('_', ' ')}",
             details={"grounds": list(self._assessment.grounds)},
             assessment=self._assessment.model_dump(mode="json"),
         )
         self._registered = True
 
         await self._notify_incident()
-        await self._enter(Stage.AWAITING_CHAIR_DECISION)
+        if self._chair is None:  # the chair may decide while the notices are still going out
+            await self._enter(Stage.AWAITING_CHAIR_DECISION)
         await self._watch_deadline("chair_decision", lambda: self._chair is not None)
         await workflow.wait_condition(lambda: not self._deciding)
         await self._notify_decision()
@@ -106,7 +110,10 @@ class ScrCaseWorkflow:
                 update={"status": DeadlineStatus.NOT_APPLICABLE}
             )
             return
-        facts = {"aware_on": self._case.aware_on.isoformat(), "grounds": "; ".join(self._assessment.notifiable_grounds)}
+        facts = {
+            "aware_on": self._case.aware_on.isoformat(),
+            "grounds": "; ".join(self._assessment.notifiable_grounds),
+        }
         sent = await self._send(NoticeKind.INCIDENT_NOTIFICATION, Recipient.OFSTED, "1", facts)
         await self._send(NoticeKind.INCIDENT_NOTIFICATION, Recipient.NATIONAL_PANEL, "1", facts)
         if sent:
@@ -117,7 +124,10 @@ class ScrCaseWorkflow:
         # Non-notifiable cases (e.g. an alternative review of good practice) are never reported to Ofsted.
         if self._chair is None or not self._assessment.notifiable:
             return
-        facts = {"decision_text": DECISION_TEXT[self._chair.decision], "decided_on": london_date(workflow.now()).isoformat()}
+        facts = {
+            "decision_text": DECISION_TEXT[self._chair.decision],
+            "decided_on": london_date(workflow.now()).isoformat(),
+        }
         for recipient in (Recipient.OFSTED, Recipient.NATIONAL_PANEL):
             await self._send(NoticeKind.CHAIR_DECISION, recipient, "1", facts)
 
@@ -153,9 +163,11 @@ class ScrCaseWorkflow:
     @decide_chair.validator
     def _check_chair_decision(self, data: ChairDecisionInput) -> None:
         if data.actor.role != Role.INDEPENDENT_CHAIR:
-            raise ApplicationError("Only the board's independent chair can decide whether to initiate a review.",
-                                   type=Refusal.FORBIDDEN)
-        if not self._registered or self._deciding or self._stage != Stage.AWAITING_CHAIR_DECISION:
+            raise ApplicationError(
+                "Only the board's independent chair can decide whether to initiate a review.",
+                type=Refusal.FORBIDDEN,
+            )
+        if not self._registered or self._deciding or self._stage not in CHAIR_DECIDES_AT:
             raise ApplicationError(
                 f"The case is at stage '{self._stage.value}'; the chair's decision is taken at stage "
                 f"'{Stage.AWAITING_CHAIR_DECISION.value}'.",
@@ -179,7 +191,9 @@ class ScrCaseWorkflow:
                 continue  # a case opened late does not send reminders that are already stale
             if await self._wait_until(done, remind_at, f"{deadline.title}: reminder {number} before {deadline.due}"):
                 return
-            await self._send(NoticeKind.DEADLINE_REMINDER, deadline.who_acts, f"{key}:{number}", _deadline_facts(deadline))
+            await self._send(
+                NoticeKind.DEADLINE_REMINDER, deadline.who_acts, f"{key}:{number}", _deadline_facts(deadline)
+            )
         opened_late = deadline.due_at <= workflow.now()
         if await self._wait_until(done, deadline.due_at, f"{deadline.title} due {deadline.due}"):
             return
@@ -231,13 +245,14 @@ class ScrCaseWorkflow:
             rule_pack_version=self._case.rule_pack_version,
             events={event.value: day for event, day in events.items()},
         )
-        return await workflow.execute_activity(
+        deadlines: list[ScheduledDeadline] = await workflow.execute_activity(
             "compute_case_deadlines",
             data,
             result_type=list[ScheduledDeadline],
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             summary="resolve statutory deadlines",
         )
+        return deadlines
 
     async def _record(
         self,
@@ -278,7 +293,11 @@ class ScrCaseWorkflow:
             await workflow.execute_activity(
                 "send_notice",
                 SendNoticeInput(
-                    reference=self._case.reference, kind=kind, occurrence=occurrence, recipient=recipient, facts=facts
+                    reference=self._case.reference,
+                    kind=kind,
+                    occurrence=occurrence,
+                    recipient=recipient,
+                    facts=facts,
                 ),
                 result_type=NoticeResult,
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
@@ -289,7 +308,10 @@ class ScrCaseWorkflow:
             cause = error.cause
             reason = cause.message if isinstance(cause, ApplicationError) else str(cause)
             await self._record(
-                "notice_failed", SYSTEM, f"{kind.value} to {recipient} could not be delivered", details={"reason": reason}
+                "notice_failed",
+                SYSTEM,
+                f"{kind.value} to {recipient} could not be delivered",
+                details={"reason": reason},
             )
             return False
         return True
@@ -301,7 +323,9 @@ class ScrCaseWorkflow:
     # -- views -------------------------------------------------------------------------------------------
 
     def _next_deadline(self) -> DeadlineRecord | None:
-        open_deadlines = [d for d in self._deadlines.values() if d.status in (DeadlineStatus.PENDING, DeadlineStatus.OVERDUE)]
+        open_deadlines = [
+            d for d in self._deadlines.values() if d.status in (DeadlineStatus.PENDING, DeadlineStatus.OVERDUE)
+        ]
         return min(open_deadlines, key=lambda d: d.due, default=None)
 
     def _snapshot(self) -> CaseSnapshot:
@@ -329,13 +353,13 @@ class ScrCaseWorkflow:
     def _publish_visibility(self) -> None:
         snapshot = self._snapshot()
         upcoming = self._next_deadline()
-        pairs: list[SearchAttributePair[object]] = [  # type: ignore[list-item]
+        updates: list[SearchAttributeUpdate[Any]] = [
             STAGE.value_set(snapshot.stage),
             BOARD.value_set(self._case.board),
             OVERDUE.value_set(snapshot.overdue),
             NEXT_DEADLINE.value_set(self._schedule[upcoming.key].due_at) if upcoming else NEXT_DEADLINE.value_unset(),
         ]
-        workflow.upsert_search_attributes(pairs)  # type: ignore[arg-type]
+        workflow.upsert_search_attributes(updates)
         workflow.set_current_details(self._details())
 
     def _details(self) -> str:
@@ -350,5 +374,9 @@ class ScrCaseWorkflow:
 
 
 def _deadline_facts(deadline: ScheduledDeadline) -> dict[str, str]:
-    return {"title": deadline.title, "due": deadline.due.isoformat(), "rule": deadline.rule, "source": deadline.source}
-
+    return {
+        "title": deadline.title,
+        "due": deadline.due.isoformat(),
+        "rule": deadline.rule,
+        "source": deadline.source,
+    }

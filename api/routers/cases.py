@@ -85,7 +85,13 @@ async def case_timeline(reference: CaseReference, actor: CurrentActor, context: 
         events = await register.case_timeline(session, reference=reference)
     return [
         TimelineEventOut(
-            at=e.at, kind=e.kind, actor=e.actor, role=e.role, summary=e.summary, rationale=e.rationale, details=e.details
+            at=e.at,
+            kind=e.kind,
+            actor=e.actor,
+            role=e.role,
+            summary=e.summary,
+            rationale=e.rationale,
+            details=e.details,
         )
         for e in events
     ]
@@ -98,7 +104,10 @@ async def decide_chair(
     """The independent chair decides: initiate an SCR, do not initiate, or commission an alternative review."""
     await _read_case(context, reference)
     data = ChairDecisionInput(
-        actor=actor, decision=body.decision, rationale=body.rationale, definitive_evidence=body.definitive_evidence
+        actor=actor,
+        decision=body.decision,
+        rationale=body.rationale,
+        definitive_evidence=body.definitive_evidence,
     )
     await case_service.decide_chair(context, reference=reference, actor=actor, data=data)
     return await _read_case(context, reference)
@@ -125,8 +134,14 @@ async def _read_case(context: Context, reference: str) -> CaseOut:
         next_deadline=_next_deadline(case),
         deadlines=[
             DeadlineOut(
-                key=d.key, title=d.title, due=d.due, status=d.status, rule=d.rule, source=d.source,
-                met_at=d.met_at, breached_at=d.breached_at,
+                key=d.key,
+                title=d.title,
+                due=d.due,
+                status=d.status,
+                rule=d.rule,
+                source=d.source,
+                met_at=d.met_at,
+                breached_at=d.breached_at,
             )
             for d in deadlines
         ],

@@ -126,7 +126,10 @@ def test_build_calendar() -> None:
         (date(2026, 4, 29), date(2026, 5, 7)),  # early May 2026
         (date(2024, 8, 22), date(2024, 8, 30)),  # late summer 2024
         (date(2015, 12, 23), date(2016, 1, 4)),  # Boxing Day Sat -> Mon 28; New Year Friday
-        (date(2016, 12, 22), date(2017, 1, 3)),  # worked example: Christmas Sun -> Tue 27; New Year Sun -> Mon 2
+        (
+            date(2016, 12, 22),
+            date(2017, 1, 3),
+        ),  # worked example: Christmas Sun -> Tue 27; New Year Sun -> Mon 2
         (date(2020, 12, 23), date(2021, 1, 4)),  # Boxing Day Sat -> Mon 28
         (date(2021, 12, 23), date(2022, 1, 4)),  # Christmas Sat/Boxing Sun -> 27/28; New Year Sat -> Mon 3
         (date(2022, 12, 23), date(2023, 1, 4)),  # Christmas Sun -> Tue 27; New Year Sun -> Mon 2
@@ -175,7 +178,6 @@ def test_holidays_import_is_confined_to_this_module() -> None:
         for package in ("domain", "workflows")
         if (root / package).is_dir()
         for path in (root / package).rglob("*.py")
-        if "import holidays" in path.read_text(encoding="utf-8")
-        or "from holidays" in path.read_text(encoding="utf-8")
+        if "import holidays" in path.read_text(encoding="utf-8") or "from holidays" in path.read_text(encoding="utf-8")
     )
     assert importers == []

@@ -30,8 +30,8 @@ HOLIDAYS_2016 = frozenset(
 )
 CAL = WorkingDayCalendar(bank_holidays=HOLIDAYS_2016, first_year=2016, last_year=2017)
 
-settings.register_profile("unit", max_examples=150, deadline=None)
-settings.load_profile("unit")
+# Per-test settings rather than a profile, so other test modules keep their own.
+PROPERTY = settings(max_examples=150, deadline=None)
 
 
 def _is_working(day: date, holidays: frozenset[date], closures: frozenset[date] = frozenset()) -> bool:
@@ -200,6 +200,7 @@ _COUNTS = st.integers(min_value=0, max_value=40)
 _CLOSURES = st.frozensets(st.dates(min_value=date(2016, 1, 1), max_value=date(2017, 6, 30)), max_size=15)
 
 
+@PROPERTY
 @given(day=_DAYS, n=_COUNTS, closures=_CLOSURES)
 def test_results_are_never_weekends_holidays_or_closures(day: date, n: int, closures: frozenset[date]) -> None:
     cal = WorkingDayCalendar(HOLIDAYS_2016, 2016, 2017, closures=closures)
@@ -209,10 +210,9 @@ def test_results_are_never_weekends_holidays_or_closures(day: date, n: int, clos
         assert _is_working(result, HOLIDAYS_2016, closures)
 
 
+@PROPERTY
 @given(day=_DAYS, n=_COUNTS, closures=_CLOSURES)
-def test_add_then_subtract_from_a_working_day_returns_it(
-    day: date, n: int, closures: frozenset[date]
-) -> None:
+def test_add_then_subtract_from_a_working_day_returns_it(day: date, n: int, closures: frozenset[date]) -> None:
     cal = WorkingDayCalendar(HOLIDAYS_2016, 2016, 2017, closures=closures)
     while not _is_working(day, HOLIDAYS_2016, closures):
         day += timedelta(days=1)
@@ -220,10 +220,9 @@ def test_add_then_subtract_from_a_working_day_returns_it(
     assert cal.add_working_days(cal.subtract_working_days(day, n), n) == day
 
 
+@PROPERTY
 @given(day=_DAYS, n=_COUNTS, closures=_CLOSURES)
-def test_between_counts_exactly_n_working_days_to_the_result(
-    day: date, n: int, closures: frozenset[date]
-) -> None:
+def test_between_counts_exactly_n_working_days_to_the_result(day: date, n: int, closures: frozenset[date]) -> None:
     cal = WorkingDayCalendar(HOLIDAYS_2016, 2016, 2017, closures=closures)
     result = cal.add_working_days(day, n)
     assert cal.working_days_between(day, result) == n
@@ -235,15 +234,15 @@ def test_between_counts_exactly_n_working_days_to_the_result(
         assert _is_working(result, HOLIDAYS_2016, closures)
 
 
+@PROPERTY
 @given(a=_DAYS, b=_DAYS)
 def test_between_is_antisymmetric_and_additive(a: date, b: date) -> None:
     assert CAL.working_days_between(a, b) == -CAL.working_days_between(b, a)
     mid = min(a, b) + (max(a, b) - min(a, b)) // 2
-    assert CAL.working_days_between(a, b) == CAL.working_days_between(a, mid) + CAL.working_days_between(
-        mid, b
-    )
+    assert CAL.working_days_between(a, b) == CAL.working_days_between(a, mid) + CAL.working_days_between(mid, b)
 
 
+@PROPERTY
 @given(day=_DAYS, n=st.integers(min_value=0, max_value=30))
 def test_more_working_days_is_strictly_later(day: date, n: int) -> None:
     assert CAL.add_working_days(day, n + 1) > CAL.add_working_days(day, n)
@@ -270,6 +269,9 @@ def test_more_working_days_is_strictly_later(day: date, n: int) -> None:
         (date(2016, 2, 29), 48, date(2020, 2, 29)),
         (date(2016, 3, 31), 1, date(2016, 4, 30)),
         (date(2016, 12, 15), 1, date(2017, 1, 15)),  # year rollover
+        (date(2016, 1, 31), 11, date(2016, 12, 31)),  # December keeps its 31st
+        (date(2016, 12, 31), 12, date(2017, 12, 31)),
+        (date(2017, 1, 31), -1, date(2016, 12, 31)),
         (date(2016, 11, 30), 3, date(2017, 2, 28)),
         (date(2016, 1, 15), 0, date(2016, 1, 15)),
         (date(2016, 3, 31), -1, date(2016, 2, 29)),  # backwards, clamped
@@ -282,6 +284,7 @@ def test_add_calendar_months(day: date, months: int, expected: date) -> None:
     assert add_calendar_months(day, months) == expected
 
 
+@PROPERTY
 @given(
     day=st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)),
     months=st.integers(min_value=-600, max_value=600),

