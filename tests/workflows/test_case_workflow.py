@@ -7,7 +7,7 @@ test server stops skipping time for good after an update is rejected.
 from __future__ import annotations
 
 import asyncio
-
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
@@ -27,7 +27,7 @@ from workflows.case_workflow import OVERDUE, ScrCaseWorkflow
 
 
 @pytest.fixture
-async def sqlite_engine(sqlite_url: str) -> AsyncEngine:
+async def sqlite_engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(sqlite_url)
     yield engine
     await engine.dispose()
@@ -99,9 +99,11 @@ async def test_missed_chair_decision_reminds_escalates_and_keeps_the_breach(
         case = await register.find_case(session, reference=state.reference)
         rows = {d.key: d for d in await register.case_deadlines(session, reference=state.reference)}
         kinds = [e.kind for e in await register.case_timeline(session, reference=state.reference)]
-    assert case is not None and case.stage == "reviewer_appointment"
+    assert case is not None
+    assert case.stage == "reviewer_appointment"
     assert rows["chair_decision"].status == "met_late"
-    assert "deadline_breached" in kinds and "chair_decision" in kinds
+    assert "deadline_breached" in kinds
+    assert "chair_decision" in kinds
 
 
 async def test_decisions_are_refused_with_reasons_and_change_nothing(
@@ -117,7 +119,7 @@ async def test_decisions_are_refused_with_reasons_and_change_nothing(
             with pytest.raises(WorkflowUpdateFailedError) as caught:
                 await handle.execute_update(
                     ScrCaseWorkflow.decide_chair,
-                    ChairDecisionInput(actor=actor, decision=decision, rationale="because", **extra),  # type: ignore[arg-type]
+                    ChairDecisionInput(actor=actor, decision=decision, rationale="because", **extra),
                 )
             assert isinstance(caught.value.cause, ApplicationError)
             return caught.value.cause
@@ -156,7 +158,8 @@ async def test_custody_death_cannot_be_do_not_initiate(
                 ScrCaseWorkflow.decide_chair,
                 ChairDecisionInput(actor=ALICE, decision="do_not_initiate", rationale="x", definitive_evidence="y"),
             )
-        assert isinstance(caught.value.cause, ApplicationError) and caught.value.cause.type == "Conflict"
+        assert isinstance(caught.value.cause, ApplicationError)
+        assert caught.value.cause.type == "Conflict"
         state = await handle.query(ScrCaseWorkflow.state)
         assert state.chair_decision is None
         assert "Young Offender" in caught.value.cause.message or "custody" in caught.value.cause.message
