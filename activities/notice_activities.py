@@ -114,9 +114,14 @@ class NoticeActivities:
             now = datetime.now(UTC)
             if status == "sent":
                 notice.sent_at = now
+            audit_key = f"notice:{key}:{status}"
+            if await register.audit_exists(session, business_key=audit_key):
+                # The same outcome again (a notice refused on an earlier call, refused again): the audit
+                # trail already says so, and a second insert would fail the unique key and retry forever.
+                return
             register.append_audit(
                 session,
-                business_key=f"notice:{key}:{status}",
+                business_key=audit_key,
                 reference=notice.case_reference,
                 kind=f"notice_{status}",
                 actor="system",

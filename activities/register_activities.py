@@ -51,8 +51,12 @@ class RegisterActivities:
                     case.assessment = data.assessment
                 await _apply_snapshot(session, case, data.snapshot)
         except IntegrityError:
-            # A concurrent attempt with the same business key won the race: the event is recorded.
-            return False
+            # A concurrent attempt with the same business key won the race: the event is recorded. Any other
+            # constraint failure must surface (and be retried), not be mistaken for "recorded already".
+            async with self._sessions() as session:
+                if await register.audit_exists(session, business_key=data.business_key):
+                    return False
+            raise
         return True
 
 

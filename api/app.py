@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from api.context import AppContext, Context
 from api.errors import install_error_handlers
-from api.routers import cases
+from api.routers import cases, screening
 from api.schemas import HealthOut
 from store.database import create_engine, session_factory
 from store.settings import Settings
@@ -45,6 +45,7 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     )
     install_error_handlers(app)
     app.include_router(cases.router)
+    app.include_router(screening.router)
 
     @app.get("/healthz", response_model=HealthOut, tags=["operations"])
     async def health(ctx: Context) -> JSONResponse:

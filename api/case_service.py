@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -126,8 +126,12 @@ async def _start_workflow(context: AppContext, case: Case, request: OpenCaseRequ
             static_summary=f"{case.reference} · {case.rule_pack} v{case.rule_pack_version}",
         )
         await handle.execute_update(ScrCaseWorkflow.registered, rpc_timeout=UPDATE_WAIT)
-    except RPCError as error:
-        raise _unavailable(error) from error
+    except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
+        raise _unavailable(
+            error,
+            f"Case {case.reference} is recorded but its workflow did not confirm in time. "
+            "Send the same request with the same Idempotency-Key to finish opening it.",
+        ) from error
 
 
 async def decide_chair(context: AppContext, *, reference: str, actor: Actor, data: ChairDecisionInput) -> CaseState:
@@ -143,8 +147,10 @@ async def decide_chair(context: AppContext, *, reference: str, actor: Actor, dat
             await _audit_refusal(context, reference=reference, actor=actor, decision="chair", reason=cause.message)
             raise ProblemError(status, title, cause.message) from None
         raise
-    except RPCError as error:
-        raise _unavailable(error) from error
+    except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
+        raise _unavailable(
+            error, "The case did not confirm the decision in time; it may still apply. Read the case before resending."
+        ) from error
 
 
 async def _audit_refusal(context: AppContext, *, reference: str, actor: Actor, decision: str, reason: str) -> None:
@@ -165,12 +171,7 @@ async def _audit_refusal(context: AppContext, *, reference: str, actor: Actor, d
         )
 
 
-def _unavailable(error: RPCError) -> ProblemError:
-    if error.status == RPCStatusCode.NOT_FOUND:
+def _unavailable(error: RPCError | WorkflowUpdateRPCTimeoutOrCancelledError, detail: str) -> ProblemError:
+    if isinstance(error, RPCError) and error.status == RPCStatusCode.NOT_FOUND:
         return ProblemError(404, "Not found", "The case's workflow was not found.")
-    return ProblemError(
-        503,
-        "Service unavailable",
-        "The workflow service is not answering; try again shortly.",
-        headers={"Retry-After": "5"},
-    )
+    return ProblemError(503, "Service unavailable", detail, headers={"Retry-After": "5"})

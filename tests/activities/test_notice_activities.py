@@ -1,0 +1,435 @@
+"""NoticeActivities.send_notice against real SQLite and PostgreSQL registers and a real SMTP server."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Iterator
+from datetime import date
+from email.message import EmailMessage
+from typing import cast
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.mailer import SmtpMailSender
+from activities.notice_activities import NoticeActivities
+from domain.case_messages import NoticeKind, NoticeResult, SendNoticeInput
+from domain.roles import Recipient
+from store import register
+from store.database import session_factory
+from store.models import AuditEvent, Notice
+from tests.services import MailBox, free_port
+
+SENDER = "scr-notices@lscb.example"
+OFSTED = "enquiries@ofsted.example"
+PANEL = "national-panel@dfe.example"
+DIRECTORY = {Recipient.OFSTED.value: OFSTED, Recipient.NATIONAL_PANEL.value: PANEL}
+CASE_URL_BASE = "https://scr.lscb.example/api/v1/cases/"  # the trailing slash must not double up
+
+FACTS = {"aware_on": "2016-03-24", "grounds": "child seriously harmed; abuse or neglect suspected"}
+
+
+def notices(engine: AsyncEngine, port: int, *, timeout: float = 10.0) -> NoticeActivities:
+    return NoticeActivities(
+        session_factory(engine),
+        SmtpMailSender(host="127.0.0.1", port=port, timeout=timeout),
+        directory=DIRECTORY,
+        sender=SENDER,
+        case_url_base=CASE_URL_BASE,
+    )
+
+
+async def open_case(engine: AsyncEngine) -> str:
+    async with session_factory(engine).begin() as session:
+        case = await register.create_case(
+            session,
+            board="NEL",
+            year=2016,
+            idempotency_key=None,
+            request_fingerprint="test",
+            stage="notified",
+            rule_pack="SCR 2015",
+            rule_pack_version="1",
+            aware_on=date(2016, 3, 24),
+            notified_on=date(2016, 3, 24),
+            incident={"outcome": "seriously_harmed", "abuse_or_neglect": "suspected"},
+            created_by="bob",
+            workflow_id_for=lambda reference: f"scr-case-{reference}",
+        )
+        return case.reference
+
+
+def incident_notice(reference: str, *, recipient: str = Recipient.OFSTED, occurrence: str = "1") -> SendNoticeInput:
+    return SendNoticeInput(
+        reference=reference,
+        kind=NoticeKind.INCIDENT_NOTIFICATION,
+        occurrence=occurrence,
+        recipient=recipient,
+        facts=FACTS,
+    )
+
+
+async def notice_rows(engine: AsyncEngine) -> list[Notice]:
+    async with session_factory(engine)() as session:
+        return list(await session.scalars(select(Notice).order_by(Notice.id)))
+
+
+async def timeline(engine: AsyncEngine, reference: str) -> list[AuditEvent]:
+    async with session_factory(engine)() as session:
+        return await register.case_timeline(session, reference=reference)
+
+
+def received(mail: MailBox) -> list[EmailMessage]:
+    """The messages the server received, parsed as a mail client would (folded headers unfolded)."""
+    return [
+        cast(EmailMessage, email.message_from_bytes(path.read_bytes(), policy=email.policy.default))
+        for path in sorted(mail.folder.glob("*.eml"))
+    ]
+
+
+def body_of(message: EmailMessage) -> str:
+    content = message.get_content()
+    assert isinstance(content, str)
+    return content
+
+
+def assert_retryable(error: BaseException) -> None:
+    """Temporal retries every failure except a non-retryable ApplicationError."""
+    assert not (isinstance(error, ApplicationError) and error.non_retryable), error
+
+
+# --- sending exactly once ---------------------------------------------------------------------------
+
+
+async def test_the_same_notice_asked_for_twice_is_emailed_once(engine: AsyncEngine, mail: MailBox) -> None:
+    reference = await open_case(engine)
+    activities = notices(engine, mail.port)
+
+    first = await activities.send_notice(incident_notice(reference))
+    second = await activities.send_notice(incident_notice(reference))
+
+    assert len(mail.messages()) == 1
+    assert first.newly_sent is True
+    assert second.newly_sent is False
+    assert second.message_id == first.message_id
+    assert second.business_key == first.business_key
+    [row] = await notice_rows(engine)
+    assert row.status == "sent"
+    assert row.attempts == 2
+
+
+async def test_a_new_occurrence_or_recipient_is_a_new_email(engine: AsyncEngine, mail: MailBox) -> None:
+    reference = await open_case(engine)
+    activities = notices(engine, mail.port)
+
+    first = await activities.send_notice(incident_notice(reference, occurrence="1"))
+    again = await activities.send_notice(incident_notice(reference, occurrence="2"))
+    panel = await activities.send_notice(incident_notice(reference, recipient=Recipient.NATIONAL_PANEL))
+
+    assert [first.newly_sent, again.newly_sent, panel.newly_sent] == [True, True, True]
+    assert len({first.message_id, again.message_id, panel.message_id}) == 3
+    messages = await mail.wait_for(3)
+    assert len(messages) == 3
+    assert sorted(m["To"] for m in messages) == sorted([OFSTED, OFSTED, PANEL])
+    assert sorted(m["Message-ID"] for m in messages) == sorted([first.message_id, again.message_id, panel.message_id])
+
+
+async def test_runs_as_a_temporal_activity(engine: AsyncEngine, mail: MailBox) -> None:
+    reference = await open_case(engine)
+    activities = notices(engine, mail.port)
+
+    result = await ActivityEnvironment().run(activities.send_notice, incident_notice(reference))
+
+    assert isinstance(result, NoticeResult)
+    assert result.newly_sent is True
+    [message] = received(mail)
+    assert message["Message-ID"] == result.message_id
+
+
+# --- what the email says ----------------------------------------------------------------------------
+
+
+async def test_the_email_names_the_case_by_reference_and_links_to_it(engine: AsyncEngine, mail: MailBox) -> None:
+    reference = await open_case(engine)
+
+    result = await notices(engine, mail.port).send_notice(incident_notice(reference))
+
+    [message] = received(mail)
+    assert message["From"] == SENDER
+    assert message["To"] == OFSTED
+    assert reference in message["Subject"]
+    assert message["X-SCR-Reference"] == reference
+    assert message["Message-ID"] == result.message_id
+    assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith(">")
+    assert "@" in message["Message-ID"]
+    assert message["Date"]
+    body = body_of(message)
+    assert f"Case record: https://scr.lscb.example/api/v1/cases/{reference}" in body.splitlines()
+    assert "cases//" not in body
+    assert f"case {reference}" in body
+    assert "2016-03-24" in body
+    assert FACTS["grounds"] in body
+
+
+async def test_the_message_id_is_the_same_on_every_attempt(engine: AsyncEngine, mail: MailBox) -> None:
+    """A copy sent twice (crash between send and commit) must carry the same Message-ID so mail systems drop it."""
+    reference = await open_case(engine)
+    down = notices(engine, free_port(), timeout=5)
+    with pytest.raises(ConnectionError):
+        await down.send_notice(incident_notice(reference))
+    [attempted] = await notice_rows(engine)
+
+    result = await notices(engine, mail.port).send_notice(incident_notice(reference))
+
+    [message] = received(mail)
+    assert message["Message-ID"] == attempted.message_id == result.message_id
+
+
+async def test_the_email_carries_only_what_the_template_puts_there(engine: AsyncEngine, mail: MailBox) -> None:
+    """Facts the template does not use never reach the email, however they got into the input."""
+    reference = await open_case(engine)
+    personal = {"child_name": "Jayden Marsh-Okafor", "home_address": "14 Wisteria Close", "dob": "2011-02-17"}
+    data = SendNoticeInput(
+        reference=reference,
+        kind=NoticeKind.INCIDENT_NOTIFICATION,
+        occurrence="1",
+        recipient=Recipient.OFSTED,
+        facts={**FACTS, **personal},
+    )
+
+    await notices(engine, mail.port).send_notice(data)
+
+    [message] = received(mail)
+    raw = message.as_string()
+    for value in personal.values():
+        assert value not in raw
+    for key in personal:
+        assert key not in raw
+    body_lines = [line for line in body_of(message).splitlines() if line]
+    assert body_lines == [
+        f"The Local Safeguarding Children Board has recorded a notifiable incident as case {reference}.",
+        "The local authority became aware of it on 2016-03-24.",
+        f"Grounds: {FACTS['grounds']}",
+        f"Case record: https://scr.lscb.example/api/v1/cases/{reference}",
+        "This message contains no personal details by design.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "facts", "subject_part", "body_part"),
+    [
+        (
+            NoticeKind.CHAIR_DECISION,
+            {"decision_text": "initiate a serious case review", "decided_on": "2016-04-20"},
+            "Independent chair's decision: initiate a serious case review",
+            "Decided on 2016-04-20.",
+        ),
+        (
+            NoticeKind.DEADLINE_REMINDER,
+            {"title": "Notify Ofsted", "due": "2016-04-04", "rule": "5 working days after", "source": "NEL (001) §1"},
+            "Reminder: Notify Ofsted due 2016-04-04",
+            "Rule: 5 working days after (NEL (001) §1).",
+        ),
+        (
+            NoticeKind.DEADLINE_ESCALATION,
+            {"title": "Notify Ofsted", "due": "2016-04-04", "rule": "5 working days after", "source": "NEL (001) §1"},
+            "Deadline missed: Notify Ofsted was due 2016-04-04",
+            "The breach is recorded on the case.",
+        ),
+    ],
+)
+async def test_every_kind_of_notice_is_sent_with_its_own_subject(
+    engine: AsyncEngine, mail: MailBox, kind: NoticeKind, facts: dict[str, str], subject_part: str, body_part: str
+) -> None:
+    reference = await open_case(engine)
+    data = SendNoticeInput(reference=reference, kind=kind, occurrence="1", recipient=Recipient.OFSTED, facts=facts)
+
+    await notices(engine, mail.port).send_notice(data)
+
+    [message] = received(mail)
+    # Long subjects are folded right after "Subject:" by the stdlib; clients drop the leading blank.
+    assert message["Subject"].strip() == f"[{reference}] {subject_part}"
+    body = body_of(message)
+    assert body_part in body
+    assert f"Case record: https://scr.lscb.example/api/v1/cases/{reference}" in body
+
+
+# --- what the register shows ------------------------------------------------------------------------
+
+
+async def test_the_notice_and_its_audit_row_are_in_the_register(engine: AsyncEngine, mail: MailBox) -> None:
+    reference = await open_case(engine)
+
+    result = await notices(engine, mail.port).send_notice(incident_notice(reference))
+
+    [row] = await notice_rows(engine)
+    assert row.business_key == result.business_key
+    assert row.case_reference == reference
+    assert row.kind == "incident_notification"
+    assert row.recipient == "ofsted"
+    assert row.address == OFSTED
+    assert row.status == "sent"
+    assert row.sent_at is not None
+    assert row.sent_at.tzinfo is not None
+    assert row.message_id == result.message_id
+    assert reference in row.subject
+    [event] = await timeline(engine, reference)
+    assert event.kind == "notice_sent"
+    assert event.actor == "system"
+    assert event.details["message_id"] == result.message_id
+    assert event.details["recipient"] == "ofsted"
+    assert event.details["notice"] == result.business_key
+
+
+async def test_a_repeated_request_adds_no_second_audit_row(engine: AsyncEngine, mail: MailBox) -> None:
+    reference = await open_case(engine)
+    activities = notices(engine, mail.port)
+
+    await activities.send_notice(incident_notice(reference))
+    await activities.send_notice(incident_notice(reference))
+
+    assert [event.kind for event in await timeline(engine, reference)] == ["notice_sent"]
+
+
+# --- failures ---------------------------------------------------------------------------------------
+
+
+async def test_smtp_server_down_is_retried_and_nothing_is_lost(engine: AsyncEngine, mail: MailBox) -> None:
+    reference = await open_case(engine)
+    down = notices(engine, free_port(), timeout=5)
+
+    with pytest.raises(ConnectionError) as raised:
+        await down.send_notice(incident_notice(reference))
+
+    assert_retryable(raised.value)
+    [row] = await notice_rows(engine)
+    assert row.status != "sent"
+    assert row.sent_at is None
+    assert await timeline(engine, reference) == []
+    assert mail.messages() == []
+
+    # The retry, once the relay is back, delivers the notice, once.
+    result = await notices(engine, mail.port).send_notice(incident_notice(reference))
+
+    assert result.newly_sent is True
+    [message] = received(mail)
+    assert message["To"] == OFSTED
+    [row] = await notice_rows(engine)
+    assert row.status == "sent"
+    assert row.attempts == 2
+    assert [event.kind for event in await timeline(engine, reference)] == ["notice_sent"]
+
+
+class RefusingHandler:
+    """An SMTP server that refuses every recipient with ``reply`` and records whether DATA ever came."""
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.data_received = 0
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        return self.reply
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.data_received += 1
+        return "250 OK"
+
+
+class RefusingServer:
+    def __init__(self, handler: RefusingHandler, port: int) -> None:
+        self.handler = handler
+        self.port = port
+
+
+def refusing_server(reply: str) -> Iterator[RefusingServer]:
+    handler = RefusingHandler(reply)
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield RefusingServer(handler, port)
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def rejecting_smtp() -> Iterator[RefusingServer]:
+    yield from refusing_server("550 5.1.1 <enquiries@ofsted.example>: Recipient address rejected")
+
+
+@pytest.fixture
+def deferring_smtp() -> Iterator[RefusingServer]:
+    yield from refusing_server("451 4.3.0 Mailbox temporarily unavailable, try again later")
+
+
+async def test_a_permanently_refused_address_fails_without_retry(
+    engine: AsyncEngine, rejecting_smtp: RefusingServer
+) -> None:
+    reference = await open_case(engine)
+
+    with pytest.raises(ApplicationError) as raised:
+        await notices(engine, rejecting_smtp.port).send_notice(incident_notice(reference))
+
+    assert raised.value.type == "AddressRejected"
+    assert raised.value.non_retryable is True
+    assert rejecting_smtp.handler.data_received == 0
+    [row] = await notice_rows(engine)
+    assert row.status == "rejected"
+    assert row.sent_at is None
+    [event] = await timeline(engine, reference)
+    assert event.kind == "notice_rejected"
+    assert event.details["recipient"] == "ofsted"
+
+
+async def test_a_refused_notice_asked_for_again_is_refused_again_without_retry(
+    engine: AsyncEngine, rejecting_smtp: RefusingServer
+) -> None:
+    """E.g. after continue-as-new: the second refusal must not turn into a retry-forever database error."""
+    reference = await open_case(engine)
+    activities = notices(engine, rejecting_smtp.port)
+    with pytest.raises(ApplicationError):
+        await activities.send_notice(incident_notice(reference))
+
+    with pytest.raises(ApplicationError) as raised:
+        await activities.send_notice(incident_notice(reference))
+
+    assert raised.value.type == "AddressRejected"
+    assert raised.value.non_retryable is True
+    [row] = await notice_rows(engine)
+    assert row.status == "rejected"
+    assert [event.kind for event in await timeline(engine, reference)] == ["notice_rejected"]
+
+
+async def test_a_temporarily_refused_address_is_retried(engine: AsyncEngine, deferring_smtp: RefusingServer) -> None:
+    reference = await open_case(engine)
+
+    with pytest.raises(Exception) as raised:  # noqa: PT011 - any exception but a non-retryable one
+        await notices(engine, deferring_smtp.port).send_notice(incident_notice(reference))
+
+    assert_retryable(raised.value)
+    [row] = await notice_rows(engine)
+    assert row.status not in ("sent", "rejected")
+    assert await timeline(engine, reference) == []
+
+
+async def test_a_recipient_without_an_address_fails_without_retry(engine: AsyncEngine, mail: MailBox) -> None:
+    reference = await open_case(engine)
+    data = incident_notice(reference, recipient=Recipient.FAMILY)
+
+    with pytest.raises(ApplicationError) as raised:
+        await notices(engine, mail.port).send_notice(data)
+
+    assert raised.value.type == "UnknownRecipient"
+    assert raised.value.non_retryable is True
+    assert "family" in str(raised.value)
+    assert mail.messages() == []
+    assert await notice_rows(engine) == []
+    assert await timeline(engine, reference) == []

@@ -1,0 +1,180 @@
+"""The staff API against a real dev server, worker, SQLite register and SMTP server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from domain.uk_time import london_date
+from tests.case_harness import Stack, api_stack
+from tests.services import MailBox
+
+TODAY = london_date(datetime.now(UTC))
+SERIOUS_HARM = {"outcome": "seriously_harmed", "abuse_or_neglect": "suspected", "inter_agency_concern": "unknown"}
+
+
+def case_body(**overrides: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "board": BOARD,
+        "aware_on": (TODAY - timedelta(days=3)).isoformat(),
+        "notified_on": (TODAY - timedelta(days=1)).isoformat(),
+        "incident": SERIOUS_HARM,
+    }
+    body.update(overrides)
+    return body
+
+
+BOARD = "NEL"  # replaced per test by the stack's own board code (see settings_for)
+
+
+@pytest.fixture
+async def stack(dev_server_env: WorkflowEnvironment, sqlite_url: str, mail: MailBox) -> AsyncIterator[Stack]:
+    global BOARD
+    async with api_stack(dev_server_env.client, sqlite_url, mail.port) as running:
+        BOARD = running.board
+        yield running
+
+
+async def test_requests_without_a_valid_token_are_refused(stack: Stack) -> None:
+    response = await stack.http.get("/api/v1/cases")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    response = await stack.http.get("/api/v1/cases", headers={"Authorization": "Bearer dev:emperor:nero"})
+    assert response.status_code == 401
+    assert "Unknown role 'emperor'" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"incident": {"abuse_or_neglect": "suspected"}}, "incident.outcome"),
+        ({"incident": {**SERIOUS_HARM, "outcome": "hurt"}}, "incident.outcome"),
+        ({"aware_on": "2026-02-30"}, "aware_on"),
+        ({"board": "N3L"}, "board"),
+        ({"incident": {**SERIOUS_HARM, "child_name": "x"}}, "incident.child_name"),
+    ],
+)
+async def test_invalid_case_facts_get_422_naming_the_field(
+    stack: Stack, overrides: dict[str, object], field: str
+) -> None:
+    response = await stack.open_case(case_body(**overrides))
+    assert response.status_code == 422
+    assert field in [error["field"] for error in response.json()["errors"]]
+    listed = await stack.http.get("/api/v1/cases", headers=stack.auth("auditor"))
+    assert listed.json()["total"] == 0
+
+
+async def test_dates_that_cannot_be_right_are_refused(stack: Stack) -> None:
+    backwards = await stack.open_case(
+        case_body(aware_on=TODAY.isoformat(), notified_on=(TODAY - timedelta(days=2)).isoformat())
+    )
+    assert backwards.status_code == 422
+    assert "notified_on cannot be before aware_on" in backwards.json()["detail"]
+    future = await stack.open_case(case_body(notified_on=(TODAY + timedelta(days=2)).isoformat()))
+    assert future.status_code == 422
+    unknown_board = await stack.open_case(case_body(board="XYZ"))
+    assert unknown_board.status_code == 422
+    assert "Unknown board 'XYZ'" in unknown_board.json()["detail"]
+
+
+async def test_only_board_staff_open_cases(stack: Stack) -> None:
+    response = await stack.http.post("/api/v1/cases", json=case_body(), headers=stack.auth("independent_chair"))
+    assert response.status_code == 403
+    assert "cannot open a case" in response.json()["detail"]
+
+
+async def test_opening_a_case_returns_its_reference_stage_and_deadlines(stack: Stack) -> None:
+    response = await stack.open_case(case_body(aware_on="2026-11-16", notified_on="2026-11-18"))
+    assert response.status_code == 201, response.text
+    case = response.json()
+    assert case["reference"] == f"{stack.board}-{TODAY.year}-0001"
+    assert case["workflow_id"] == f"scr-case-{case['reference']}"
+    assert response.headers["location"] == f"/api/v1/cases/{case['reference']}"
+    due = {d["key"]: d["due"] for d in case["deadlines"]}
+    assert due == {"notify_ofsted": "2026-11-23", "chair_decision": "2026-12-18"}
+    assert case["assessment"]["scr"] == "required"
+    second = await stack.open_case(case_body())
+    assert second.json()["reference"] == f"{stack.board}-{TODAY.year}-0002"
+
+
+async def test_same_idempotency_key_returns_the_same_case(stack: Stack) -> None:
+    first = await stack.open_case(case_body(), **{"Idempotency-Key": "referral-17"})
+    again = await stack.open_case(case_body(), **{"Idempotency-Key": "referral-17"})
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert again.json()["reference"] == first.json()["reference"]
+    different = await stack.open_case(
+        case_body(incident={**SERIOUS_HARM, "looked_after": True}), **{"Idempotency-Key": "referral-17"}
+    )
+    assert different.status_code == 409
+    listed = await stack.http.get("/api/v1/cases", headers=stack.auth("auditor"))
+    assert listed.json()["total"] == 1
+
+
+async def test_chair_decision_refusals_are_explained_audited_and_change_nothing(stack: Stack) -> None:
+    reference = (await stack.open_case(case_body())).json()["reference"]
+
+    wrong_role = await stack.decide(reference, {"decision": "initiate_scr", "rationale": "x"}, role="business_manager")
+    assert wrong_role.status_code == 403
+    invalid = await stack.decide(reference, {"decision": "maybe", "rationale": "x"})
+    assert invalid.status_code == 422
+    blank = await stack.decide(reference, {"decision": "initiate_scr", "rationale": "   "})
+    assert blank.status_code == 422
+    no_evidence = await stack.decide(reference, {"decision": "do_not_initiate", "rationale": "Recovered well"})
+    assert no_evidence.status_code == 409
+    assert "definitive evidence" in no_evidence.json()["detail"]
+
+    case = (await stack.http.get(f"/api/v1/cases/{reference}", headers=stack.auth("auditor"))).json()
+    assert case["stage"] in ("notified", "awaiting_chair_decision")
+    timeline = (await stack.http.get(f"/api/v1/cases/{reference}/timeline", headers=stack.auth("auditor"))).json()
+    refusals = [e for e in timeline if e["kind"] == "decision_refused"]
+    assert [(e["actor"], e["role"]) for e in refusals] == [
+        ("alice", "business_manager"),
+        ("alice", "independent_chair"),
+    ]
+    assert not [e for e in timeline if e["kind"] == "chair_decision"]
+
+
+async def test_chair_decision_is_recorded_with_who_and_why(stack: Stack) -> None:
+    reference = (await stack.open_case(case_body())).json()["reference"]
+    decided = await stack.decide(
+        reference,
+        {"decision": "do_not_initiate", "rationale": "Single-agency issue", "definitive_evidence": "Joint audit 12/10"},
+    )
+    assert decided.status_code == 200, decided.text
+    case = decided.json()
+    assert case["stage"] == "panel_scrutiny"
+    assert {d["key"]: d["status"] for d in case["deadlines"]}["chair_decision"] == "met"
+
+    again = await stack.decide(reference, {"decision": "initiate_scr", "rationale": "Changed my mind"})
+    assert again.status_code == 409
+    assert "panel_scrutiny" in again.json()["detail"]
+
+    timeline = (await stack.http.get(f"/api/v1/cases/{reference}/timeline", headers=stack.auth("auditor"))).json()
+    decision = next(e for e in timeline if e["kind"] == "chair_decision")
+    assert decision["actor"] == "alice"
+    assert decision["role"] == "independent_chair"
+    assert decision["rationale"] == "Single-agency issue"
+    assert decision["details"]["definitive_evidence"] == "Joint audit 12/10"
+
+
+async def test_unknown_and_malformed_references(stack: Stack) -> None:
+    missing = await stack.http.get("/api/v1/cases/NEL-2026-9999", headers=stack.auth("auditor"))
+    assert missing.status_code == 404
+    malformed = await stack.http.get("/api/v1/cases/..%2Fetc", headers=stack.auth("auditor"))
+    assert malformed.status_code in (404, 422)
+    decide_missing = await stack.decide("NEL-2026-9999", {"decision": "initiate_scr", "rationale": "x"})
+    assert decide_missing.status_code == 404
+
+
+async def test_cases_are_listed_newest_first_in_pages(stack: Stack) -> None:
+    references = [(await stack.open_case(case_body())).json()["reference"] for _ in range(3)]
+    page = (await stack.http.get("/api/v1/cases?limit=2", headers=stack.auth("auditor"))).json()
+    assert page["total"] == 3
+    assert [item["reference"] for item in page["items"]] == references[::-1][:2]
+    rest = (await stack.http.get("/api/v1/cases?limit=2&offset=2", headers=stack.auth("auditor"))).json()
+    assert [item["reference"] for item in rest["items"]] == [references[0]]
+    assert (await stack.http.get("/api/v1/cases?limit=0", headers=stack.auth("auditor"))).status_code == 422
