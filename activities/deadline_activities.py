@@ -7,6 +7,7 @@ workflow history keeps replay independent of the library.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from temporalio import activity
@@ -22,11 +23,12 @@ _YEARS_BEFORE = 1
 _YEARS_AFTER = 2
 
 
-def schedule_deadlines(data: ComputeDeadlinesInput) -> list[ScheduledDeadline]:
+def schedule_deadlines(data: ComputeDeadlinesInput, closures: Iterable[date] = ()) -> list[ScheduledDeadline]:
+    """The pack's deadlines for the given events; ``closures`` are the board's extra non-working days."""
     pack = get_rule_pack(data.rule_pack, data.rule_pack_version)
     events = {CaseEvent(name): day for name, day in data.events.items()}
     years = [day.year for day in events.values()] or [date.min.year]
-    calendar = build_calendar(min(years) - _YEARS_BEFORE, max(years) + _YEARS_AFTER)
+    calendar = build_calendar(min(years) - _YEARS_BEFORE, max(years) + _YEARS_AFTER, closures)
     return [
         ScheduledDeadline(
             key=deadline.key,
@@ -44,6 +46,9 @@ def schedule_deadlines(data: ComputeDeadlinesInput) -> list[ScheduledDeadline]:
 
 
 class DeadlineActivities:
+    def __init__(self, closures: Iterable[date] = ()) -> None:
+        self._closures = frozenset(closures)
+
     @activity.defn(name="compute_case_deadlines")
     async def compute_case_deadlines(self, data: ComputeDeadlinesInput) -> list[ScheduledDeadline]:
-        return schedule_deadlines(data)
+        return schedule_deadlines(data, self._closures)

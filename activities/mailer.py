@@ -10,7 +10,7 @@ import aiosmtplib
 
 
 class PermanentRecipientError(Exception):
-    """The server refused the address for good (5xx): retrying will not help."""
+    """The server refused the message for good (5xx on the recipient, sender or data): retrying will not help."""
 
 
 class MailSender(Protocol):
@@ -39,5 +39,10 @@ class SmtpMailSender:
             )
         except aiosmtplib.SMTPRecipientsRefused as error:
             if all(500 <= refusal.code < 600 for refusal in error.recipients):
+                raise PermanentRecipientError(str(error)) from error
+            raise
+        except (aiosmtplib.SMTPSenderRefused, aiosmtplib.SMTPDataError) as error:
+            # A 5xx on MAIL FROM or DATA is the server's final word on this message: retrying cannot help.
+            if 500 <= error.code < 600:
                 raise PermanentRecipientError(str(error)) from error
             raise

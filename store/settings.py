@@ -6,10 +6,11 @@ nothing reads settings at import time: call :func:`load_settings` from an entry 
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -48,8 +49,25 @@ class Settings(BaseSettings):
     mail_sub_group: str = "scr-sub-group@lscb.example"
     mail_business_manager: str = "business-manager@lscb.example"
 
+    closure_days: str = ""
+    """Comma-separated extra days the board is closed (YYYY-MM-DD), on top of weekends and bank holidays."""
+
     boards: str = "NEL"
     """Comma-separated board codes this deployment serves (used in case references)."""
+
+    @field_validator("closure_days")
+    @classmethod
+    def _closure_days_are_dates(cls, value: str) -> str:
+        for text in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                date.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"SCR_CLOSURE_DAYS: {text!r} is not a date (YYYY-MM-DD)") from None
+        return value
+
+    @property
+    def closures(self) -> frozenset[date]:
+        return frozenset(date.fromisoformat(p.strip()) for p in self.closure_days.split(",") if p.strip())
 
     @property
     def board_codes(self) -> frozenset[str]:

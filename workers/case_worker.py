@@ -39,7 +39,7 @@ def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Wor
         task_queue=settings.task_queue,
         workflows=[ScrCaseWorkflow],
         activities=[
-            DeadlineActivities().compute_case_deadlines,
+            DeadlineActivities(settings.closures).compute_case_deadlines,
             RegisterActivities(sessions).record_case_event,
             notices.send_notice,
         ],

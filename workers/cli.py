@@ -9,8 +9,9 @@ import sys
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
-from store.settings import load_settings
+from store.settings import Settings, load_settings
 from workers.logging_setup import configure_logging
 from workers.ports import PortInUseError
 
@@ -24,6 +25,17 @@ def _exit(code: int) -> None:
     os._exit(code)
 
 
+def _settings() -> Settings:
+    """The environment's settings, or a clear message and exit status 2 when they are wrong."""
+    try:
+        return load_settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "SCR_" + "_".join(str(part) for part in problem["loc"]).upper()
+            typer.echo(f"scr: setting {name}: {problem['msg']}", err=True)
+        raise typer.Exit(code=2) from None
+
+
 @app.command()
 def dev() -> None:
     """Run the whole embedded stack under ./var (Temporal + UI, SMTP sink, SQLite, worker, API)."""
@@ -31,7 +43,7 @@ def dev() -> None:
 
     configure_logging("WARNING")
     try:
-        asyncio.run(run_dev_stack(load_settings()))
+        asyncio.run(run_dev_stack(_settings()))
     except PortInUseError as error:
         typer.echo(f"scr dev: {error}", err=True)
         _exit(1)
@@ -51,7 +63,7 @@ async def _run_worker() -> None:
     from workers.case_worker import build_worker
     from workflows.temporal_client import connect
 
-    settings = load_settings()
+    settings = _settings()
     client = await connect(settings.temporal_address, settings.temporal_namespace)
     engine = create_engine(settings.database_url)
     worker = build_worker(client, engine, settings)
@@ -72,7 +84,7 @@ def api() -> None:
     from api.app import create_app
 
     configure_logging()
-    settings = load_settings()
+    settings = _settings()
     try:
         from workers.ports import ensure_free
 
@@ -89,7 +101,7 @@ def migrate() -> None:
     """Bring the database at SCR_DATABASE_URL to the newest schema."""
     from store.migrate import upgrade_to_head_sync
 
-    upgrade_to_head_sync(load_settings().database_url)
+    upgrade_to_head_sync(_settings().database_url)
     typer.echo("database is at the newest schema")
 
 
@@ -118,7 +130,7 @@ def deadlines(
         CaseEvent.PUBLISHED: published_on,
     }
     try:
-        report = deadlines_report(given, as_json=as_json)
+        report = deadlines_report(given, as_json=as_json, closures=_settings().closures)
     except DeadlineInputError as error:
         typer.echo(f"scr deadlines: {error}", err=True)
         raise typer.Exit(code=2) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from activities.deadline_activities import schedule_deadlines
@@ -51,7 +51,7 @@ def parse_events(given: Mapping[CaseEvent, str | None]) -> dict[CaseEvent, date]
     return events
 
 
-def deadlines_for(events: Mapping[CaseEvent, date]) -> list[ScheduledDeadline]:
+def deadlines_for(events: Mapping[CaseEvent, date], closures: Iterable[date] = ()) -> list[ScheduledDeadline]:
     """Every deadline of the current rule pack that runs from one of ``events``, in pack order."""
     data = ComputeDeadlinesInput(
         rule_pack=SCR_2015.name,
@@ -59,7 +59,7 @@ def deadlines_for(events: Mapping[CaseEvent, date]) -> list[ScheduledDeadline]:
         events={event.value: day for event, day in events.items()},
     )
     try:
-        return schedule_deadlines(data)
+        return schedule_deadlines(data, closures)
     except (ValueError, OverflowError) as error:
         # Dates at the ends of the calendar (year 1, year 9999) leave no room for the periods.
         given = ", ".join(f"{option_name(event)} {day.isoformat()}" for event, day in events.items())
@@ -89,7 +89,7 @@ def render_table(deadlines: Sequence[ScheduledDeadline]) -> str:
     )
 
 
-def deadlines_report(given: Mapping[CaseEvent, str | None], *, as_json: bool) -> str:
+def deadlines_report(given: Mapping[CaseEvent, str | None], *, as_json: bool, closures: Iterable[date] = ()) -> str:
     """What `scr deadlines` prints on stdout; raises :class:`DeadlineInputError` for bad input."""
-    deadlines = deadlines_for(parse_events(given))
+    deadlines = deadlines_for(parse_events(given), closures)
     return render_json(deadlines) if as_json else render_table(deadlines)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from collections.abc import Iterator
 from datetime import date
 from email.message import EmailMessage
-from typing import cast
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -88,7 +88,7 @@ async def timeline(engine: AsyncEngine, reference: str) -> list[AuditEvent]:
 def received(mail: MailBox) -> list[EmailMessage]:
     """The messages the server received, parsed as a mail client would (folded headers unfolded)."""
     return [
-        cast(EmailMessage, email.message_from_bytes(path.read_bytes(), policy=email.policy.default))
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         for path in sorted(mail.folder.glob("*.eml"))
     ]
 
@@ -166,8 +166,7 @@ async def test_the_email_names_the_case_by_reference_and_links_to_it(engine: Asy
     assert reference in message["Subject"]
     assert message["X-SCR-Reference"] == reference
     assert message["Message-ID"] == result.message_id
-    assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith(">")
-    assert "@" in message["Message-ID"]
+    assert re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", message["Message-ID"])
     assert message["Date"]
     body = body_of(message)
     assert f"Case record: https://scr.lscb.example/api/v1/cases/{reference}" in body.splitlines()
@@ -433,3 +432,26 @@ async def test_a_recipient_without_an_address_fails_without_retry(engine: AsyncE
     assert mail.messages() == []
     assert await notice_rows(engine) == []
     assert await timeline(engine, reference) == []
+
+
+class DataRefusingHandler:
+    """Accepts the recipient, then refuses the message itself for good (e.g. a content filter)."""
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        return "554 5.7.1 Message rejected by policy"
+
+
+async def test_a_message_refused_for_good_at_data_is_not_retried_forever(engine: AsyncEngine) -> None:
+    reference = await open_case(engine)
+    port = free_port()
+    controller = Controller(DataRefusingHandler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with pytest.raises(ApplicationError) as raised:
+            await notices(engine, port).send_notice(incident_notice(reference))
+    finally:
+        controller.stop()
+    assert raised.value.type == "AddressRejected"
+    assert raised.value.non_retryable is True
+    [row] = await notice_rows(engine)
+    assert row.status == "rejected"

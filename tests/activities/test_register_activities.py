@@ -153,7 +153,9 @@ async def test_a_later_snapshot_updates_deadlines_in_place(engine: AsyncEngine) 
     overdue = CHAIR_DECISION.model_copy(update={"status": DeadlineStatus.OVERDUE, "breached_at": breached_at})
 
     await activities.record_case_event(
-        event(reference, 2, "deadline_breached", stage="awaiting_chair_decision", deadlines=[met, overdue], overdue=True)
+        event(
+            reference, 2, "deadline_breached", stage="awaiting_chair_decision", deadlines=[met, overdue], overdue=True
+        )
     )
 
     case, deadlines, timeline = await load(engine, reference)
@@ -213,7 +215,10 @@ async def test_an_older_snapshot_arriving_late_does_not_overwrite_a_newer_one(en
     assert case.next_deadline_key == "chair_decision"
     assert [(d.key, d.status) for d in deadlines] == [("notify_ofsted", "met"), ("chair_decision", "pending")]
     # The late event is still evidence of what happened: its audit row is appended.
-    assert sorted(row.business_key for row in timeline) == [f"{reference}:2:stage_changed", f"{reference}:3:deadline_met"]
+    assert sorted(row.business_key for row in timeline) == [
+        f"{reference}:2:stage_changed",
+        f"{reference}:3:deadline_met",
+    ]
 
 
 async def test_an_unknown_case_fails_without_retry_and_writes_nothing(engine: AsyncEngine) -> None:
@@ -252,6 +257,21 @@ async def test_a_failure_to_store_is_not_mistaken_for_a_retry(engine: AsyncEngin
     assert [row.business_key for row in timeline] == [fixed.business_key]
 
 
+async def test_attempts_racing_each_other_record_the_event_once(engine: AsyncEngine) -> None:
+    """The losers of the race hit the unique business key and report "recorded already", not an error."""
+    reference = await open_case(engine)
+    data = event(reference, 1, "case_opened", stage="notified", deadlines=[NOTIFY_OFSTED, CHAIR_DECISION])
+
+    results = await asyncio.gather(
+        *(RegisterActivities(session_factory(engine)).record_case_event(data) for _ in range(4))
+    )
+
+    _, deadlines, timeline = await load(engine, reference)
+    assert sorted(results) == [False, False, False, True]
+    assert len(timeline) == 1
+    assert len(deadlines) == 2
+
+
 # --- the audit trail is append-only, enforced by the database -----------------------------------------
 
 
@@ -275,18 +295,3 @@ async def test_the_database_refuses_to_change_or_delete_audit_rows(engine: Async
 
     _, _, timeline = await load(engine, reference)
     assert [(row.business_key, row.summary) for row in timeline] == [(data.business_key, "case_opened (v1)")]
-
-
-async def test_attempts_racing_each_other_record_the_event_once(engine: AsyncEngine) -> None:
-    """The losers of the race hit the unique business key and report "recorded already", not an error."""
-    reference = await open_case(engine)
-    data = event(reference, 1, "case_opened", stage="notified", deadlines=[NOTIFY_OFSTED, CHAIR_DECISION])
-
-    results = await asyncio.gather(
-        *(RegisterActivities(session_factory(engine)).record_case_event(data) for _ in range(4))
-    )
-
-    _, deadlines, timeline = await load(engine, reference)
-    assert sorted(results) == [False, False, False, True]
-    assert len(timeline) == 1
-    assert len(deadlines) == 2

@@ -156,3 +156,19 @@ def test_the_installed_console_script() -> None:
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["notify_ofsted"] == "2017-01-03"
+
+
+def test_board_closure_days_from_settings_move_working_day_deadlines(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Aware Thu 24 Mar 2016 → Mon 4 Apr normally; with the board closed on Tue 29 Mar it is Tue 5 Apr.
+    monkeypatch.setenv("SCR_CLOSURE_DAYS", "2016-03-29")
+    result = runner.invoke(app, ["deadlines", "--aware-on", "2016-03-24", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["notify_ofsted"] == "2016-04-05"
+
+
+def test_a_bad_closure_day_setting_is_refused_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCR_CLOSURE_DAYS", "2016-03-29,Easter")
+    result = runner.invoke(app, ["deadlines", "--aware-on", "2016-03-24"])
+    assert result.exit_code == 2
+    assert "SCR_CLOSURE_DAYS" in result.stderr
+    assert "'Easter' is not a date" in result.stderr
