@@ -24,25 +24,66 @@ _YEARS_AFTER = 2
 
 
 def schedule_deadlines(data: ComputeDeadlinesInput, closures: Iterable[date] = ()) -> list[ScheduledDeadline]:
-    """The pack's deadlines for the given events; ``closures`` are the board's extra non-working days."""
+    """The pack's deadlines for the given events, then the ad-hoc ones (staff-set due dates, reminders on
+    working days); ``closures`` are the board's extra non-working days."""
     pack = get_rule_pack(data.rule_pack, data.rule_pack_version)
     events = {CaseEvent(name): day for name, day in data.events.items()}
-    years = [day.year for day in events.values()] or [date.min.year]
+    years = [day.year for day in events.values()] + [item.due.year for item in data.adhoc]
+    if not years:
+        return []
     calendar = build_calendar(min(years) - _YEARS_BEFORE, max(years) + _YEARS_AFTER, closures)
-    return [
-        ScheduledDeadline(
+    scheduled = [
+        _scheduled(
             key=deadline.key,
             title=deadline.title,
             due=deadline.due,
-            due_at=end_of_day(deadline.due),
-            reminders_at=[start_of_working_day(day) for day in deadline.reminders],
+            reminders=deadline.reminders,
             rule=deadline.rule,
             source=deadline.source,
             who_acts=deadline.who_acts,
-            escalate_to=list(deadline.escalate_to),
+            escalate_to=deadline.escalate_to,
         )
         for deadline in compute_deadlines(pack, calendar, events)
     ]
+    for item in data.adhoc:
+        reminders = sorted({calendar.subtract_working_days(item.due, n) for n in item.reminder_working_days_before})
+        scheduled.append(
+            _scheduled(
+                key=item.key,
+                title=item.title,
+                due=item.due,
+                reminders=reminders,
+                rule=item.rule,
+                source=item.source,
+                who_acts=item.who_acts,
+                escalate_to=item.escalate_to,
+            )
+        )
+    return scheduled
+
+
+def _scheduled(
+    *,
+    key: str,
+    title: str,
+    due: date,
+    reminders: Iterable[date],
+    rule: str,
+    source: str,
+    who_acts: str,
+    escalate_to: Iterable[str],
+) -> ScheduledDeadline:
+    return ScheduledDeadline(
+        key=key,
+        title=title,
+        due=due,
+        due_at=end_of_day(due),
+        reminders_at=[start_of_working_day(day) for day in reminders],
+        rule=rule,
+        source=source,
+        who_acts=who_acts,
+        escalate_to=list(escalate_to),
+    )
 
 
 class DeadlineActivities:

@@ -9,19 +9,20 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from api.auth import install_auth
 from api.context import AppContext, Context
 from api.errors import install_error_handlers
-from api.routers import cases, screening
+from api.routers import cases, codec, decisions, screening, tasks
 from api.schemas import HealthOut
 from store.database import create_engine, session_factory
 from store.settings import Settings
+from workflows.payload_codec import codec_from_settings
 from workflows.temporal_client import connect
 
 
 def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI:
     """The app; with ``context`` given (tests, the embedded stack) it uses those connections as they are."""
-    if settings.auth_mode != "dev":
-        raise RuntimeError("SCR_AUTH_MODE=oidc is not available in this build yet; use SCR_AUTH_MODE=dev.")
+    payload_codec = codec_from_settings(settings)  # refuses production without SCR_PAYLOAD_KEYS
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -30,7 +31,7 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
             yield
             return
         engine = create_engine(settings.database_url)
-        temporal = await connect(settings.temporal_address, settings.temporal_namespace)
+        temporal = await connect(settings.temporal_address, settings.temporal_namespace, payload_codec)
         app.state.context = AppContext(settings=settings, sessions=session_factory(engine), temporal=temporal)
         try:
             yield
@@ -43,9 +44,14 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
         description="Staff API of the Local Safeguarding Children Board's Serious Case Review service.",
         lifespan=lifespan,
     )
+    install_auth(app, settings)  # refuses oidc without issuer/audience, and dev tokens in production
     install_error_handlers(app)
+    app.add_middleware(codec.CodecCorsMiddleware, allow_origins=settings.codec_cors_origin_list)
     app.include_router(cases.router)
+    app.include_router(decisions.router)
+    app.include_router(tasks.router)
     app.include_router(screening.router)
+    app.include_router(codec.router)
 
     @app.get("/healthz", response_model=HealthOut, tags=["operations"])
     async def health(ctx: Context) -> JSONResponse:

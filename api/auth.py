@@ -1,44 +1,272 @@
-"""Who is calling. The embedded stack accepts dev tokens ``dev:<role>:<user>``; OIDC comes later."""
+"""Who is calling.
+
+- ``SCR_AUTH_MODE=oidc`` (production): ``Authorization: Bearer <JWT>`` from the board's identity provider. The
+  token must be signed (RS256 or ES256) by a key the issuer publishes in its JWKS, and carry the configured
+  issuer, audience, an unexpired ``exp`` and a ``sub``. Roles come from ``SCR_OIDC_ROLES_CLAIM`` and the
+  board from ``SCR_OIDC_BOARD_CLAIM``.
+- ``SCR_AUTH_MODE=dev`` (the embedded stack only): ``Authorization: Bearer dev:<role>:<user>``. Never in
+  production: anyone can claim any role.
+
+A person may hold several roles; each request acts in exactly one. With several, the caller names it in
+``X-SCR-Role`` (it must be one the token grants); with one, that one.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+import jwt
+from fastapi import Depends, FastAPI, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import ProblemError
 from domain.case_messages import Actor
 from domain.roles import Role
+from store.settings import Settings
 
-_bearer = HTTPBearer(auto_error=False, description="Dev mode: `dev:<role>:<user>`, e.g. `dev:independent_chair:alice`")
+ROLE_HEADER = "X-SCR-Role"
+ALGORITHMS = ("RS256", "ES256")
+CLOCK_SKEW_SECONDS = 30
+MAX_USER_LENGTH = 128
+_ROLE_VALUES = frozenset(role.value for role in Role)
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="OIDC access token (JWT); in dev mode `dev:<role>:<user>`, e.g. `dev:independent_chair:alice`",
+)
+_WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated person: every SCR role the token grants, and their board if the token names one."""
+
+    user: str
+    roles: tuple[Role, ...]
+    board: str | None = None
+
+
+def check_auth_settings(settings: Settings) -> None:
+    """Refuse to start with an unsafe or incomplete authentication set-up."""
+    if settings.environment == "production" and settings.auth_mode == "dev":
+        raise RuntimeError(
+            "SCR_ENVIRONMENT=production refuses SCR_AUTH_MODE=dev (dev tokens let anyone claim any role): "
+            "set SCR_AUTH_MODE=oidc with SCR_OIDC_ISSUER and SCR_OIDC_AUDIENCE."
+        )
+    if settings.auth_mode == "oidc":
+        required = {"SCR_OIDC_ISSUER": settings.oidc_issuer, "SCR_OIDC_AUDIENCE": settings.oidc_audience}
+        missing = [name for name, value in required.items() if not value]
+        if missing:
+            raise RuntimeError(f"SCR_AUTH_MODE=oidc needs {' and '.join(missing)}.")
+
+
+def install_auth(app: FastAPI, settings: Settings) -> None:
+    """Check the settings and keep the token verifier (with its JWKS cache) for the app's lifetime."""
+    check_auth_settings(settings)
+    app.state.oidc = OidcVerifier.from_settings(settings) if settings.auth_mode == "oidc" else None
+
+
+def _unauthenticated(detail: str) -> ProblemError:
+    return ProblemError(401, "Not authenticated", detail, headers=_WWW_AUTHENTICATE)
+
+
+def _forbidden(detail: str) -> ProblemError:
+    return ProblemError(403, "Forbidden", detail)
+
+
+class OidcVerifier:
+    """Validates bearer JWTs against the issuer's JWKS (cached; refetched when an unknown key id appears)."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        jwks_url: str,
+        roles_claim: str = "roles",
+        board_claim: str = "board",
+        jwks_cooldown_seconds: float = 30.0,
+    ) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self.roles_claim = roles_claim
+        self.board_claim = board_claim
+        self._jwks = jwt.PyJWKClient(
+            jwks_url, cache_jwk_set=True, lifespan=300, timeout=10, cooldown_duration=jwks_cooldown_seconds
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OidcVerifier:
+        check_auth_settings(settings)
+        issuer, audience, jwks_url = settings.oidc_issuer, settings.oidc_audience, settings.oidc_jwks_endpoint
+        if not (issuer and audience and jwks_url):
+            raise RuntimeError("SCR_AUTH_MODE=oidc needs SCR_OIDC_ISSUER and SCR_OIDC_AUDIENCE.")
+        return cls(
+            issuer=issuer,
+            audience=audience,
+            jwks_url=jwks_url,
+            roles_claim=settings.oidc_roles_claim,
+            board_claim=settings.oidc_board_claim,
+            jwks_cooldown_seconds=settings.oidc_jwks_cooldown_seconds,
+        )
+
+    def verify(self, token: str) -> Principal:
+        """The token's principal, or ProblemError 401 (bad token), 403 (no SCR role) or 503 (JWKS unreachable).
+        Blocking (it may fetch the JWKS): call it from a thread, as FastAPI does for sync dependencies."""
+        if token.startswith("dev:"):
+            raise _unauthenticated("Dev tokens are accepted only when SCR_AUTH_MODE=dev; send an OIDC access token.")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError:
+            raise _unauthenticated("The bearer token is not a JWT.") from None
+        algorithm = header.get("alg")
+        if algorithm not in ALGORITHMS:
+            raise _unauthenticated(
+                f"Tokens signed with {str(algorithm)[:20]!r} are not accepted; only {' or '.join(ALGORITHMS)}."
+            )
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise _unauthenticated("The token does not name its signing key (kid).")
+        try:
+            key = self._jwks.get_signing_key(kid)
+        except jwt.PyJWKClientConnectionError:
+            raise ProblemError(
+                503, "Identity provider unavailable", "The identity provider's signing keys cannot be fetched."
+            ) from None
+        except jwt.PyJWKClientError:
+            raise _unauthenticated("The token is signed with a key the identity provider does not publish.") from None
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=list(ALGORITHMS),
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=CLOCK_SKEW_SECONDS,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise _unauthenticated("The token has expired.") from None
+        except jwt.InvalidIssuerError:
+            raise _unauthenticated("The token was not issued by this service's identity provider (iss).") from None
+        except jwt.InvalidAudienceError:
+            raise _unauthenticated("The token is not meant for this service (aud).") from None
+        except jwt.InvalidSignatureError:
+            raise _unauthenticated("The token's signature is not valid.") from None
+        except jwt.MissingRequiredClaimError as error:
+            raise _unauthenticated(f"The token has no '{error.claim}' claim.") from None
+        except jwt.ImmatureSignatureError:
+            raise _unauthenticated("The token is not valid yet (nbf/iat).") from None
+        except jwt.InvalidTokenError:
+            raise _unauthenticated("The token is not valid.") from None
+        return self._principal(claims)
+
+    def _principal(self, claims: dict[str, Any]) -> Principal:
+        user = claims["sub"]
+        if not isinstance(user, str) or not user or len(user) > MAX_USER_LENGTH:
+            raise _unauthenticated(f"The token's subject (sub) must be a string of 1 to {MAX_USER_LENGTH} characters.")
+        found = _claim(claims, self.roles_claim)
+        if found is None:
+            raise _forbidden(
+                f"Your token has no '{self.roles_claim}' claim, so it grants no role in this service; "
+                "ask the identity provider's administrator to assign you an SCR role."
+            )
+        names = found.split() if isinstance(found, str) else found if isinstance(found, list) else []
+        roles = tuple(dict.fromkeys(Role(n) for n in names if isinstance(n, str) and n in _ROLE_VALUES))
+        if not roles:
+            raise _forbidden(
+                f"None of the roles in your token's '{self.roles_claim}' claim is a role in this service. "
+                f"Known roles: {', '.join(r.value for r in Role)}."
+            )
+        board = _claim(claims, self.board_claim)
+        if isinstance(board, list) and len(board) == 1:
+            board = board[0]
+        return Principal(user=user, roles=roles, board=board.upper() if isinstance(board, str) and board else None)
+
+
+def _claim(claims: dict[str, Any], path: str) -> Any:
+    value: Any = claims
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
 
 
 def parse_dev_token(token: str) -> Actor:
     parts = token.split(":")
     if len(parts) != 3 or parts[0] != "dev" or not parts[2]:
-        raise ProblemError(401, "Not authenticated", "A dev token has the form 'dev:<role>:<user>'.")
+        raise _unauthenticated("A dev token has the form 'dev:<role>:<user>'.")
     try:
         role = Role(parts[1])
     except ValueError:
         known = ", ".join(r.value for r in Role)
-        raise ProblemError(401, "Not authenticated", f"Unknown role '{parts[1]}'. Known roles: {known}.") from None
-    return Actor(user=parts[2][:128], role=role)
+        raise _unauthenticated(f"Unknown role '{parts[1]}'. Known roles: {known}.") from None
+    return Actor(user=parts[2][:MAX_USER_LENGTH], role=role)
 
 
-def current_actor(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Actor:
-    if credentials is None or credentials.scheme.lower() != "bearer":
+def authenticate(request: Request, token: str) -> Principal:
+    """The principal a bearer token proves, by the app's auth mode; kept on ``request.state.principal``."""
+    settings: Settings = request.app.state.context.settings
+    if settings.auth_mode == "dev":
+        actor = parse_dev_token(token)
+        principal = Principal(user=actor.user, roles=(actor.role,))
+    else:
+        verifier: OidcVerifier | None = getattr(request.app.state, "oidc", None)
+        if verifier is None:  # an app not built by create_app
+            verifier = OidcVerifier.from_settings(settings)
+            request.app.state.oidc = verifier
+        principal = verifier.verify(token)
+    request.state.principal = principal
+    return principal
+
+
+def choose_role(principal: Principal, requested: str | None) -> Actor:
+    """The one role this request acts in: the one named in X-SCR-Role, or the token's only role."""
+    if requested:
+        try:
+            role = Role(requested.strip())
+        except ValueError:
+            raise _forbidden(f"{ROLE_HEADER}: '{requested[:64]}' is not a role in this service.") from None
+        if role not in principal.roles:
+            raise _forbidden(f"{ROLE_HEADER}: your token does not grant the role '{role.value}'.")
+        return Actor(user=principal.user, role=role)
+    if len(principal.roles) == 1:
+        return Actor(user=principal.user, role=principal.roles[0])
+    raise ProblemError(
+        400,
+        "Role required",
+        f"Your token grants several roles ({', '.join(r.value for r in principal.roles)}); "
+        f"name the one you act in with the {ROLE_HEADER} header.",
+    )
+
+
+def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise ProblemError(
             401,
             "Not authenticated",
             "Send 'Authorization: Bearer <token>'.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    if request.app.state.context.settings.auth_mode != "dev":
-        raise ProblemError(401, "Not authenticated", "Only dev tokens are supported in this build.")
-    return parse_dev_token(credentials.credentials)
+    return credentials.credentials
+
+
+def current_actor(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    role: Annotated[
+        str | None,
+        Header(
+            alias=ROLE_HEADER,
+            description="The role to act in, when your token grants several (it must be one of them).",
+        ),
+    ] = None,
+) -> Actor:
+    # A sync dependency: FastAPI runs it in a worker thread, so a JWKS fetch never blocks the event loop.
+    return choose_role(authenticate(request, bearer_token(credentials)), role)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
@@ -48,3 +276,12 @@ def require_role(actor: Actor, *roles: Role, action: str) -> None:
     if actor.role not in roles:
         allowed = ", ".join(r.value for r in roles)
         raise ProblemError(403, "Forbidden", f"Your role '{actor.role.value}' cannot {action}; this needs: {allowed}.")
+
+
+def require_any_role(principal: Principal, roles: Sequence[Role], *, action: str) -> Role:
+    """For endpoints that need one of ``roles`` among *all* the principal's roles (no X-SCR-Role needed)."""
+    for role in roles:
+        if role in principal.roles:
+            return role
+    allowed = ", ".join(r.value for r in roles)
+    raise ProblemError(403, "Forbidden", f"You cannot {action}; this needs the role: {allowed}.")

@@ -16,7 +16,9 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.context import AppContext
 from api.errors import ProblemError
 from api.schemas import OpenCaseRequest
-from domain.case_messages import Actor, CaseState, ChairDecisionInput, OpenCaseInput, Refusal
+from domain.case_file import CaseWorkflowInput
+from domain.case_messages import Actor, CaseState, DecisionRequest, OpenCaseInput, Refusal
+from domain.decision_inputs import DecisionInput
 from domain.rule_pack import SCR_2015
 from domain.stages import Stage
 from domain.uk_time import london_date
@@ -103,7 +105,7 @@ async def _insert(
 
 
 async def _start_workflow(context: AppContext, case: Case, request: OpenCaseRequest, actor: Actor) -> None:
-    data = OpenCaseInput(
+    opening = OpenCaseInput(
         reference=case.reference,
         board=case.board,
         aware_on=case.aware_on,
@@ -116,7 +118,7 @@ async def _start_workflow(context: AppContext, case: Case, request: OpenCaseRequ
     try:
         handle = await context.temporal.start_workflow(
             ScrCaseWorkflow.run,
-            data,
+            CaseWorkflowInput(opening=opening),
             id=case.workflow_id,
             task_queue=context.settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -134,17 +136,22 @@ async def _start_workflow(context: AppContext, case: Case, request: OpenCaseRequ
         ) from error
 
 
-async def decide_chair(context: AppContext, *, reference: str, actor: Actor, data: ChairDecisionInput) -> CaseState:
+async def decide(context: AppContext, *, reference: str, actor: Actor, decision: DecisionInput) -> CaseState:
+    """Pass a staff decision to the case; a refusal comes back as 403/409/422 with the rule's reason."""
     handle: WorkflowHandle[ScrCaseWorkflow, None] = context.temporal.get_workflow_handle_for(
         ScrCaseWorkflow.run, case_workflow_id(reference)
     )
     try:
-        return await handle.execute_update(ScrCaseWorkflow.decide_chair, data, rpc_timeout=UPDATE_WAIT)
+        return await handle.execute_update(
+            ScrCaseWorkflow.decide, DecisionRequest(actor=actor, decision=decision), rpc_timeout=UPDATE_WAIT
+        )
     except WorkflowUpdateFailedError as error:
         cause = error.cause
         if isinstance(cause, ApplicationError) and cause.type in REFUSAL_STATUS:
             status, title = REFUSAL_STATUS[Refusal(cause.type)]
-            await _audit_refusal(context, reference=reference, actor=actor, decision="chair", reason=cause.message)
+            await _audit_refusal(
+                context, reference=reference, actor=actor, decision=decision.kind, reason=cause.message
+            )
             raise ProblemError(status, title, cause.message) from None
         raise
     except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
@@ -165,9 +172,9 @@ async def _audit_refusal(context: AppContext, *, reference: str, actor: Actor, d
             actor=actor.user,
             role=actor.role.value,
             at=now,
-            summary=f"{decision} decision refused",
+            summary=f"{decision.replace('_', ' ')} decision refused",
             rationale=reason,
-            details={"decision": decision},
+            details={"decision_kind": decision},
         )
 
 

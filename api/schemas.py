@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from domain.criteria import ChairDecision, IncidentFacts
+from domain.criteria import IncidentFacts
 
 
 class OpenCaseRequest(BaseModel):
@@ -30,24 +30,13 @@ class OpenCaseRequest(BaseModel):
         return self
 
 
-class ChairDecisionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AwaitedOut(BaseModel):
+    """A decision the case waits for: which decision kind, who may take it, and by when."""
 
-    decision: ChairDecision
-    rationale: str = Field(min_length=1, max_length=10_000, description="Why the chair decided this")
-    definitive_evidence: str | None = Field(
-        default=None,
-        max_length=10_000,
-        description="Required for 'do_not_initiate' on a seriously-harmed case: the definitive evidence that "
-        "there is no cause for concern about how agencies worked together (regulation 5(2)(b)(ii)).",
-    )
-
-    @field_validator("rationale")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("rationale must say why the decision was taken")
-        return value.strip()
+    kind: str
+    roles: list[str]
+    description: str
+    due: date | None = None
 
 
 class DeadlineOut(BaseModel):
@@ -80,6 +69,8 @@ class CaseOut(BaseModel):
     overdue: bool
     next_deadline: NextDeadlineOut | None
     deadlines: list[DeadlineOut]
+    awaiting: list[AwaitedOut]
+    breaches: list[str] = Field(description="Keys of deadlines that were missed; a breach stays on the case")
     created_at: datetime
     updated_at: datetime
 
@@ -108,6 +99,16 @@ class TimelineEventOut(BaseModel):
     summary: str
     rationale: str | None
     details: dict[str, Any]
+
+
+class TaskOut(BaseModel):
+    reference: str
+    board: str
+    stage: str
+    kind: str
+    description: str
+    due: date | None
+    decide_at: str = Field(description="Where to send the decision")
 
 
 class HealthOut(BaseModel):

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.criteria import ChairDecision, IncidentFacts
+from domain.decision_inputs import DecisionInput
 from domain.roles import Role
 
 
@@ -58,10 +59,25 @@ class DeadlineRecord(_Message):
     breached_at: datetime | None = None
 
 
+class AdhocDeadline(_Message):
+    """A deadline staff set (an action's or an information request's due date): the rule pack does not
+    give its date, but its reminders still fall on working days."""
+
+    key: str
+    title: str
+    due: date
+    reminder_working_days_before: list[int]
+    rule: str
+    source: str
+    who_acts: str
+    escalate_to: list[str]
+
+
 class ComputeDeadlinesInput(_Message):
     rule_pack: str
     rule_pack_version: str
-    events: dict[str, date]  # CaseEvent value -> date
+    events: dict[str, date] = Field(default_factory=dict)  # CaseEvent value -> date
+    adhoc: list[AdhocDeadline] = Field(default_factory=list)
 
 
 class OpenCaseInput(_Message):
@@ -77,6 +93,15 @@ class OpenCaseInput(_Message):
     opened_by: Actor
 
 
+class AwaitedDecision(_Message):
+    """A decision the case is waiting for: who may take it, and by when (if a deadline applies)."""
+
+    kind: str
+    roles: list[str]
+    description: str
+    due: date | None = None
+
+
 class CaseSnapshot(_Message):
     """What the register shows of a case; the workflow sends a new one with every recorded event."""
 
@@ -86,6 +111,7 @@ class CaseSnapshot(_Message):
     next_deadline_key: str | None
     next_deadline_due: date | None
     deadlines: list[DeadlineRecord]
+    awaiting: list[AwaitedDecision] = Field(default_factory=list)
 
 
 class RecordCaseEventInput(_Message):
@@ -104,8 +130,14 @@ class RecordCaseEventInput(_Message):
 class NoticeKind(StrEnum):
     INCIDENT_NOTIFICATION = "incident_notification"
     CHAIR_DECISION = "chair_decision"
+    CASE_DECISION = "case_decision"
+    REVIEWER_NAMES = "reviewer_names"
+    NON_PUBLICATION = "non_publication"
+    FINAL_PUBLICATION_DECISION = "final_publication_decision"
+    PREPUBLICATION_COPY = "prepublication_copy"
     DEADLINE_REMINDER = "deadline_reminder"
     DEADLINE_ESCALATION = "deadline_escalation"
+    REVIEW_REMINDER = "review_reminder"
 
 
 class SendNoticeInput(_Message):
@@ -122,11 +154,11 @@ class NoticeResult(_Message):
     newly_sent: bool
 
 
-class ChairDecisionInput(_Message):
+class DecisionRequest(_Message):
+    """A staff decision as the API passes it to the case: who, and what."""
+
     actor: Actor
-    decision: ChairDecision
-    rationale: str = Field(min_length=1, max_length=10_000)
-    definitive_evidence: str | None = Field(default=None, max_length=10_000)
+    decision: DecisionInput
 
 
 class CaseState(_Message):
@@ -136,6 +168,7 @@ class CaseState(_Message):
     stage: str
     overdue: bool
     deadlines: list[DeadlineRecord]
+    awaiting: list[AwaitedDecision]
     chair_decision: ChairDecision | None = None
     snapshot_version: int
 

@@ -74,6 +74,7 @@ class Case(Base):
     snapshot_version: Mapped[int] = mapped_column(Integer, default=0)
     next_deadline_key: Mapped[str | None] = mapped_column(String(40))
     next_deadline_due: Mapped[date | None] = mapped_column(Date)
+    awaiting: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

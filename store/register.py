@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import AuditEvent, Case, CaseDeadline, ReferenceSequence
@@ -61,6 +61,7 @@ async def create_case(
         incident=incident,
         assessment=None,
         overdue=False,
+        awaiting=[],
         snapshot_version=0,
         created_by=created_by,
         created_at=now,
@@ -93,6 +94,15 @@ async def list_cases(
         query.order_by(Case.created_at.desc(), Case.reference.desc()).limit(limit).offset(offset)
     )
     return list(rows), int(total or 0)
+
+
+async def cases_awaiting(session: AsyncSession, *, role: str) -> list[Case]:
+    """Open cases waiting for a decision that ``role`` may take (filtered precisely by the caller)."""
+    closed = ("closed", "closed_without_review")
+    rows = await session.scalars(
+        select(Case).where(Case.stage.not_in(closed), func.length(cast(Case.awaiting, String)) > 2)
+    )
+    return [case for case in rows if any(role in item.get("roles", []) for item in case.awaiting)]
 
 
 async def case_deadlines(session: AsyncSession, *, reference: str) -> list[CaseDeadline]:

@@ -6,16 +6,19 @@ nothing reads settings at import time: call :func:`load_settings` from an entry 
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SCR_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SCR_", extra="ignore", hide_input_in_errors=True)
 
     environment: Literal["dev", "production"] = "dev"
     auth_mode: Literal["dev", "oidc"] = "dev"
@@ -55,6 +58,14 @@ class Settings(BaseSettings):
     boards: str = "NEL"
     """Comma-separated board codes this deployment serves (used in case references)."""
 
+    worker_graceful_shutdown_seconds: float = Field(20.0, ge=0)
+    """On SIGTERM the worker stops polling and gives in-flight activities this long before cancelling them;
+    keep it below the orchestrator's grace period (Kubernetes terminationGracePeriodSeconds)."""
+    metrics_bind: str = "0.0.0.0:9464"
+    """HOST:PORT of the worker's Prometheus endpoint (Temporal SDK metrics and ours); empty turns it off."""
+    worker_health_bind: str = "0.0.0.0:8081"
+    """HOST:PORT of the worker's health endpoint (GET /healthz, GET /livez); empty turns it off."""
+
     @field_validator("closure_days")
     @classmethod
     def _closure_days_are_dates(cls, value: str) -> str:
@@ -65,6 +76,15 @@ class Settings(BaseSettings):
                 raise ValueError(f"SCR_CLOSURE_DAYS: {text!r} is not a date (YYYY-MM-DD)") from None
         return value
 
+    @field_validator("metrics_bind", "worker_health_bind")
+    @classmethod
+    def _bind_is_host_port(cls, value: str) -> str:
+        if value:
+            host, _, port = value.rpartition(":")
+            if not host or not port.isdigit() or int(port) > 65535:
+                raise ValueError(f"{value!r} is not HOST:PORT (e.g. 0.0.0.0:9464), nor empty to turn it off")
+        return value
+
     @property
     def closures(self) -> frozenset[date]:
         return frozenset(date.fromisoformat(p.strip()) for p in self.closure_days.split(",") if p.strip())
@@ -72,6 +92,91 @@ class Settings(BaseSettings):
     @property
     def board_codes(self) -> frozenset[str]:
         return frozenset(code.strip().upper() for code in self.boards.split(",") if code.strip())
+
+    # Payload encryption, the codec endpoint and OIDC (API security).
+
+    payload_keys: SecretStr = Field(SecretStr(""), validate_default=True)
+    """Payload encryption keys, ``id:<base64 of 32 random bytes>`` separated by commas. The first encrypts; all
+    still decrypt (rotation: put the new key first, keep the old ones). Unset in dev: a fixed, public dev key.
+    Required when SCR_ENVIRONMENT=production."""
+    codec_cors_origins: str = "http://127.0.0.1:8233,http://localhost:8233"
+    """Comma-separated origins (the Temporal Web UI) whose pages may call /codec/encode and /codec/decode."""
+    oidc_issuer: str | None = None
+    """SCR_AUTH_MODE=oidc: the exact ``iss`` of accepted tokens."""
+    oidc_audience: str | None = None
+    """SCR_AUTH_MODE=oidc: the ``aud`` accepted tokens must carry (this API's client id or resource URI)."""
+    oidc_jwks_url: str | None = None
+    """Where the issuer publishes its signing keys; default: the issuer + /.well-known/jwks.json."""
+    oidc_roles_claim: str = "roles"
+    """Claim holding the user's SCR roles (a list, or a space-separated string); a dotted path reaches into an
+    object, e.g. ``realm_access.roles``."""
+    oidc_board_claim: str = "board"
+    """Claim holding the user's board code (dotted path allowed)."""
+    oidc_jwks_cooldown_seconds: float = Field(30.0, ge=0)
+    """A token signed by an unknown key id makes the API refetch the JWKS at most once per this many seconds."""
+
+    @field_validator("payload_keys")
+    @classmethod
+    def _payload_keys_parse(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        spec = value.get_secret_value()
+        if spec.strip():
+            parse_payload_keys(spec)
+        elif info.data.get("environment") == "production":
+            raise ValueError(_NO_KEYS_IN_PRODUCTION)
+        return value
+
+    def payload_key_ring(self) -> tuple[str, dict[str, bytes]]:
+        """The active key id and every key; the dev key when none is configured (never in production)."""
+        spec = self.payload_keys.get_secret_value()
+        if spec.strip():
+            return parse_payload_keys(spec)
+        if self.environment == "production":
+            raise RuntimeError(_NO_KEYS_IN_PRODUCTION)
+        return DEV_PAYLOAD_KEY_ID, {DEV_PAYLOAD_KEY_ID: DEV_PAYLOAD_KEY}
+
+    @property
+    def codec_cors_origin_list(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.codec_cors_origins.split(",") if origin.strip()]
+
+    @property
+    def oidc_jwks_endpoint(self) -> str | None:
+        if self.oidc_jwks_url:
+            return self.oidc_jwks_url
+        if self.oidc_issuer:
+            return self.oidc_issuer.rstrip("/") + "/.well-known/jwks.json"
+        return None
+
+
+DEV_PAYLOAD_KEY_ID = "dev-insecure"
+DEV_PAYLOAD_KEY = hashlib.sha256(b"scr-lifecycle DEV ONLY payload key - public, NOT a secret").digest()
+"""Used only in dev mode when SCR_PAYLOAD_KEYS is unset: anyone with this source can decrypt."""
+
+_NO_KEYS_IN_PRODUCTION = (
+    "SCR_ENVIRONMENT=production needs payload encryption keys: set SCR_PAYLOAD_KEYS to "
+    "'<key id>:<base64 of 32 random bytes>' (e.g. from `openssl rand -base64 32`)."
+)
+
+
+def parse_payload_keys(spec: str) -> tuple[str, dict[str, bytes]]:
+    """``k1:<base64>,k0:<base64>`` → (``k1``, {id: key}). Messages never include key material."""
+    keys: dict[str, bytes] = {}
+    for position, item in enumerate((part.strip() for part in spec.split(",") if part.strip()), start=1):
+        key_id, separator, encoded = item.partition(":")
+        key_id = key_id.strip()
+        if not separator or not key_id or any(c.isspace() for c in key_id):
+            raise ValueError(f"key {position} is not '<key id>:<base64 key>'")
+        if key_id in keys:
+            raise ValueError(f"key id {key_id!r} appears twice")
+        try:
+            key = base64.b64decode(encoded.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(f"key {key_id!r} is not valid base64") from None
+        if len(key) != 32:
+            raise ValueError(f"key {key_id!r} is {len(key)} bytes; AES-256 needs 32 (base64 of 32 random bytes)")
+        keys[key_id] = key
+    if not keys:
+        raise ValueError("no keys given")
+    return next(iter(keys)), keys
 
 
 def load_settings() -> Settings:

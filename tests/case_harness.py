@@ -19,8 +19,10 @@ from temporalio.worker import Worker
 
 from api.app import create_app
 from api.context import AppContext
-from domain.case_messages import Actor, OpenCaseInput
+from domain.case_file import CaseWorkflowInput
+from domain.case_messages import Actor, CaseState, DecisionRequest, OpenCaseInput
 from domain.criteria import IncidentFacts
+from domain.decision_inputs import DecisionInput, RecordScreeningInput
 from domain.roles import Role
 from domain.rule_pack import SCR_2015
 from store import register
@@ -32,6 +34,25 @@ from workflows.temporal_client import case_workflow_id
 
 BOB = Actor(user="bob", role=Role.BUSINESS_MANAGER)
 ALICE = Actor(user="alice", role=Role.INDEPENDENT_CHAIR)
+SUB_GROUP = Actor(user="sam", role=Role.SUB_GROUP)
+
+
+def actor(role: Role | str, user: str = "staff") -> Actor:
+    return Actor(user=user, role=Role(role))
+
+
+async def decide(handle: WorkflowHandle[ScrCaseWorkflow, None], who: Actor, decision: DecisionInput) -> CaseState:
+    return await handle.execute_update(ScrCaseWorkflow.decide, DecisionRequest(actor=who, decision=decision))
+
+
+async def screen(handle: WorkflowHandle[ScrCaseWorkflow, None], recommendation: str = "initiate_scr") -> CaseState:
+    """The sub-group's screening, which every case needs before the chair decides."""
+    return await decide(
+        handle,
+        SUB_GROUP,
+        RecordScreeningInput(recommendation=recommendation, rationale="Screened at the sub-group"),
+    )
+
 
 SERIOUS_HARM = {"outcome": "seriously_harmed", "abuse_or_neglect": "suspected", "inter_agency_concern": "unknown"}
 DEATH = {"outcome": "died", "abuse_or_neglect": "known"}
@@ -97,15 +118,17 @@ async def open_case(
     _STARTED.setdefault(settings.task_queue, []).append(case.workflow_id)
     return await client.start_workflow(
         ScrCaseWorkflow.run,
-        OpenCaseInput(
-            reference=case.reference,
-            board="NEL",
-            aware_on=aware_on,
-            notified_on=notified_on,
-            incident=facts,
-            rule_pack=SCR_2015.name,
-            rule_pack_version=SCR_2015.version,
-            opened_by=BOB,
+        CaseWorkflowInput(
+            opening=OpenCaseInput(
+                reference=case.reference,
+                board="NEL",
+                aware_on=aware_on,
+                notified_on=notified_on,
+                incident=facts,
+                rule_pack=SCR_2015.name,
+                rule_pack_version=SCR_2015.version,
+                opened_by=BOB,
+            )
         ),
         id=case.workflow_id,
         task_queue=settings.task_queue,
@@ -129,10 +152,16 @@ class Stack:
     async def open_case(self, body: dict[str, Any], **headers: str) -> httpx.Response:
         return await self.http.post("/api/v1/cases", json=body, headers=self.auth("business_manager", "bob") | headers)
 
-    async def decide(self, reference: str, body: dict[str, Any], role: str = "independent_chair") -> httpx.Response:
+    async def decide(
+        self, reference: str, body: dict[str, Any], role: str = "independent_chair", kind: str = "chair"
+    ) -> httpx.Response:
         return await self.http.post(
-            f"/api/v1/cases/{reference}/decisions/chair", json=body, headers=self.auth(role, "alice")
+            f"/api/v1/cases/{reference}/decisions/{kind}", json=body, headers=self.auth(role, "alice")
         )
+
+    async def screen(self, reference: str, recommendation: str = "initiate_scr") -> httpx.Response:
+        body = {"recommendation": recommendation, "rationale": "Screened at the sub-group"}
+        return await self.decide(reference, body, role="sub_group", kind="screening")
 
 
 @asynccontextmanager

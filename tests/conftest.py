@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from store.database import create_engine
+from tests.payload_keys import encrypting_converter
 from tests.services import MailBox, binary, fresh_database, mailbox, register_search_attributes
-from workflows.temporal_client import SEARCH_ATTRIBUTES, data_converter
+from workflows.temporal_client import SEARCH_ATTRIBUTES
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -42,7 +43,7 @@ async def mail(tmp_path: Path) -> AsyncIterator[MailBox]:
 @pytest.fixture(scope="session")
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary("temporal-test-server"), data_converter=data_converter()
+        test_server_existing_path=binary("temporal-test-server"), data_converter=encrypting_converter()
     )
     await register_search_attributes(env.client)
     yield env
@@ -53,7 +54,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 async def dev_server_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=binary("temporal"),
-        data_converter=data_converter(),
+        data_converter=encrypting_converter(),
         dev_server_extra_args=[
             arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute", f"{name}={kind}")
         ],

@@ -12,15 +12,16 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
+from tests.payload_keys import encrypting_converter
 from tests.services import binary, fresh_database, mailbox
 from tests.workflows.test_replay import record_case_history
-from workflows.temporal_client import SEARCH_ATTRIBUTES, data_converter
+from workflows.temporal_client import SEARCH_ATTRIBUTES
 
 
 async def record(out: Path) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=binary("temporal"),
-        data_converter=data_converter(),
+        data_converter=encrypting_converter(),  # the tests' fixed key, so the replay test can decrypt it
         dev_server_extra_args=[a for n, k in SEARCH_ATTRIBUTES.items() for a in ("--search-attribute", f"{n}={k}")],
     )
     try:

@@ -43,5 +43,5 @@ def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Wor
             RegisterActivities(sessions).record_case_event,
             notices.send_notice,
         ],
-        graceful_shutdown_timeout=timedelta(seconds=20),
+        graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_shutdown_seconds),
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 from typing import Annotated
 
@@ -53,27 +52,18 @@ def dev() -> None:
 @app.command()
 def worker() -> None:
     """Run a worker against TEMPORAL_ADDRESS, using SCR_DATABASE_URL and the SMTP settings."""
-    configure_logging()
-    asyncio.run(_run_worker())
-    _exit(0)
+    from workers.worker_runtime import configure_json_logging
 
-
-async def _run_worker() -> None:
-    from store.database import create_engine
-    from workers.case_worker import build_worker
-    from workflows.temporal_client import connect
-
+    configure_json_logging()
     settings = _settings()
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
-    engine = create_engine(settings.database_url)
-    worker = build_worker(client, engine, settings)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(worker.shutdown()))
-    try:
-        await worker.run()
-    finally:
-        await engine.dispose()
+    _exit(asyncio.run(_run_worker(settings)))
+
+
+async def _run_worker(settings: Settings) -> int:
+    """Metrics, health endpoint, SIGTERM grace and a non-zero exit on fatal errors: workers/worker_runtime.py."""
+    from workers.worker_runtime import run_worker
+
+    return await run_worker(settings)
 
 
 @app.command()

@@ -24,6 +24,7 @@ from workers.case_worker import build_worker
 from workers.ports import ensure_free
 from workers.smtp_sink import start_smtp_sink
 from workers.temporal_server import start_dev_server, stop_process, wait_for_server
+from workflows.payload_codec import codec_from_settings
 
 
 class _Server(uvicorn.Server):
@@ -49,7 +50,12 @@ async def run_dev_stack(settings: Settings) -> None:
     check_ports(settings)
     var = settings.var_dir
     address = f"127.0.0.1:{settings.temporal_port}"
-    settings = settings.model_copy(update={"temporal_address": address})
+    ui_origins = f"http://127.0.0.1:{settings.temporal_ui_port},http://localhost:{settings.temporal_ui_port}"
+    settings = settings.model_copy(
+        update={"temporal_address": address, "codec_cors_origins": f"{settings.codec_cors_origins},{ui_origins}"}
+    )
+    codec = codec_from_settings(settings)
+    codec_endpoint = f"http://127.0.0.1:{settings.api_port}/codec"  # where the UI's browser reaches the API
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -64,10 +70,11 @@ async def run_dev_stack(settings: Settings) -> None:
             port=settings.temporal_port,
             ui_port=settings.temporal_ui_port,
             log_file=var / "logs" / "temporal.log",
+            extra_args=["--ui-codec-endpoint", codec_endpoint],
         )
         sink = start_smtp_sink(var / "mail", settings.smtp_host, settings.smtp_port)
         await upgrade_to_head(settings.database_url)
-        client = await wait_for_server(address, settings.temporal_namespace, temporal)
+        client = await wait_for_server(address, settings.temporal_namespace, temporal, codec)
         engine = create_engine(settings.database_url)
         worker = build_worker(client, engine, settings)
         context = AppContext(settings=settings, sessions=session_factory(engine), temporal=client)
@@ -90,6 +97,8 @@ async def run_dev_stack(settings: Settings) -> None:
                 "SCR embedded stack is running:\n"
                 f"  staff API        http://{settings.api_host}:{settings.api_port}  (OpenAPI: /docs)\n"
                 f"  Temporal Web UI  http://127.0.0.1:{settings.temporal_ui_port}\n"
+                f"  payload codec    {codec_endpoint}  (key {codec.active_key_id}; UI decoding: "
+                f"{codec_endpoint}/dev-session)\n"
                 f"  Temporal         {address}\n"
                 f"  SMTP sink        {settings.smtp_host}:{settings.smtp_port} -> {var / 'mail'}/*.eml\n"
                 f"  database         {settings.database_url}\n"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from temporalio.client import Client
+from temporalio.converter import PayloadCodec
 
 from workflows.temporal_client import SEARCH_ATTRIBUTES, connect
 
@@ -51,14 +52,18 @@ def start_dev_server(
 
 
 async def wait_for_server(
-    address: str, namespace: str, process: subprocess.Popen[bytes], wait_seconds: float = 60.0
+    address: str,
+    namespace: str,
+    process: subprocess.Popen[bytes],
+    codec: PayloadCodec | None,
+    wait_seconds: float = 60.0,
 ) -> Client:
     deadline = asyncio.get_running_loop().time() + wait_seconds
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"The Temporal dev server exited with status {process.returncode}; see its log.")
         try:
-            return await connect(address, namespace)
+            return await connect(address, namespace, codec)
         except Exception:
             if asyncio.get_running_loop().time() > deadline:
                 raise

@@ -1,14 +1,16 @@
-"""One Serious Case Review, from the incident notification onwards, as one durable workflow.
+"""One Serious Case Review, from the incident notification to closure, as one durable workflow.
 
-This first slice runs: notification (deadlines resolved, Ofsted told), the wait for the independent
-chair's decision under the ``chair_decision`` clock (reminders, then escalation and a recorded breach),
-and the decision itself. Later stages wait on the stage the decision leads to.
+The rules live in ``domain/case_rules.py``; this class runs them: staff decisions arrive as the ``decide``
+update (validated by the rules, refused with a reason), every deadline of the case runs on one durable
+clock (reminders, then escalation and a breach kept on the case), every change is written to the case
+register by an activity, and notices go out by email. Cases live for years: the workflow continues as
+new when Temporal suggests it, carrying its :class:`CaseFile`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+import asyncio
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -16,24 +18,26 @@ from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUp
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from domain import case_rules
+    from domain.case_file import CaseFile, CaseWorkflowInput
     from domain.case_messages import (
         Actor,
         CaseSnapshot,
         CaseState,
-        ChairDecisionInput,
         ComputeDeadlinesInput,
         DeadlineRecord,
         DeadlineStatus,
+        DecisionRequest,
         NoticeKind,
         NoticeResult,
         OpenCaseInput,
         RecordCaseEventInput,
-        Refusal,
         ScheduledDeadline,
         SendNoticeInput,
     )
-    from domain.criteria import assess, chair_decision_problem
-    from domain.roles import Recipient, Role
+    from domain.case_rules import SYSTEM, DecisionRefused, NoticeRequest, Outcome
+    from domain.criteria import assess
+    from domain.roles import Recipient
     from domain.rule_pack import CaseEvent
     from domain.stages import Stage
     from domain.uk_time import london_date
@@ -43,93 +47,106 @@ NEXT_DEADLINE = SearchAttributeKey.for_datetime("ScrNextDeadline")
 OVERDUE = SearchAttributeKey.for_bool("ScrOverdue")
 BOARD = SearchAttributeKey.for_keyword("ScrBoard")
 
-SYSTEM = Actor(user="system", role=Role.OPERATOR)
 ACTIVITY_TIMEOUT = timedelta(minutes=2)
 # Register writes and notices must happen eventually: retry without limit, backing off to 10 minutes.
 PATIENT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=10))
-
-CHAIR_DECIDES_AT = (Stage.NOTIFIED, Stage.AWAITING_CHAIR_DECISION)
-DECISION_STAGES = {
-    "initiate_scr": Stage.REVIEWER_APPOINTMENT,
-    "do_not_initiate": Stage.PANEL_SCRUTINY,
-    "alternative_review": Stage.ALTERNATIVE_REVIEW,
-}
-DECISION_TEXT = {
-    "initiate_scr": "initiate a Serious Case Review",
-    "do_not_initiate": "do not initiate a Serious Case Review",
-    "alternative_review": "commission an alternative form of review",
-}
 
 
 @workflow.defn(name="ScrCaseWorkflow")
 class ScrCaseWorkflow:
     @workflow.init
-    def __init__(self, data: OpenCaseInput) -> None:
-        self._case = data
-        self._assessment = assess(data.incident)
-        self._stage = Stage.NOTIFIED
-        self._schedule: dict[str, ScheduledDeadline] = {}
-        self._deadlines: dict[str, DeadlineRecord] = {}
-        self._version = 0
-        self._registered = False
-        self._chair: ChairDecisionInput | None = None
-        self._deciding = False
+    def __init__(self, data: CaseWorkflowInput) -> None:
+        opening, carried = data.opening, data.carried
+        self._case = carried or CaseFile(
+            reference=opening.reference,
+            board=opening.board,
+            rule_pack=opening.rule_pack,
+            rule_pack_version=opening.rule_pack_version,
+            aware_on=opening.aware_on,
+            notified_on=opening.notified_on,
+            incident=opening.incident,
+            assessment=assess(opening.incident),
+        )
+        self._registered = carried is not None
+        self._outbox: list[NoticeRequest] = []
+        self._decisions = asyncio.Lock()  # one decision at a time: each is checked against the state it changes
+        self._woken = False
 
     # -- the process -------------------------------------------------------------------------------------
 
     @workflow.run
-    async def run(self, data: OpenCaseInput) -> None:
+    async def run(self, data: CaseWorkflowInput) -> None:
         workflow.set_current_details(self._details())
-        self._add_schedule(
-            await self._compute_deadlines({CaseEvent.AWARE: data.aware_on, CaseEvent.NOTIFIED: data.notified_on})
+        if data.carried is None:
+            await self._open(data.opening)
+        while self._case.stage not in case_rules.TERMINAL:
+            await self._send_outbox()
+            if workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._decisions.locked())
+                await self._send_outbox()
+                workflow.continue_as_new(CaseWorkflowInput(opening=data.opening, carried=self._case))
+            await self._run_clock()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._send_outbox()
+
+    async def _open(self, data: OpenCaseInput) -> None:
+        now = workflow.now()
+        deadlines = await self._compute(
+            ComputeDeadlinesInput(
+                rule_pack=data.rule_pack,
+                rule_pack_version=data.rule_pack_version,
+                events={CaseEvent.AWARE.value: data.aware_on, CaseEvent.NOTIFIED.value: data.notified_on},
+            )
         )
+        for deadline in deadlines:
+            case_rules.add_deadline(self._case, deadline, now)
+        assessment = self._case.assessment
         await self._record(
-            "case_opened",
+            Outcome(
+                "case_opened",
+                f"Case opened under {data.rule_pack} v{data.rule_pack_version}; SCR {assessment.scr.replace('_', ' ')}",
+                details={"grounds": list(assessment.grounds)},
+            ),
             data.opened_by,
-            f"Case opened under {data.rule_pack} v{data.rule_pack_version}; "
-            f"SCR {self._assessment.scr.replace('_', ' ')}",
-            details={"grounds": list(self._assessment.grounds)},
-            assessment=self._assessment.model_dump(mode="json"),
+            assessment=assessment.model_dump(mode="json"),
         )
         self._registered = True
 
-        await self._notify_incident()
-        if self._chair is None:  # the chair may decide while the notices are still going out
-            await self._enter(Stage.AWAITING_CHAIR_DECISION)
-        await self._watch_deadline("chair_decision", lambda: self._chair is not None)
-        await workflow.wait_condition(lambda: not self._deciding)
-        await self._notify_decision()
-
-        # The stages after the chair's decision are not built yet: the case waits here, durable, until they are.
-        await workflow.wait_condition(lambda: self._stage in (Stage.CLOSED, Stage.CLOSED_WITHOUT_REVIEW))
-        await workflow.wait_condition(workflow.all_handlers_finished)
-
-    async def _notify_incident(self) -> None:
-        if not self._assessment.notifiable:
-            self._deadlines["notify_ofsted"] = self._deadlines["notify_ofsted"].model_copy(
-                update={"status": DeadlineStatus.NOT_APPLICABLE}
+        if assessment.notifiable:
+            facts = {"aware_on": data.aware_on.isoformat(), "grounds": "; ".join(assessment.notifiable_grounds)}
+            notice = NoticeRequest(
+                NoticeKind.INCIDENT_NOTIFICATION, (Recipient.OFSTED, Recipient.NATIONAL_PANEL), "1", facts
             )
-            return
-        facts = {
-            "aware_on": self._case.aware_on.isoformat(),
-            "grounds": "; ".join(self._assessment.notifiable_grounds),
-        }
-        sent = await self._send(NoticeKind.INCIDENT_NOTIFICATION, Recipient.OFSTED, "1", facts)
-        await self._send(NoticeKind.INCIDENT_NOTIFICATION, Recipient.NATIONAL_PANEL, "1", facts)
-        if sent:
-            self._meet("notify_ofsted", workflow.now())
-            await self._record("deadline_met", SYSTEM, "Ofsted notified of the incident")
+            if await self._send(notice):
+                case_rules.meet(self._case, "notify_ofsted", workflow.now())
+                await self._record(Outcome("deadline_met", "Ofsted and the National Panel notified of the incident"))
+        else:
+            case_rules.cancel(self._case, "notify_ofsted")
+        if self._case.stage == Stage.NOTIFIED:  # staff may already have moved it on
+            self._case.stage = Stage.SCREENING
+            await self._record(Outcome("stage_changed", "Referral passed to the SCR sub-group for screening"))
 
-    async def _notify_decision(self) -> None:
-        # Non-notifiable cases (e.g. an alternative review of good practice) are never reported to Ofsted.
-        if self._chair is None or not self._assessment.notifiable:
+    async def _run_clock(self) -> None:
+        """Sleep until the case's next reminder or due time, or until something changes; then act on it."""
+        event = case_rules.next_clock_event(self._case)
+        self._woken = False
+        if event is not None:
+            remaining = event.at - workflow.now()
+            if remaining > timedelta(0):
+                try:
+                    await workflow.wait_condition(self._wake, timeout=remaining, timeout_summary=event.summary)
+                    return
+                except TimeoutError:
+                    pass
+            outcome = case_rules.fire_clock(self._case, event.key, workflow.now())
+            if outcome is not None:
+                self._outbox.extend(outcome.notices)
+                await self._record(outcome)
             return
-        facts = {
-            "decision_text": DECISION_TEXT[self._chair.decision],
-            "decided_on": london_date(workflow.now()).isoformat(),
-        }
-        for recipient in (Recipient.OFSTED, Recipient.NATIONAL_PANEL):
-            await self._send(NoticeKind.CHAIR_DECISION, recipient, "1", facts)
+        await workflow.wait_condition(self._wake)
+
+    def _wake(self) -> bool:
+        return self._woken or bool(self._outbox) or workflow.info().is_continue_as_new_suggested()
 
     # -- staff decisions ---------------------------------------------------------------------------------
 
@@ -140,203 +157,133 @@ class ScrCaseWorkflow:
         return self._state()
 
     @workflow.update
-    async def decide_chair(self, data: ChairDecisionInput) -> CaseState:
-        self._deciding = True
-        try:
-            decided_at = workflow.now()
-            self._chair = data
-            self._meet("chair_decision", decided_at)
-            if data.decision == "initiate_scr":
-                self._add_schedule(await self._compute_deadlines({CaseEvent.INITIATED: london_date(decided_at)}))
-            self._stage = DECISION_STAGES[data.decision]
-            await self._record(
-                "chair_decision",
-                data.actor,
-                f"Independent chair decided to {DECISION_TEXT[data.decision]}",
-                rationale=data.rationale,
-                details={"decision": data.decision, "definitive_evidence": data.definitive_evidence},
-            )
+    async def decide(self, request: DecisionRequest) -> CaseState:
+        async with self._decisions:
+            now = workflow.now()
+            self._check(request)  # again: an earlier decision or a clock may have changed the case meanwhile
+            needs = case_rules.deadline_requests(self._case, request.decision, london_date(now))
+            schedules = await self._compute(needs) if needs is not None else []
+            changed = self._case.model_copy(deep=True)
+            try:
+                outcome = case_rules.apply(changed, request.actor, request.decision, workflow.now(), schedules)
+            except DecisionRefused as refused:
+                raise ApplicationError(refused.message, type=refused.refusal.value) from None
+            self._case = changed
+            self._outbox.extend(outcome.notices)
+            await self._record(outcome, request.actor)
+            self._woken = True
             return self._state()
-        finally:
-            self._deciding = False
 
-    @decide_chair.validator
-    def _check_chair_decision(self, data: ChairDecisionInput) -> None:
-        if data.actor.role != Role.INDEPENDENT_CHAIR:
-            raise ApplicationError(
-                "Only the board's independent chair can decide whether to initiate a review.",
-                type=Refusal.FORBIDDEN,
-            )
-        if not self._registered or self._deciding or self._stage not in CHAIR_DECIDES_AT:
-            raise ApplicationError(
-                f"The case is at stage '{self._stage.value}'; the chair's decision is taken at stage "
-                f"'{Stage.AWAITING_CHAIR_DECISION.value}'.",
-                type=Refusal.CONFLICT,
-            )
-        problem = chair_decision_problem(self._assessment, data.decision, data.definitive_evidence)
-        if problem is not None:
-            raise ApplicationError(problem, type=Refusal.CONFLICT)
+    @decide.validator
+    def _validate_decision(self, request: DecisionRequest) -> None:
+        self._check(request)
+
+    def _check(self, request: DecisionRequest) -> None:
+        if not self._registered:
+            raise ApplicationError("The case is still being opened; try again in a moment.", type="Conflict")
+        try:
+            case_rules.check(self._case, request.actor, request.decision, london_date(workflow.now()))
+        except DecisionRefused as refused:
+            raise ApplicationError(refused.message, type=refused.refusal.value) from None
 
     @workflow.query
     def state(self) -> CaseState:
         return self._state()
 
-    # -- clocks ------------------------------------------------------------------------------------------
-
-    async def _watch_deadline(self, key: str, done: Callable[[], bool]) -> None:
-        """Remind before the deadline, escalate once it passes, and keep the breach on the case."""
-        deadline = self._schedule[key]
-        for number, remind_at in enumerate(deadline.reminders_at, start=1):
-            if remind_at <= workflow.now():
-                continue  # a case opened late does not send reminders that are already stale
-            if await self._wait_until(done, remind_at, f"{deadline.title}: reminder {number} before {deadline.due}"):
-                return
-            await self._send(
-                NoticeKind.DEADLINE_REMINDER, deadline.who_acts, f"{key}:{number}", _deadline_facts(deadline)
-            )
-        opened_late = deadline.due_at <= workflow.now()
-        if await self._wait_until(done, deadline.due_at, f"{deadline.title} due {deadline.due}"):
-            return
-        self._deadlines[key] = self._deadlines[key].model_copy(
-            update={"status": DeadlineStatus.OVERDUE, "breached_at": workflow.now()}
-        )
-        await self._record("deadline_breached", SYSTEM, f"Deadline missed: {deadline.title} was due {deadline.due}")
-        if not opened_late:
-            for recipient in deadline.escalate_to:
-                await self._send(NoticeKind.DEADLINE_ESCALATION, recipient, key, _deadline_facts(deadline))
-        await workflow.wait_condition(done)
-
-    async def _wait_until(self, done: Callable[[], bool], instant: datetime, summary: str) -> bool:
-        """Wait for ``done`` or ``instant``, whichever comes first; True when ``done``."""
-        remaining = instant - workflow.now()
-        if remaining > timedelta(0):
-            try:
-                await workflow.wait_condition(done, timeout=remaining, timeout_summary=summary)
-            except TimeoutError:
-                return False
-        return done()
-
-    def _meet(self, key: str, at: datetime) -> None:
-        record = self._deadlines.get(key)
-        if record is None:
-            return
-        late = record.status == DeadlineStatus.OVERDUE or at > self._schedule[key].due_at
-        self._deadlines[key] = record.model_copy(
-            update={"status": DeadlineStatus.MET_LATE if late else DeadlineStatus.MET, "met_at": at}
-        )
-
-    def _add_schedule(self, deadlines: list[ScheduledDeadline]) -> None:
-        for deadline in deadlines:
-            self._schedule[deadline.key] = deadline
-            self._deadlines[deadline.key] = DeadlineRecord(
-                key=deadline.key,
-                title=deadline.title,
-                due=deadline.due,
-                status=DeadlineStatus.PENDING,
-                rule=deadline.rule,
-                source=deadline.source,
-            )
+    @workflow.query
+    def case_file(self) -> CaseFile:
+        return self._case
 
     # -- side effects (activities) -----------------------------------------------------------------------
 
-    async def _compute_deadlines(self, events: dict[CaseEvent, date]) -> list[ScheduledDeadline]:
-        data = ComputeDeadlinesInput(
-            rule_pack=self._case.rule_pack,
-            rule_pack_version=self._case.rule_pack_version,
-            events={event.value: day for event, day in events.items()},
-        )
+    async def _compute(self, data: ComputeDeadlinesInput) -> list[ScheduledDeadline]:
         deadlines: list[ScheduledDeadline] = await workflow.execute_activity(
             "compute_case_deadlines",
             data,
             result_type=list[ScheduledDeadline],
             start_to_close_timeout=ACTIVITY_TIMEOUT,
-            summary="resolve statutory deadlines",
+            summary="resolve deadlines: " + ", ".join([*data.events, *(a.key for a in data.adhoc)]),
         )
         return deadlines
 
-    async def _record(
-        self,
-        kind: str,
-        actor: Actor,
-        summary: str,
-        *,
-        rationale: str | None = None,
-        details: dict[str, object] | None = None,
-        assessment: dict[str, object] | None = None,
-    ) -> None:
+    async def _record(self, outcome: Outcome, actor: Actor = SYSTEM, assessment: dict[str, Any] | None = None) -> None:
         """Write the event and the case's new snapshot to the register, and refresh what operators see."""
-        self._version += 1
+        self._case.version += 1
         await workflow.execute_activity(
             "record_case_event",
             RecordCaseEventInput(
                 reference=self._case.reference,
-                business_key=f"{self._case.reference}:{self._version}:{kind}",
-                kind=kind,
+                business_key=f"{self._case.reference}:{self._case.version}:{outcome.kind}",
+                kind=outcome.kind,
                 actor=actor,
                 at=workflow.now(),
-                summary=summary,
-                rationale=rationale,
-                details=details or {},
+                summary=outcome.summary,
+                rationale=outcome.rationale,
+                details=outcome.details,
                 snapshot=self._snapshot(),
                 assessment=assessment,
             ),
             result_type=bool,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=PATIENT_RETRY,
-            summary=f"record {kind.replace('_', ' ')}",
+            summary=f"record: {outcome.summary[:80]}",
         )
         self._publish_visibility()
 
-    async def _send(self, kind: NoticeKind, recipient: str, occurrence: str, facts: dict[str, str]) -> bool:
-        """Send a notice; a notice that cannot be delivered is recorded on the case, never fatal to it."""
-        try:
-            await workflow.execute_activity(
-                "send_notice",
-                SendNoticeInput(
-                    reference=self._case.reference,
-                    kind=kind,
-                    occurrence=occurrence,
-                    recipient=recipient,
-                    facts=facts,
-                ),
-                result_type=NoticeResult,
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=PATIENT_RETRY,
-                summary=f"{kind.value.replace('_', ' ')} to {recipient}",
-            )
-        except ActivityError as error:
-            cause = error.cause
-            reason = cause.message if isinstance(cause, ApplicationError) else str(cause)
-            await self._record(
-                "notice_failed",
-                SYSTEM,
-                f"{kind.value} to {recipient} could not be delivered",
-                details={"reason": reason},
-            )
-            return False
-        return True
+    async def _send_outbox(self) -> None:
+        while self._outbox:
+            await self._send(self._outbox.pop(0))
 
-    async def _enter(self, stage: Stage) -> None:
-        self._stage = stage
-        await self._record("stage_changed", SYSTEM, f"Case moved to stage '{stage.value}'")
+    async def _send(self, notice: NoticeRequest) -> bool:
+        """Send a notice to each recipient; one that cannot be delivered is recorded, never fatal to the case."""
+        delivered = True
+        for recipient in notice.recipients:
+            try:
+                await workflow.execute_activity(
+                    "send_notice",
+                    SendNoticeInput(
+                        reference=self._case.reference,
+                        kind=notice.kind,
+                        occurrence=notice.occurrence,
+                        recipient=recipient,
+                        facts=notice.facts,
+                    ),
+                    result_type=NoticeResult,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=PATIENT_RETRY,
+                    summary=f"{notice.kind.value.replace('_', ' ')} to {recipient}",
+                )
+            except ActivityError as error:
+                cause = error.cause
+                reason = cause.message if isinstance(cause, ApplicationError) else str(cause)
+                delivered = False
+                await self._record(
+                    Outcome(
+                        "notice_failed",
+                        f"{notice.kind.value.replace('_', ' ')} to {recipient} could not be delivered; "
+                        "the business manager must send it by hand",
+                        details={"reason": reason, "recipient": recipient},
+                    )
+                )
+        return delivered
 
     # -- views -------------------------------------------------------------------------------------------
 
-    def _next_deadline(self) -> DeadlineRecord | None:
-        open_deadlines = [
-            d for d in self._deadlines.values() if d.status in (DeadlineStatus.PENDING, DeadlineStatus.OVERDUE)
-        ]
-        return min(open_deadlines, key=lambda d: d.due, default=None)
+    def _next_deadline(self) -> tuple[DeadlineRecord, ScheduledDeadline] | None:
+        open_deadlines = [d for d in self._case.deadlines.values() if d.is_open]
+        soonest = min(open_deadlines, key=lambda d: (d.schedule.due, d.schedule.key), default=None)
+        return (soonest.record(), soonest.schedule) if soonest else None
 
     def _snapshot(self) -> CaseSnapshot:
         upcoming = self._next_deadline()
         return CaseSnapshot(
-            version=self._version,
-            stage=self._stage.value,
-            overdue=any(d.status == DeadlineStatus.OVERDUE for d in self._deadlines.values()),
-            next_deadline_key=upcoming.key if upcoming else None,
-            next_deadline_due=upcoming.due if upcoming else None,
-            deadlines=list(self._deadlines.values()),
+            version=self._case.version,
+            stage=self._case.stage.value,
+            overdue=any(d.status == DeadlineStatus.OVERDUE for d in self._case.deadlines.values()),
+            next_deadline_key=upcoming[0].key if upcoming else None,
+            next_deadline_due=upcoming[0].due if upcoming else None,
+            deadlines=self._case.deadline_records(),
+            awaiting=case_rules.awaiting(self._case),
         )
 
     def _state(self) -> CaseState:
@@ -346,8 +293,9 @@ class ScrCaseWorkflow:
             stage=snapshot.stage,
             overdue=snapshot.overdue,
             deadlines=snapshot.deadlines,
-            chair_decision=self._chair.decision if self._chair else None,
-            snapshot_version=self._version,
+            awaiting=snapshot.awaiting,
+            chair_decision=self._case.chair_decision,
+            snapshot_version=self._case.version,
         )
 
     def _publish_visibility(self) -> None:
@@ -357,26 +305,21 @@ class ScrCaseWorkflow:
             STAGE.value_set(snapshot.stage),
             BOARD.value_set(self._case.board),
             OVERDUE.value_set(snapshot.overdue),
-            NEXT_DEADLINE.value_set(self._schedule[upcoming.key].due_at) if upcoming else NEXT_DEADLINE.value_unset(),
+            NEXT_DEADLINE.value_set(upcoming[1].due_at) if upcoming else NEXT_DEADLINE.value_unset(),
         ]
         workflow.upsert_search_attributes(updates)
         workflow.set_current_details(self._details())
 
     def _details(self) -> str:
+        lines = [f"**{self._case.reference}** — stage `{self._case.stage.value}`"]
         upcoming = self._next_deadline()
-        lines = [f"**{self._case.reference}** — stage `{self._stage.value}`"]
         if upcoming:
-            lines.append(f"Next deadline: {upcoming.title} due {upcoming.due.isoformat()} ({upcoming.status.value})")
-        breached = [d.title for d in self._deadlines.values() if d.breached_at is not None]
+            record = upcoming[0]
+            lines.append(f"Next deadline: {record.title} due {record.due.isoformat()} ({record.status.value})")
+        awaited = case_rules.awaiting(self._case)
+        if awaited:
+            lines.append("Awaiting: " + "; ".join(f"{a.description} ({', '.join(a.roles)})" for a in awaited[:5]))
+        breached = [d.schedule.title for d in self._case.deadlines.values() if d.breached_at is not None]
         if breached:
             lines.append("Breached: " + ", ".join(breached))
         return "\n\n".join(lines)
-
-
-def _deadline_facts(deadline: ScheduledDeadline) -> dict[str, str]:
-    return {
-        "title": deadline.title,
-        "due": deadline.due.isoformat(),
-        "rule": deadline.rule,
-        "source": deadline.source,
-    }

@@ -11,16 +11,15 @@ from api.auth import CurrentActor, require_role
 from api.context import Context
 from api.errors import ProblemError
 from api.schemas import (
+    AwaitedOut,
     CaseListOut,
     CaseOut,
     CaseSummaryOut,
-    ChairDecisionRequest,
     DeadlineOut,
     NextDeadlineOut,
     OpenCaseRequest,
     TimelineEventOut,
 )
-from domain.case_messages import ChairDecisionInput
 from domain.roles import Role
 from store import register
 from store.models import Case
@@ -44,7 +43,7 @@ async def open_case(
     if not created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/api/v1/cases/{case.reference}"
-    return await _read_case(context, case.reference)
+    return await read_case(context, case.reference)
 
 
 @router.get("", response_model=CaseListOut)
@@ -73,7 +72,7 @@ async def list_cases(
 
 @router.get("/{reference}", response_model=CaseOut)
 async def get_case(reference: CaseReference, actor: CurrentActor, context: Context) -> CaseOut:
-    return await _read_case(context, reference)
+    return await read_case(context, reference)
 
 
 @router.get("/{reference}/timeline", response_model=list[TimelineEventOut])
@@ -81,7 +80,7 @@ async def case_timeline(reference: CaseReference, actor: CurrentActor, context: 
     """Every recorded event of the case: decisions with who and why, notices sent, stage changes, breaches."""
     async with context.sessions() as session:
         if await register.find_case(session, reference=reference) is None:
-            raise _not_found(reference)
+            raise not_found(reference)
         events = await register.case_timeline(session, reference=reference)
     return [
         TimelineEventOut(
@@ -97,27 +96,11 @@ async def case_timeline(reference: CaseReference, actor: CurrentActor, context: 
     ]
 
 
-@router.post("/{reference}/decisions/chair", response_model=CaseOut)
-async def decide_chair(
-    reference: CaseReference, body: ChairDecisionRequest, actor: CurrentActor, context: Context
-) -> CaseOut:
-    """The independent chair decides: initiate an SCR, do not initiate, or commission an alternative review."""
-    await _read_case(context, reference)
-    data = ChairDecisionInput(
-        actor=actor,
-        decision=body.decision,
-        rationale=body.rationale,
-        definitive_evidence=body.definitive_evidence,
-    )
-    await case_service.decide_chair(context, reference=reference, actor=actor, data=data)
-    return await _read_case(context, reference)
-
-
-async def _read_case(context: Context, reference: str) -> CaseOut:
+async def read_case(context: Context, reference: str) -> CaseOut:
     async with context.sessions() as session:
         case = await register.find_case(session, reference=reference)
         if case is None:
-            raise _not_found(reference)
+            raise not_found(reference)
         deadlines = await register.case_deadlines(session, reference=reference)
     return CaseOut(
         reference=case.reference,
@@ -145,6 +128,8 @@ async def _read_case(context: Context, reference: str) -> CaseOut:
             )
             for d in deadlines
         ],
+        awaiting=[AwaitedOut.model_validate(item) for item in case.awaiting],
+        breaches=[d.key for d in deadlines if d.breached_at is not None],
         created_at=case.created_at,
         updated_at=case.updated_at,
     )
@@ -156,5 +141,5 @@ def _next_deadline(case: Case) -> NextDeadlineOut | None:
     return NextDeadlineOut(key=case.next_deadline_key, due=case.next_deadline_due)
 
 
-def _not_found(reference: str) -> ProblemError:
+def not_found(reference: str) -> ProblemError:
     return ProblemError(404, "Not found", f"There is no case {reference}.")

@@ -116,6 +116,7 @@ async def test_same_idempotency_key_returns_the_same_case(stack: Stack) -> None:
 
 async def test_chair_decision_refusals_are_explained_audited_and_change_nothing(stack: Stack) -> None:
     reference = (await stack.open_case(case_body())).json()["reference"]
+    assert (await stack.screen(reference)).status_code == 200
 
     wrong_role = await stack.decide(reference, {"decision": "initiate_scr", "rationale": "x"}, role="business_manager")
     assert wrong_role.status_code == 403
@@ -128,18 +129,19 @@ async def test_chair_decision_refusals_are_explained_audited_and_change_nothing(
     assert "definitive evidence" in no_evidence.json()["detail"]
 
     case = (await stack.http.get(f"/api/v1/cases/{reference}", headers=stack.auth("auditor"))).json()
-    assert case["stage"] in ("notified", "awaiting_chair_decision")
+    assert case["stage"] == "awaiting_chair_decision"
     timeline = (await stack.http.get(f"/api/v1/cases/{reference}/timeline", headers=stack.auth("auditor"))).json()
     refusals = [e for e in timeline if e["kind"] == "decision_refused"]
     assert [(e["actor"], e["role"]) for e in refusals] == [
         ("alice", "business_manager"),
         ("alice", "independent_chair"),
     ]
-    assert not [e for e in timeline if e["kind"] == "chair_decision"]
+    assert not [e for e in timeline if e["details"].get("decision_kind") == "chair" and e["kind"] == "decision"]
 
 
 async def test_chair_decision_is_recorded_with_who_and_why(stack: Stack) -> None:
     reference = (await stack.open_case(case_body())).json()["reference"]
+    await stack.screen(reference)
     decided = await stack.decide(
         reference,
         {"decision": "do_not_initiate", "rationale": "Single-agency issue", "definitive_evidence": "Joint audit 12/10"},
@@ -154,7 +156,7 @@ async def test_chair_decision_is_recorded_with_who_and_why(stack: Stack) -> None
     assert "panel_scrutiny" in again.json()["detail"]
 
     timeline = (await stack.http.get(f"/api/v1/cases/{reference}/timeline", headers=stack.auth("auditor"))).json()
-    decision = next(e for e in timeline if e["kind"] == "chair_decision")
+    decision = next(e for e in timeline if e["kind"] == "decision" and e["details"]["decision_kind"] == "chair")
     assert decision["actor"] == "alice"
     assert decision["role"] == "independent_chair"
     assert decision["rationale"] == "Single-agency issue"

@@ -52,6 +52,10 @@ async def test_a_case_flows_from_notification_to_chair_decision(
         )
         assert again.json()["reference"] == reference
 
+        screened = await stack.screen(reference)
+        assert screened.status_code == 200, screened.text
+        assert screened.json()["stage"] == "awaiting_chair_decision"
+        assert [a["kind"] for a in screened.json()["awaiting"]] == ["chair"]
         decided = await stack.decide(
             reference, {"decision": "initiate_scr", "rationale": "Child died; abuse suspected"}
         )
@@ -63,9 +67,9 @@ async def test_a_case_flows_from_notification_to_chair_decision(
         assert deadlines["chair_decision"]["status"] == "met"
         assert deadlines["review_completion"]["status"] == "pending"
 
-        messages = await mail.wait_for(4)
+        messages = await mail.wait_for(5)
         await asyncio.sleep(0.5)  # nothing more should arrive
-        assert len(mail.messages()) == 4
+        assert len(mail.messages()) == 5  # incident x2, screening to the chair, decision x2
         assert [m["To"] for m in messages].count(stack.settings.mail_ofsted) == 2  # notification + decision
 
         handle = dev_server_env.client.get_workflow_handle(case_workflow_id(reference))
@@ -83,7 +87,7 @@ async def test_a_case_flows_from_notification_to_chair_decision(
     assert case is not None
     assert case.stage == "reviewer_appointment"
     assert case.idempotency_key == "la-referral-2231"
-    decision = [e for e in audit if e.kind == "chair_decision"]
+    decision = [e for e in audit if e.kind == "decision" and e.details["decision_kind"] == "chair"]
     assert len(decision) == 1
     assert (decision[0].actor, decision[0].role, decision[0].rationale) == (
         "alice",
@@ -92,6 +96,7 @@ async def test_a_case_flows_from_notification_to_chair_decision(
     )
     assert decision[0].at.tzinfo is not None
     assert sorted((n.kind, n.recipient, n.status) for n in notices) == [
+        ("case_decision", "independent_chair", "sent"),
         ("chair_decision", "national_panel", "sent"),
         ("chair_decision", "ofsted", "sent"),
         ("incident_notification", "national_panel", "sent"),

@@ -16,12 +16,23 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from domain.case_messages import Actor, ChairDecisionInput, DeadlineStatus
+from domain.case_messages import Actor, DeadlineStatus
+from domain.decision_inputs import DecideChairInput, DecisionInput, RecordScreeningInput
 from domain.roles import Role
 from domain.uk_time import london_date
 from store import register
 from store.database import create_engine, session_factory
-from tests.case_harness import ALICE, DEATH, NOT_NOTIFIABLE, SERIOUS_HARM, open_case, running_worker, settings_for
+from tests.case_harness import (
+    ALICE,
+    DEATH,
+    NOT_NOTIFIABLE,
+    SERIOUS_HARM,
+    decide,
+    open_case,
+    running_worker,
+    screen,
+    settings_for,
+)
 from tests.services import MailBox
 from workflows.case_workflow import OVERDUE, ScrCaseWorkflow
 
@@ -54,10 +65,12 @@ async def test_missed_chair_decision_reminds_escalates_and_keeps_the_breach(
         handle = await open_case(
             client, sqlite_engine, settings, incident=SERIOUS_HARM, aware_on=await _today(time_skipping_env)
         )
-        state = await handle.execute_update(ScrCaseWorkflow.registered)
+        await handle.execute_update(ScrCaseWorkflow.registered)
         await mail.wait_for(2)
         assert sorted(_to(mail)) == sorted([settings.mail_national_panel, settings.mail_ofsted])
         assert all("Notification of a serious child safeguarding incident" in s for s in _subjects(mail))
+        state = await screen(handle)
+        assert state.stage == "awaiting_chair_decision"
 
         # Skip beyond the chair_decision deadline (one calendar month after notification).
         await time_skipping_env.sleep(timedelta(days=33))
@@ -79,9 +92,8 @@ async def test_missed_chair_decision_reminds_escalates_and_keeps_the_breach(
         assert description.typed_search_attributes.get(OVERDUE) is True
 
         # The late decision is accepted, and the breach stays visible.
-        state = await handle.execute_update(
-            ScrCaseWorkflow.decide_chair,
-            ChairDecisionInput(actor=ALICE, decision="initiate_scr", rationale="Criteria met; late because of leave"),
+        state = await decide(
+            handle, ALICE, DecideChairInput(decision="initiate_scr", rationale="Criteria met; late because of leave")
         )
         deadlines = {d.key: d for d in state.deadlines}
         assert state.stage == "reviewer_appointment"
@@ -90,7 +102,7 @@ async def test_missed_chair_decision_reminds_escalates_and_keeps_the_breach(
         decided_on = await _today(time_skipping_env)
         assert deadlines["review_completion"].due.month == (decided_on.month + 6 - 1) % 12 + 1
         # The decision is notified to Ofsted and the National Panel.
-        decision_mail = [m for m in await mail.wait_for(8) if "Independent chair's decision" in str(m["Subject"])]
+        decision_mail = [m for m in await mail.wait_for(9) if "Independent chair's decision" in str(m["Subject"])]
         assert sorted(str(m["To"]) for m in decision_mail) == sorted(
             [settings.mail_ofsted, settings.mail_national_panel]
         )
@@ -98,12 +110,15 @@ async def test_missed_chair_decision_reminds_escalates_and_keeps_the_breach(
     async with session_factory(sqlite_engine)() as session:
         case = await register.find_case(session, reference=state.reference)
         rows = {d.key: d for d in await register.case_deadlines(session, reference=state.reference)}
-        kinds = [e.kind for e in await register.case_timeline(session, reference=state.reference)]
+        events = await register.case_timeline(session, reference=state.reference)
     assert case is not None
     assert case.stage == "reviewer_appointment"
     assert rows["chair_decision"].status == "met_late"
-    assert "deadline_breached" in kinds
-    assert "chair_decision" in kinds
+    assert "deadline_breached" in [e.kind for e in events]
+    chair = [e for e in events if e.details.get("decision_kind") == "chair"]
+    assert [(e.actor, e.role, e.rationale) for e in chair] == [
+        ("alice", "independent_chair", "Criteria met; late because of leave")
+    ]
 
 
 async def test_decisions_are_refused_with_reasons_and_change_nothing(
@@ -115,31 +130,38 @@ async def test_decisions_are_refused_with_reasons_and_change_nothing(
         handle = await open_case(client, sqlite_engine, settings, incident=DEATH, aware_on=await _today(dev_server_env))
         await handle.execute_update(ScrCaseWorkflow.registered)
 
-        async def refused(actor: Actor, decision: str, **extra: str) -> ApplicationError:
+        async def refused(who: Actor, decision: DecisionInput) -> ApplicationError:
             with pytest.raises(WorkflowUpdateFailedError) as caught:
-                await handle.execute_update(
-                    ScrCaseWorkflow.decide_chair,
-                    ChairDecisionInput(actor=actor, decision=decision, rationale="because", **extra),
-                )
+                await decide(handle, who, decision)
             assert isinstance(caught.value.cause, ApplicationError)
             return caught.value.cause
 
-        wrong_role = await refused(Actor(user="bob", role=Role.BUSINESS_MANAGER), "initiate_scr")
+        too_early = await refused(ALICE, DecideChairInput(decision="initiate_scr", rationale="Died"))
+        assert too_early.type == "Conflict"
+        assert "awaiting_chair_decision" in too_early.message
+        await screen(handle)
+        wrong_role = await refused(
+            Actor(user="bob", role=Role.BUSINESS_MANAGER), DecideChairInput(decision="initiate_scr", rationale="x")
+        )
         assert wrong_role.type == "Forbidden"
-        required = await refused(ALICE, "do_not_initiate", definitive_evidence="none needed")
+        required = await refused(
+            ALICE, DecideChairInput(decision="do_not_initiate", rationale="x", definitive_evidence="none needed")
+        )
         assert required.type == "Conflict"
         assert "5(2)(b)(i)" in required.message
         state = await handle.query(ScrCaseWorkflow.state)
-        assert state.stage in ("notified", "awaiting_chair_decision")
+        assert state.stage == "awaiting_chair_decision"
         assert state.chair_decision is None
         assert {d.key: d.status for d in state.deadlines}["chair_decision"] == DeadlineStatus.PENDING
 
-        await handle.execute_update(
-            ScrCaseWorkflow.decide_chair, ChairDecisionInput(actor=ALICE, decision="initiate_scr", rationale="Died")
-        )
-        twice = await refused(ALICE, "initiate_scr")
+        await decide(handle, ALICE, DecideChairInput(decision="initiate_scr", rationale="Died"))
+        twice = await refused(ALICE, DecideChairInput(decision="initiate_scr", rationale="again"))
         assert twice.type == "Conflict"
         assert "reviewer_appointment" in twice.message
+        again_screening = await refused(
+            Actor(user="sam", role=Role.SUB_GROUP), RecordScreeningInput(recommendation="no_review", rationale="x")
+        )
+        assert again_screening.type == "Conflict"
 
 
 async def test_custody_death_cannot_be_do_not_initiate(
@@ -147,22 +169,23 @@ async def test_custody_death_cannot_be_do_not_initiate(
 ) -> None:
     client = dev_server_env.client
     settings = settings_for(database_url=sqlite_url, smtp_port=mail.port)
-    custody = {"outcome": "died", "abuse_or_neglect": "not_suspected", "custody": "young_offender_institution"}
+    custody = {"outcome": "died", "abuse_or_neglect": "not_suspected", "custody": "remand"}
     async with running_worker(client, sqlite_engine, settings):
         handle = await open_case(
             client, sqlite_engine, settings, incident=custody, aware_on=await _today(dev_server_env)
         )
         await handle.execute_update(ScrCaseWorkflow.registered)
+        await screen(handle, "no_review")
         with pytest.raises(WorkflowUpdateFailedError) as caught:
-            await handle.execute_update(
-                ScrCaseWorkflow.decide_chair,
-                ChairDecisionInput(actor=ALICE, decision="do_not_initiate", rationale="x", definitive_evidence="y"),
+            await decide(
+                handle, ALICE, DecideChairInput(decision="do_not_initiate", rationale="x", definitive_evidence="y")
             )
         assert isinstance(caught.value.cause, ApplicationError)
         assert caught.value.cause.type == "Conflict"
+        assert "custody" in caught.value.cause.message or "remand" in caught.value.cause.message
         state = await handle.query(ScrCaseWorkflow.state)
         assert state.chair_decision is None
-        assert "Young Offender" in caught.value.cause.message or "custody" in caught.value.cause.message
+        assert state.stage == "awaiting_chair_decision"
 
 
 async def test_alternative_review_of_a_non_notifiable_case_never_tells_ofsted(
@@ -174,10 +197,10 @@ async def test_alternative_review_of_a_non_notifiable_case_never_tells_ofsted(
         handle = await open_case(
             client, sqlite_engine, settings, incident=NOT_NOTIFIABLE, aware_on=await _today(dev_server_env)
         )
-        state = await handle.execute_update(ScrCaseWorkflow.registered)
-        state = await handle.execute_update(
-            ScrCaseWorkflow.decide_chair,
-            ChairDecisionInput(actor=ALICE, decision="alternative_review", rationale="Complex multi-agency learning"),
+        await handle.execute_update(ScrCaseWorkflow.registered)
+        await screen(handle, "alternative_review")
+        state = await decide(
+            handle, ALICE, DecideChairInput(decision="alternative_review", rationale="Complex multi-agency learning")
         )
         assert state.stage == "alternative_review"
         deadlines = {d.key: d.status for d in state.deadlines}
@@ -186,7 +209,8 @@ async def test_alternative_review_of_a_non_notifiable_case_never_tells_ofsted(
         # Give the workflow time to send anything it would send after the decision.
         await asyncio.sleep(2)
     assert settings.mail_ofsted not in _to(mail)
-    assert mail.messages() == []
+    # Only the board's own notices (the chair told of the screening) went out.
+    assert {str(m["To"]) for m in mail.messages()} <= {settings.mail_chair}
 
 
 async def test_case_opened_late_records_breaches_without_stale_escalations(

@@ -10,19 +10,21 @@ from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from domain.case_messages import ChairDecisionInput
+from domain.decision_inputs import DecideChairInput
 from domain.uk_time import london_date
 from store.database import create_engine
-from tests.case_harness import ALICE, SERIOUS_HARM, open_case, running_worker, settings_for
+from tests.case_harness import ALICE, SERIOUS_HARM, decide, open_case, running_worker, screen, settings_for
+from tests.payload_keys import encrypting_converter
 from tests.services import MailBox
 from workflows.case_workflow import ScrCaseWorkflow
-from workflows.temporal_client import data_converter
 
 HISTORIES = Path(__file__).parent.parent / "histories"
 
 
 def _replayer() -> Replayer:
-    return Replayer(workflows=[ScrCaseWorkflow], data_converter=data_converter())
+    # The production converter with the tests' key: encrypted histories decrypt, and the saved plaintext ones
+    # (recorded before encryption) pass through the codec unchanged.
+    return Replayer(workflows=[ScrCaseWorkflow], data_converter=encrypting_converter())
 
 
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
@@ -45,11 +47,9 @@ async def record_case_history(env: WorkflowEnvironment, database_url: str, mail:
             handle = await open_case(env.client, engine, settings, incident=SERIOUS_HARM, aware_on=today)
             await handle.execute_update(ScrCaseWorkflow.registered)
             await mail.wait_for(2)
-            await handle.execute_update(
-                ScrCaseWorkflow.decide_chair,
-                ChairDecisionInput(actor=ALICE, decision="initiate_scr", rationale="Concern presumed"),
-            )
-            await mail.wait_for(4)
+            await screen(handle)
+            await decide(handle, ALICE, DecideChairInput(decision="initiate_scr", rationale="Concern presumed"))
+            await mail.wait_for(5)
             return await handle.fetch_history()
     finally:
         await engine.dispose()

@@ -1,0 +1,127 @@
+"""Everything the case workflow knows about one case: the state it carries across continue-as-new.
+
+Plain data; the rules that change it live in ``domain/case_rules.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from domain.case_messages import DeadlineRecord, DeadlineStatus, OpenCaseInput, ScheduledDeadline
+from domain.criteria import Assessment, ChairDecision, IncidentFacts
+from domain.stages import Stage
+
+OnDue = Literal["breach", "retain", "review"]
+"""What happens when a deadline's time comes: a breach (escalate, keep it on the case); for
+``website_minimum`` the review may now come down (the case becomes 'retained'); a periodic review reminder."""
+
+
+class TrackedDeadline(BaseModel):
+    """A deadline with its clock: when reminders go out, when it is due, and what has happened."""
+
+    schedule: ScheduledDeadline
+    status: DeadlineStatus = DeadlineStatus.PENDING
+    met_at: datetime | None = None
+    breached_at: datetime | None = None
+    reminders_sent: int = 0
+    on_due: OnDue = "breach"
+    escalate: bool = True  # False when the case was opened after the deadline had already passed
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (DeadlineStatus.PENDING, DeadlineStatus.OVERDUE)
+
+    def record(self) -> DeadlineRecord:
+        return DeadlineRecord(
+            key=self.schedule.key,
+            title=self.schedule.title,
+            due=self.schedule.due,
+            status=self.status,
+            rule=self.schedule.rule,
+            source=self.schedule.source,
+            met_at=self.met_at,
+            breached_at=self.breached_at,
+        )
+
+
+class InformationRequest(BaseModel):
+    request_id: str
+    agency: str
+    due_on: date
+    answered_at: datetime | None = None
+
+
+class Action(BaseModel):
+    action_id: str
+    description: str
+    owner_agency: str
+    due_on: date
+    success_criteria: str
+    progress: list[str] = Field(default_factory=list)
+    impact: str | None = None
+    completed_at: datetime | None = None
+
+
+class Publication(BaseModel):
+    planned_on: date | None = None
+    report_withheld: bool = False  # not publishing: only the board's response and actions go up
+    non_publication_pending: bool = False  # awaiting the panel's advice and the chair's final decision
+    consent: dict[str, str] = Field(default_factory=dict)  # consent item -> note
+    copies_sent_for: date | None = None  # the planned date the pre-publication copies announced
+    published_on: date | None = None
+    location: str | None = None
+    keep_until: date | None = None
+    removed_on: date | None = None
+
+
+class CaseFile(BaseModel):
+    reference: str
+    board: str
+    rule_pack: str
+    rule_pack_version: str
+    aware_on: date
+    notified_on: date
+    incident: IncidentFacts
+    assessment: Assessment
+    stage: Stage = Stage.NOTIFIED
+    version: int = 0  # every recorded event increments it; the register keeps only the newest snapshot
+    deadlines: dict[str, TrackedDeadline] = Field(default_factory=dict)
+    screening: str | None = None
+    chair_decision: ChairDecision | None = None
+    initiated_on: date | None = None
+    open_peer_challenges: int = 0
+    panel_advice_count: int = 0
+    panel_advice_mark: int = 0  # advice count when fresh advice became due (scrutiny, reviewers, non-publication)
+    reviewers_named: bool = False
+    information_requests: dict[str, InformationRequest] = Field(default_factory=dict)
+    report_submissions: int = 0
+    quality_failures: int = 0
+    actions: dict[str, Action] = Field(default_factory=dict)
+    active_proceedings: dict[str, str] = Field(default_factory=dict)  # id -> kind
+    response_update_due: bool = False  # proceedings concluded: the board's response must be updated
+    publication: Publication = Field(default_factory=Publication)
+    retention_reviews: int = 0
+    counters: dict[str, int] = Field(default_factory=dict)  # occurrences per decision kind (business keys)
+
+    def next_occurrence(self, kind: str) -> int:
+        self.counters[kind] = self.counters.get(kind, 0) + 1
+        return self.counters[kind]
+
+    def open_actions(self) -> list[Action]:
+        return [a for a in self.actions.values() if a.completed_at is None]
+
+    def deadline_records(self) -> list[DeadlineRecord]:
+        return [d.record() for d in self.deadlines.values()]
+
+    def summary_facts(self) -> dict[str, Any]:
+        return {"reference": self.reference, "stage": self.stage.value}
+
+
+class CaseWorkflowInput(BaseModel):
+    """The case workflow's input: the opening facts, and on continue-as-new the case file so far."""
+
+    opening: OpenCaseInput
+    carried: CaseFile | None = None

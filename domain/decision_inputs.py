@@ -1,0 +1,333 @@
+"""What staff send for each decision (``POST /api/v1/cases/{reference}/decisions/{kind}``).
+
+One model per decision kind, discriminated by ``kind``. Free text fields are for board members' reasons;
+none of them may carry a child's or family's name (the anonymisation gate checks what gets published).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from domain.criteria import ChairDecision
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Identifier = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RecordScreeningInput(_Input):
+    """The SCR sub-group's recommendation to the chair after screening the referral."""
+
+    kind: Literal["screening"] = "screening"
+    recommendation: Literal["initiate_scr", "alternative_review", "no_review"]
+    rationale: Text
+
+
+class DecideChairInput(_Input):
+    """The independent chair's decision whether to initiate a Serious Case Review."""
+
+    kind: Literal["chair"] = "chair"
+    decision: ChairDecision
+    rationale: Text
+    definitive_evidence: Text | None = Field(
+        default=None,
+        description="Required for 'do_not_initiate' (or an alternative review) on a seriously harmed child with "
+        "abuse or neglect: the definitive evidence that agencies worked together well (regulation 5(2)(b)(ii)).",
+    )
+
+
+class RecordPeerChallengeInput(_Input):
+    """Peer challenge from another board's chair (optional, at any stage)."""
+
+    kind: Literal["peer_challenge"] = "peer_challenge"
+    challenge: Text
+
+
+class RespondPeerChallengeInput(_Input):
+    kind: Literal["peer_response"] = "peer_response"
+    response: Text
+
+
+class RecordPanelAdviceInput(_Input):
+    """National Panel advice, recorded by board staff with the panel's letter."""
+
+    kind: Literal["panel_advice"] = "panel_advice"
+    outcome: Literal["agrees", "challenges", "requests_information", "advises"]
+    advice: Text
+    letter_document: ShortText | None = Field(default=None, description="Reference of the panel's letter document")
+
+
+class DecideScrutinyInput(_Input):
+    """After panel scrutiny of a 'do not initiate' decision: the chair confirms it or revises it."""
+
+    kind: Literal["scrutiny_outcome"] = "scrutiny_outcome"
+    outcome: Literal["confirm", "revise"]
+    rationale: Text
+    without_panel_advice_reason: Text | None = Field(
+        default=None, description="Why the chair decides without the panel's advice, when none is recorded"
+    )
+
+
+class Reviewer(_Input):
+    name: ShortText
+    organisation: ShortText
+    independence_statement: Text
+
+
+class AppointReviewersInput(_Input):
+    """Lead reviewer(s) named with their independence; the names go to the National Panel."""
+
+    kind: Literal["reviewers"] = "reviewers"
+    reviewers: list[Reviewer] = Field(min_length=1, max_length=5)
+
+
+class StartReviewInput(_Input):
+    kind: Literal["start_review"] = "start_review"
+    rationale: Text
+    without_panel_advice_reason: Text | None = Field(
+        default=None, description="Why the review starts before the panel's advice on the reviewers arrived"
+    )
+
+
+class RequestInformationInput(_Input):
+    """A request to an agency under s14B Children Act 2004: why it is necessary and proportionate."""
+
+    kind: Literal["information_request"] = "information_request"
+    request_id: Identifier
+    agency: ShortText
+    information: Text
+    necessity: Text
+    proportionality: Text
+    due_on: date
+
+
+class RecordInformationResponseInput(_Input):
+    kind: Literal["information_response"] = "information_response"
+    request_id: Identifier
+    summary: Text
+
+
+class RecordAgencyAccountInput(_Input):
+    kind: Literal["agency_account"] = "agency_account"
+    agency: ShortText
+    summary: Text
+
+
+class RecordReviewDelayInput(_Input):
+    """The review will overrun: the reason, and the learning and corrective action meanwhile."""
+
+    kind: Literal["review_delay"] = "review_delay"
+    reason: Text
+    interim_learning: Text
+    corrective_actions: Text
+    expected_completion_on: date | None = None
+
+
+class SubmitFinalReportInput(_Input):
+    kind: Literal["final_report"] = "final_report"
+    document: ShortText = Field(description="Reference of the overview report document")
+    summary: Text
+
+
+class QualityCheck(_Input):
+    passed: bool
+    comment: Text
+
+
+class RecordQualityAssuranceInput(_Input):
+    """Each quality rule, pass or fail with a comment; any fail returns the report to the reviewer."""
+
+    kind: Literal["quality_assurance"] = "quality_assurance"
+    checks: dict[str, QualityCheck]
+
+
+class PlannedAction(_Input):
+    action_id: Identifier
+    description: Text
+    owner_agency: ShortText
+    due_on: date
+    success_criteria: Text
+
+
+class AgreeActionPlanInput(_Input):
+    kind: Literal["action_plan"] = "action_plan"
+    actions: list[PlannedAction] = Field(min_length=1, max_length=200)
+
+    @field_validator("actions")
+    @classmethod
+    def _unique_ids(cls, actions: list[PlannedAction]) -> list[PlannedAction]:
+        ids = [a.action_id for a in actions]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"action ids must be unique; repeated: {', '.join(duplicates)}")
+        return actions
+
+
+class RecordActionProgressInput(_Input):
+    kind: Literal["action_progress"] = "action_progress"
+    action_id: Identifier
+    progress: Text
+    impact: Text | None = None
+    complete: bool = False
+
+
+class DecidePublicationInput(_Input):
+    """Publish on a date, or do not publish for compelling welfare reasons."""
+
+    kind: Literal["publication"] = "publication"
+    decision: Literal["publish", "do_not_publish"]
+    publication_on: date | None = None
+    reasons: Text
+
+    @model_validator(mode="after")
+    def _date_when_publishing(self) -> DecidePublicationInput:
+        if self.decision == "publish" and self.publication_on is None:
+            raise ValueError("publication_on is needed to publish: the date the report goes on the website")
+        return self
+
+
+class DecideFinalPublicationInput(_Input):
+    """After the panel's advice on non-publication: the chair's final decision, sent to Ofsted, DfE and the
+    panel. The action information is published either way, on ``publication_on``."""
+
+    kind: Literal["final_publication"] = "final_publication"
+    decision: Literal["publish", "do_not_publish"]
+    publication_on: date
+    rationale: Text
+
+
+class RecordProceedingsInput(_Input):
+    """Parallel criminal proceedings or an inquest: publication waits for their conclusion."""
+
+    kind: Literal["proceedings"] = "proceedings"
+    proceeding_id: Identifier
+    proceeding: Literal["criminal_trial", "inquest", "other"]
+    status: Literal["started", "concluded"]
+    note: Text | None = None
+
+
+class UpdateBoardResponseInput(_Input):
+    """The board's response updated after parallel proceedings concluded."""
+
+    kind: Literal["board_response"] = "board_response"
+    summary: Text
+
+
+ConsentItem = Literal["professionals_informed", "family_supported", "media_strategy_ready", "chair_consent"]
+
+
+class RecordPrepublicationInput(_Input):
+    """One of the steps that must be recorded before publication."""
+
+    kind: Literal["prepublication"] = "prepublication"
+    item: ConsentItem
+    note: Text
+
+
+class MovePublicationDateInput(_Input):
+    kind: Literal["publication_date"] = "publication_date"
+    publication_on: date
+    reason: Text
+
+
+class RecordPublishedInput(_Input):
+    """The publisher confirms the documents are on the board's website."""
+
+    kind: Literal["published"] = "published"
+    location: ShortText = Field(description="Where on the website the review is published")
+
+
+class ExtendRetentionInput(_Input):
+    kind: Literal["retention"] = "retention"
+    keep_until: date
+    reason: Text
+
+
+class RemoveFromWebsiteInput(_Input):
+    kind: Literal["removal"] = "removal"
+    reason: Text
+    override_reason: Text | None = Field(
+        default=None, description="The chair's reason to remove while actions are still open"
+    )
+
+
+class CompleteAlternativeReviewInput(_Input):
+    kind: Literal["alternative_review_complete"] = "alternative_review_complete"
+    learning: Text
+
+
+class CloseCaseInput(_Input):
+    kind: Literal["close"] = "close"
+    learning_summary: Text
+
+
+DecisionInput = Annotated[
+    RecordScreeningInput
+    | DecideChairInput
+    | RecordPeerChallengeInput
+    | RespondPeerChallengeInput
+    | RecordPanelAdviceInput
+    | DecideScrutinyInput
+    | AppointReviewersInput
+    | StartReviewInput
+    | RequestInformationInput
+    | RecordInformationResponseInput
+    | RecordAgencyAccountInput
+    | RecordReviewDelayInput
+    | SubmitFinalReportInput
+    | RecordQualityAssuranceInput
+    | AgreeActionPlanInput
+    | RecordActionProgressInput
+    | DecidePublicationInput
+    | DecideFinalPublicationInput
+    | RecordProceedingsInput
+    | UpdateBoardResponseInput
+    | RecordPrepublicationInput
+    | MovePublicationDateInput
+    | RecordPublishedInput
+    | ExtendRetentionInput
+    | RemoveFromWebsiteInput
+    | CompleteAlternativeReviewInput
+    | CloseCaseInput,
+    Field(discriminator="kind"),
+]
+
+DECISION_MODELS: dict[str, type[_Input]] = {
+    model.model_fields["kind"].default: model
+    for model in (
+        RecordScreeningInput,
+        DecideChairInput,
+        RecordPeerChallengeInput,
+        RespondPeerChallengeInput,
+        RecordPanelAdviceInput,
+        DecideScrutinyInput,
+        AppointReviewersInput,
+        StartReviewInput,
+        RequestInformationInput,
+        RecordInformationResponseInput,
+        RecordAgencyAccountInput,
+        RecordReviewDelayInput,
+        SubmitFinalReportInput,
+        RecordQualityAssuranceInput,
+        AgreeActionPlanInput,
+        RecordActionProgressInput,
+        DecidePublicationInput,
+        DecideFinalPublicationInput,
+        RecordProceedingsInput,
+        UpdateBoardResponseInput,
+        RecordPrepublicationInput,
+        MovePublicationDateInput,
+        RecordPublishedInput,
+        ExtendRetentionInput,
+        RemoveFromWebsiteInput,
+        CompleteAlternativeReviewInput,
+        CloseCaseInput,
+    )
+}

@@ -1,0 +1,45 @@
+"""Shared by the deploy tests: where things are, the validators (installed by the dev extra; a missing one is a
+failure, never a skip), and the settings the manifests may set."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from store.settings import Settings
+from tests.services import binary
+
+REPO = Path(__file__).resolve().parents[2]
+DEPLOY = REPO / "deploy"
+
+
+def run_tool(name: str, *args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """Run a validator from the venv (tests.services.binary raises when it is not installed)."""
+    return subprocess.run([binary(name), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def setting_names() -> set[str]:
+    """Every environment variable `store.settings.Settings` reads."""
+    names: set[str] = set()
+    for field_name, field in Settings.model_fields.items():
+        names.add(f"SCR_{field_name.upper()}")
+        alias = field.validation_alias
+        choices = getattr(alias, "choices", None)
+        if choices:
+            names.update(str(choice) for choice in choices)
+    return names
+
+
+# Variables the deploy files set that are not service settings: the image's HEALTHCHECK target and the
+# search-attribute job's list.
+NOT_SETTINGS = {"SCR_HEALTHCHECK_URL", "SCR_SEARCH_ATTRIBUTES"}
+
+_PAIR = re.compile(r"^(\w+)=(\w+)$")
+
+
+def parse_search_attributes(text: str) -> dict[str, str]:
+    """``"ScrStage=Keyword ScrOverdue=Bool"`` → ``{"ScrStage": "Keyword", "ScrOverdue": "Bool"}``."""
+    pairs = [_PAIR.match(part) for part in text.split()]
+    assert all(pairs), f"not NAME=Type pairs: {text!r}"
+    return {m.group(1): m.group(2) for m in pairs if m}

@@ -1,0 +1,29 @@
+"""The payload key every test runs with: the whole suite talks to Temporal with encryption on.
+
+Fixed (not random) so that a history recorded by ``tests/record_history.py`` still decrypts when the replay
+test reads it later. Public, like the dev key: never use it outside tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from temporalio.converter import DataConverter
+
+from store.settings import Settings
+from workflows.payload_codec import AesGcmPayloadCodec, codec_from_settings
+from workflows.temporal_client import data_converter
+
+TEST_KEY_ID = "test-k1"
+TEST_KEY = hashlib.sha256(b"scr-lifecycle tests payload key k1 - public").digest()
+TEST_PAYLOAD_KEYS = f"{TEST_KEY_ID}:{base64.b64encode(TEST_KEY).decode()}"
+
+
+def encrypting_codec() -> AesGcmPayloadCodec:
+    """Built the way every process builds it: from the settings."""
+    return codec_from_settings(Settings(payload_keys=TEST_PAYLOAD_KEYS))
+
+
+def encrypting_converter() -> DataConverter:
+    return data_converter(encrypting_codec())
