@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import email.policy
 import os
 import shutil
 import socket
@@ -11,7 +12,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from email.message import Message
+from email.message import EmailMessage
 from pathlib import Path
 
 import asyncpg
@@ -65,10 +66,13 @@ class MailBox:
         self.folder = folder
         self.port = port
 
-    def messages(self) -> list[Message]:
-        return [email.message_from_bytes(p.read_bytes()) for p in sorted(self.folder.glob("*.eml"))]
+    def messages(self) -> list[EmailMessage]:
+        return [
+            email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in sorted(self.folder.glob("*.eml"))
+        ]
 
-    async def wait_for(self, count: int, seconds: float = 20.0) -> list[Message]:
+    async def wait_for(self, count: int, seconds: float = 20.0) -> list[EmailMessage]:
         deadline = asyncio.get_running_loop().time() + seconds
         while len(found := self.messages()) < count:
             if asyncio.get_running_loop().time() > deadline:

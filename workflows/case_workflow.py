@@ -80,6 +80,7 @@ class ScrCaseWorkflow:
         if data.carried is None:
             await self._open(data.opening)
         while self._case.stage not in case_rules.TERMINAL:
+            self._woken = False  # a decision taken from here on wakes the clock below
             await self._send_outbox()
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._decisions.locked())
@@ -129,7 +130,6 @@ class ScrCaseWorkflow:
     async def _run_clock(self) -> None:
         """Sleep until the case's next reminder or due time, or until something changes; then act on it."""
         event = case_rules.next_clock_event(self._case)
-        self._woken = False
         if event is not None:
             remaining = event.at - workflow.now()
             if remaining > timedelta(0):
@@ -146,7 +146,12 @@ class ScrCaseWorkflow:
         await workflow.wait_condition(self._wake)
 
     def _wake(self) -> bool:
-        return self._woken or bool(self._outbox) or workflow.info().is_continue_as_new_suggested()
+        return (
+            self._woken
+            or bool(self._outbox)
+            or self._case.stage in case_rules.TERMINAL
+            or workflow.info().is_continue_as_new_suggested()
+        )
 
     # -- staff decisions ---------------------------------------------------------------------------------
 

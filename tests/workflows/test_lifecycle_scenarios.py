@@ -1,0 +1,342 @@
+"""Whole stories of a case, with dates, on the time-skipping server (a fresh one per story)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+
+import holidays
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from domain.case_messages import DeadlineStatus
+from domain.decision_inputs import (
+    AgreeActionPlanInput,
+    CloseCaseInput,
+    CompleteAlternativeReviewInput,
+    DecideChairInput,
+    DecideFinalPublicationInput,
+    DecidePublicationInput,
+    DecideScrutinyInput,
+    PlannedAction,
+    RecordActionProgressInput,
+    RecordInformationResponseInput,
+    RecordPanelAdviceInput,
+    RecordPrepublicationInput,
+    RecordProceedingsInput,
+    RecordPublishedInput,
+    RemoveFromWebsiteInput,
+    RequestInformationInput,
+    SubmitFinalReportInput,
+    UpdateBoardResponseInput,
+)
+from store.database import create_engine
+from tests.case_harness import DEATH, NOT_NOTIFIABLE, SERIOUS_HARM, running_worker, screen, settings_for
+from tests.payload_keys import encrypting_converter
+from tests.services import MailBox, binary, register_search_attributes
+from tests.workflows.story import Story, oracle_working_days, passing_quality
+
+CHAIR, BM, SG, PUBLISHER = "independent_chair", "business_manager", "sub_group", "publisher"
+CONSENT = ("professionals_informed", "family_supported", "media_strategy_ready", "chair_consent")
+
+
+@pytest.fixture
+async def story(sqlite_url: str, mail: MailBox) -> AsyncIterator[Story]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=binary("temporal-test-server"), data_converter=encrypting_converter()
+    )
+    engine = create_engine(sqlite_url)
+    try:
+        await register_search_attributes(env.client)
+        settings = settings_for(database_url=sqlite_url, smtp_port=mail.port)
+        async with running_worker(env.client, engine, settings):
+            yield Story(env, engine, settings, mail)
+    finally:
+        await engine.dispose()
+        await env.shutdown()
+
+
+def _next(holiday_name: str, after: date) -> date:
+    for year in (after.year, after.year + 1):
+        for day, name in sorted(holidays.country_holidays("GB", subdiv="ENG", years=year).items()):
+            if holiday_name in name and day > after:
+                return day
+    raise AssertionError(holiday_name)
+
+
+async def test_easter_inside_the_notification_deadline(story: Story) -> None:
+    good_friday = _next("Good Friday", await story.today() + timedelta(days=2))
+    aware = good_friday - timedelta(days=1)  # Maundy Thursday, as in the worked example of 24 Mar 2016
+    await story.go_to(aware)
+    state = await story.open(DEATH, aware_on=aware)
+    due = {d.key: d.due for d in state.deadlines}
+    easter_monday = good_friday + timedelta(days=3)
+    assert due["notify_ofsted"] == oracle_working_days(aware, 5)
+    assert due["notify_ofsted"] > easter_monday + timedelta(days=3)  # both bank holidays skipped
+    await story.mail.wait_for(2)
+    assert (await story.deadline("notify_ofsted")).status == DeadlineStatus.MET
+
+
+async def test_christmas_inside_the_notification_deadline(story: Story) -> None:
+    christmas = _next("Christmas Day", await story.today())
+    aware = date(christmas.year, 12, 22)
+    if aware <= await story.today():
+        aware = date(christmas.year + 1, 12, 22)
+    await story.go_to(aware)
+    state = await story.open(SERIOUS_HARM, aware_on=aware)
+    due = {d.key: d.due for d in state.deadlines}
+    assert due["notify_ofsted"] == oracle_working_days(aware, 5)
+    # Five working days, plus a weekend, plus at least Christmas Day and Boxing Day (or their substitutes).
+    assert (due["notify_ofsted"] - aware).days >= 9
+
+
+async def test_do_not_initiate_challenged_by_the_panel_and_reversed(story: Story) -> None:
+    await story.open(SERIOUS_HARM)
+    await screen(story.case, "no_review")
+    state = await story.by(
+        CHAIR,
+        DecideChairInput(
+            decision="do_not_initiate",
+            rationale="Agencies worked well together",
+            definitive_evidence="Joint agency audit found no concerns",
+        ),
+    )
+    assert state.stage == "panel_scrutiny"
+    assert [a.kind for a in state.awaiting] == ["panel_advice", "scrutiny_outcome"]
+    decision_mail = await story.wait_for_mail("chair's decision", 2)
+    assert sorted(str(m["To"]) for m in decision_mail) == sorted(
+        [story.settings.mail_ofsted, story.settings.mail_national_panel]
+    )
+
+    await story.by(
+        BM, RecordPanelAdviceInput(outcome="challenges", advice="The audit does not show definitive evidence")
+    )
+    state = await story.by(
+        CHAIR, DecideScrutinyInput(outcome="revise", rationale="Having regard to the panel's advice")
+    )
+    assert state.stage == "awaiting_chair_decision"
+    state = await story.by(CHAIR, DecideChairInput(decision="initiate_scr", rationale="Decision revised"))
+    assert state.stage == "reviewer_appointment"
+    assert state.chair_decision == "initiate_scr"
+    review_due = {d.key: d.due for d in state.deadlines}["review_completion"]
+    today = await story.today()
+    assert (review_due.year * 12 + review_due.month) - (today.year * 12 + today.month) == 6
+    # The revised decision is notified too (a second chair's decision to both).
+    await story.wait_for_mail("chair's decision", 4)
+
+
+async def test_confirmed_do_not_initiate_closes_the_case(story: Story) -> None:
+    await story.open(SERIOUS_HARM)
+    await screen(story.case, "no_review")
+    evidence = DecideChairInput(decision="do_not_initiate", rationale="Good practice", definitive_evidence="Audit")
+    await story.by(CHAIR, evidence)
+    await story.by(BM, RecordPanelAdviceInput(outcome="agrees", advice="The panel agrees"))
+    state = await story.by(CHAIR, DecideScrutinyInput(outcome="confirm", rationale="Panel agrees"))
+    assert state.stage == "closed_without_review"
+    confirmed = await story.wait_for_mail("decision not to initiate is confirmed", 2)
+    assert {str(m["To"]) for m in confirmed} == {story.settings.mail_ofsted, story.settings.mail_national_panel}
+    # Only once no notice is in flight: the test server would otherwise skip time past activity timeouts.
+    await story.case.result()  # the workflow ends with the case
+
+
+async def test_full_path_to_publication_and_removal(story: Story) -> None:
+    await story.to_review(DEATH)
+    start = await story.today()
+
+    # An information request goes unanswered past its due date: reminder, escalation, breach.
+    request_due = start + timedelta(days=14)
+    await story.by(
+        "lead_reviewer",
+        RequestInformationInput(
+            request_id="IR1",
+            agency="Health",
+            information="Health visitor records",
+            necessity="Needed to understand contact before the incident",
+            proportionality="Limited to the 12 months before the incident",
+            due_on=request_due,
+        ),
+    )
+    await story.go_to(request_due + timedelta(days=2))
+    assert (await story.deadline("information_request:IR1")).status == DeadlineStatus.OVERDUE
+    assert story.mails("Reminder: Information from Health")
+    assert story.mails("Deadline missed: Information from Health")
+    state = await story.by("agency_contact", RecordInformationResponseInput(request_id="IR1", summary="Records sent"))
+    assert {d.key: d.status for d in state.deadlines}["information_request:IR1"] == DeadlineStatus.MET_LATE
+
+    # The report fails quality assurance once, then passes.
+    await story.by("lead_reviewer", SubmitFinalReportInput(document="doc-1", summary="Draft"))
+    state = await story.by(SG, passing_quality(plain_english="Too much jargon"))
+    assert state.stage == "in_review"
+    await story.wait_for_mail("went back to the reviewer")
+    await story.by("lead_reviewer", SubmitFinalReportInput(document="doc-2", summary="Revised"))
+    state = await story.by(SG, passing_quality())
+    assert state.stage == "action_plan"
+    assert {d.key: d.status for d in state.deadlines}["review_completion"] == DeadlineStatus.MET
+
+    today = await story.today()
+    actions = [
+        PlannedAction(
+            action_id=action_id,
+            description="Multi-agency training",
+            owner_agency="Police",
+            due_on=today + timedelta(days=days),
+            success_criteria="All staff trained",
+        )
+        for action_id, days in (("A1", 90), ("A2", 420))
+    ]
+    state = await story.by(SG, AgreeActionPlanInput(actions=actions))
+    assert state.stage == "publication_decision"
+
+    publication_on = today + timedelta(days=30)
+    state = await story.by(
+        CHAIR, DecidePublicationInput(decision="publish", publication_on=publication_on, reasons="Ready")
+    )
+    assert state.stage == "pre_publication"
+    notice = {d.key: d for d in state.deadlines}["prepublication_notice"]
+    assert notice.due == oracle_working_days(publication_on, -7)
+    assert notice.status == DeadlineStatus.MET  # the copies go out at once
+    copies = await story.wait_for_mail("Pre-publication copy", 3)
+    assert {str(m["To"]) for m in copies} == {
+        story.settings.mail_ofsted,
+        story.settings.mail_dfe,
+        story.settings.mail_national_panel,
+    }
+
+    too_early = await story.refused(PUBLISHER, RecordPublishedInput(location="/reviews/x"))
+    assert "must be recorded" in too_early.message
+    for item in CONSENT:
+        await story.by(CHAIR if item == "chair_consent" else BM, RecordPrepublicationInput(item=item, note="Done"))
+    not_yet = await story.refused(PUBLISHER, RecordPublishedInput(location="/reviews/x"))
+    assert publication_on.isoformat() in not_yet.message
+
+    await story.go_to(publication_on)
+    state = await story.by(PUBLISHER, RecordPublishedInput(location="/reviews/nel-review"))
+    assert state.stage == "published"
+    minimum = {d.key: d for d in state.deadlines}["website_minimum"]
+    assert (minimum.due.year, minimum.due.month, minimum.due.day) == (
+        publication_on.year + 1,
+        publication_on.month,
+        publication_on.day,
+    )
+
+    await story.by(
+        SG,
+        RecordActionProgressInput(
+            action_id="A1", progress="Training delivered", impact="Better referrals", complete=True
+        ),
+    )
+    await story.go_to(publication_on + timedelta(days=180))
+    early = await story.refused(PUBLISHER, RemoveFromWebsiteInput(reason="Six months is enough"))
+    assert "at least 12 months" in early.message
+
+    await story.go_to(minimum.due + timedelta(days=3))
+    state = await story.state()
+    assert state.stage == "retained"
+    held = await story.refused(PUBLISHER, RemoveFromWebsiteInput(reason="12 months reached"))
+    assert "A2" in held.message
+    publisher_override = await story.refused(PUBLISHER, RemoveFromWebsiteInput(reason="x", override_reason="y"))
+    assert publisher_override.type == "Forbidden"
+
+    await story.go_to(minimum.due + timedelta(days=40))
+    assert story.mails("Monthly review")  # the sub-group reviews it while actions are open
+    await story.by(SG, RecordActionProgressInput(action_id="A2", progress="Done", impact="Audit passed", complete=True))
+    state = await story.by(PUBLISHER, RemoveFromWebsiteInput(reason="Actions complete"))
+    assert state.stage == "removed"
+    state = await story.by(CHAIR, CloseCaseInput(learning_summary="Information sharing between health and police"))
+    assert state.stage == "closed"
+    await story.case.result()
+    assert not [d for d in state.deadlines if d.status == DeadlineStatus.PENDING]
+
+
+async def test_publication_held_for_a_trial_then_an_inquest(story: Story) -> None:
+    await story.to_publication_decision(DEATH)
+    await story.by(BM, RecordProceedingsInput(proceeding_id="T1", proceeding="criminal_trial", status="started"))
+    first_date = await story.today() + timedelta(days=30)
+    state = await story.by(
+        CHAIR, DecidePublicationInput(decision="publish", publication_on=first_date, reasons="Ready")
+    )
+    assert state.stage == "publication_on_hold"
+    assert "prepublication_notice" not in {d.key for d in state.deadlines}
+    await story.by(BM, RecordProceedingsInput(proceeding_id="I1", proceeding="inquest", status="started"))
+
+    await story.go_to(await story.today() + timedelta(days=60))
+    state = await story.by(
+        BM, RecordProceedingsInput(proceeding_id="T1", proceeding="criminal_trial", status="concluded")
+    )
+    assert state.stage == "publication_on_hold"
+    waiting = await story.refused(BM, UpdateBoardResponseInput(summary="Updated"))
+    assert "I1" in waiting.message
+
+    await story.go_to(await story.today() + timedelta(days=90))
+    await story.by(BM, RecordProceedingsInput(proceeding_id="I1", proceeding="inquest", status="concluded"))
+    state = await story.by(BM, UpdateBoardResponseInput(summary="Response updated with the coroner's findings"))
+    assert state.stage == "publication_decision"
+    final_date = await story.today() + timedelta(days=21)
+    state = await story.by(
+        CHAIR, DecidePublicationInput(decision="publish", publication_on=final_date, reasons="Proceedings over")
+    )
+    assert state.stage == "pre_publication"
+    assert {d.key: d.due for d in state.deadlines}["prepublication_notice"] == oracle_working_days(final_date, -7)
+
+
+async def test_not_publishing_challenged_and_overturned(story: Story) -> None:
+    await story.to_publication_decision(DEATH)
+    state = await story.by(
+        CHAIR, DecidePublicationInput(decision="do_not_publish", reasons="Siblings would be identified")
+    )
+    assert state.stage == "publication_decision"
+    assert [a.kind for a in state.awaiting if a.kind != "action_progress"] == ["panel_advice"]
+    sent = await story.wait_for_mail("not to publish", 2)
+    told = {str(m["To"]) for m in sent}
+    assert told == {story.settings.mail_dfe, story.settings.mail_national_panel}
+    assert not any("Siblings" in m.as_string() for m in sent)  # the reasons stay on the case
+
+    too_soon = await story.refused(
+        CHAIR,
+        DecideFinalPublicationInput(
+            decision="publish", publication_on=await story.today() + timedelta(days=30), rationale="x"
+        ),
+    )
+    assert "advice" in too_soon.message
+    await story.by(BM, RecordPanelAdviceInput(outcome="challenges", advice="Anonymise further and publish"))
+    day = await story.today() + timedelta(days=30)
+    state = await story.by(
+        CHAIR, DecideFinalPublicationInput(decision="publish", publication_on=day, rationale="Will anonymise")
+    )
+    assert state.stage == "pre_publication"
+    final = await story.wait_for_mail("Final publication decision", 3)
+    assert {str(m["To"]) for m in final} == {
+        story.settings.mail_ofsted,
+        story.settings.mail_dfe,
+        story.settings.mail_national_panel,
+    }
+    assert "the report is published" in final[0].get_content()
+
+
+async def test_not_publishing_confirmed_still_publishes_the_actions(story: Story) -> None:
+    await story.to_publication_decision(DEATH)
+    await story.by(CHAIR, DecidePublicationInput(decision="do_not_publish", reasons="Family would be identified"))
+    await story.by(BM, RecordPanelAdviceInput(outcome="agrees", advice="The panel agrees"))
+    day = await story.today() + timedelta(days=30)
+    state = await story.by(
+        CHAIR, DecideFinalPublicationInput(decision="do_not_publish", publication_on=day, rationale="Confirmed")
+    )
+    assert state.stage == "pre_publication"
+    for item in CONSENT:
+        await story.by(CHAIR if item == "chair_consent" else BM, RecordPrepublicationInput(item=item, note="Done"))
+    await story.go_to(day)
+    state = await story.by(PUBLISHER, RecordPublishedInput(location="/reviews/response-only"))
+    assert state.stage == "published"
+    copies = await story.wait_for_mail("Pre-publication copy", 3)
+    assert all("board's response and action plan" in m.get_content() for m in copies)
+
+
+async def test_alternative_learning_review_never_notifies_ofsted(story: Story) -> None:
+    await story.open(NOT_NOTIFIABLE)
+    await screen(story.case, "alternative_review")
+    await story.by(CHAIR, DecideChairInput(decision="alternative_review", rationale="Good practice to share"))
+    state = await story.by(SG, CompleteAlternativeReviewInput(learning="Early help worked"))
+    assert state.stage == "closed"
+    await story.case.result()
+    assert story.settings.mail_ofsted not in {str(m["To"]) for m in story.mail.messages()}
+    assert (await story.deadline("notify_ofsted")).status == DeadlineStatus.NOT_APPLICABLE
