@@ -7,6 +7,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import structlog
 from sqlalchemy.exc import IntegrityError
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
@@ -26,6 +27,8 @@ from store import register
 from store.models import Case
 from workflows.case_workflow import BOARD, STAGE, ScrCaseWorkflow
 from workflows.temporal_client import case_workflow_id
+
+_log = structlog.get_logger(__name__)
 
 # How long a request waits for the workflow to answer before telling the caller to try again.
 UPDATE_WAIT = timedelta(seconds=20)
@@ -181,4 +184,6 @@ async def _audit_refusal(context: AppContext, *, reference: str, actor: Actor, d
 def _unavailable(error: RPCError | WorkflowUpdateRPCTimeoutOrCancelledError, detail: str) -> ProblemError:
     if isinstance(error, RPCError) and error.status == RPCStatusCode.NOT_FOUND:
         return ProblemError(404, "Not found", "The case's workflow was not found.")
+    # For operators: Temporal's own message (it carries ids and codes, never case content).
+    _log.warning("temporal_unavailable", error_type=type(error).__name__, error=str(error))
     return ProblemError(503, "Service unavailable", detail, headers={"Retry-After": "5"})

@@ -73,7 +73,9 @@ _STARTED: dict[str, list[str]] = {}
 
 
 @asynccontextmanager
-async def running_worker(client: Client, engine: AsyncEngine, settings: Settings) -> AsyncIterator[Worker]:
+async def running_worker(
+    client: Client, engine: AsyncEngine, settings: Settings, *, terminate_cases: bool = True
+) -> AsyncIterator[Worker]:
     """A real worker; on exit, the cases it ran are terminated, because a case left waiting on the
     time-skipping server with no worker would stop time skipping for every later test."""
     worker = build_worker(client, engine, settings)
@@ -81,7 +83,7 @@ async def running_worker(client: Client, engine: AsyncEngine, settings: Settings
         try:
             yield worker
         finally:
-            for workflow_id in _STARTED.pop(settings.task_queue, []):
+            for workflow_id in _STARTED.pop(settings.task_queue, []) if terminate_cases else []:
                 with contextlib.suppress(RPCError):  # already finished
                     await client.get_workflow_handle(workflow_id).terminate("test finished")
 

@@ -180,3 +180,40 @@ async def test_cases_are_listed_newest_first_in_pages(stack: Stack) -> None:
     rest = (await stack.http.get("/api/v1/cases?limit=2&offset=2", headers=stack.auth("auditor"))).json()
     assert [item["reference"] for item in rest["items"]] == [references[0]]
     assert (await stack.http.get("/api/v1/cases?limit=0", headers=stack.auth("auditor"))).status_code == 422
+
+
+async def test_tasks_list_the_decisions_awaiting_my_role_soonest_first(stack: Stack) -> None:
+    later = (await stack.open_case(case_body())).json()["reference"]
+    sooner = (
+        await stack.open_case(
+            case_body(
+                aware_on=(TODAY - timedelta(days=20)).isoformat(), notified_on=(TODAY - timedelta(days=20)).isoformat()
+            )
+        )
+    ).json()["reference"]
+    newest = (await stack.open_case(case_body())).json()["reference"]
+    screened = await stack.screen(later)
+    assert [a["kind"] for a in screened.json()["awaiting"]] == ["chair"]
+
+    chair_tasks = (await stack.http.get("/api/v1/tasks", headers=stack.auth("independent_chair"))).json()
+    assert [(t["reference"], t["kind"]) for t in chair_tasks] == [(later, "chair")]
+    assert chair_tasks[0]["decide_at"] == f"/api/v1/cases/{later}/decisions/chair"
+    chair_due = {d["key"]: d["due"] for d in screened.json()["deadlines"]}["chair_decision"]
+    assert chair_tasks[0]["due"] == chair_due
+
+    sub_group_tasks = (await stack.http.get("/api/v1/tasks", headers=stack.auth("sub_group"))).json()
+    assert [(t["reference"], t["kind"]) for t in sub_group_tasks] == [(sooner, "screening"), (newest, "screening")]
+    assert sub_group_tasks[0]["due"] < sub_group_tasks[1]["due"]
+    assert (await stack.http.get("/api/v1/tasks", headers=stack.auth("publisher"))).json() == []
+
+
+async def test_every_decision_kind_is_documented_in_the_openapi_schema(stack: Stack) -> None:
+    schema = (await stack.http.get("/openapi.json")).json()
+    paths = [p for p in schema["paths"] if "/decisions/" in p]
+    kinds = {p.rsplit("/", 1)[1] for p in paths}
+    assert {"screening", "chair", "panel_advice", "quality_assurance", "publication", "removal", "close"} <= kinds
+    chair = schema["paths"]["/api/v1/cases/{reference}/decisions/chair"]["post"]
+    assert "independent_chair" in chair["description"]
+    unknown = await stack.decide("NEL-2026-0001", {"x": 1}, kind="coronation")
+    assert unknown.status_code == 404
+    assert "There is no decision 'coronation'" in unknown.json()["detail"]

@@ -1,0 +1,112 @@
+"""One full case through the staff API on the real dev server, its clock fast-forwarded by Temporal's
+(experimental) per-workflow time skipping: from the incident notification to closure."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
+
+from domain.quality import QUALITY_RULES
+from domain.uk_time import london_date
+from tests.case_harness import api_stack
+from tests.payload_keys import encrypting_converter
+from tests.services import MailBox, binary
+from workflows.temporal_client import SEARCH_ATTRIBUTES, case_workflow_id
+
+
+@pytest.fixture(scope="module")
+async def skipping_dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping_v2(
+        ts_config=TimeSkippingConfig(enabled=False),  # the clock moves only when the story fast-forwards it
+        dev_server_existing_path=binary("temporal"),
+        data_converter=encrypting_converter(),
+        dev_server_extra_args=[
+            *(arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute", f"{name}={kind}")),
+            "--dynamic-config-value",
+            "frontend.WorkflowTimeSkippingEnabled=true",
+        ],
+    )
+    yield env
+    await env.shutdown()
+
+
+async def test_a_full_case_through_the_api(
+    skipping_dev_server: WorkflowEnvironment, sqlite_url: str, mail: MailBox
+) -> None:
+    env = skipping_dev_server
+    async with api_stack(env.client, sqlite_url, mail.port) as stack:
+        today = london_date(datetime.now(UTC))  # each workflow's virtual clock starts at the real time
+        opened = await stack.open_case(
+            {
+                "board": stack.board,
+                "aware_on": today.isoformat(),
+                "notified_on": today.isoformat(),
+                "incident": {"outcome": "died", "abuse_or_neglect": "suspected"},
+            }
+        )
+        assert opened.status_code == 201, opened.text
+        reference = opened.json()["reference"]
+        handle = env.client.get_workflow_handle(case_workflow_id(reference))
+
+        async def step(kind: str, role: str, body: dict[str, Any]) -> dict[str, Any]:
+            response = await stack.decide(reference, body, role=role, kind=kind)
+            assert response.status_code == 200, f"{kind}: {response.text}"
+            return dict(response.json())
+
+        await step("screening", "sub_group", {"recommendation": "initiate_scr", "rationale": "Died; abuse suspected"})
+        await step("chair", "independent_chair", {"decision": "initiate_scr", "rationale": "Regulation 5(2)(b)(i)"})
+        reviewer = {"name": "R. Reviewer", "organisation": "Independent", "independence_statement": "No prior role"}
+        await step("reviewers", "business_manager", {"reviewers": [reviewer]})
+        await step("panel_advice", "business_manager", {"outcome": "agrees", "advice": "Content"})
+        await step("start_review", "independent_chair", {"rationale": "Panel content"})
+        await step("final_report", "lead_reviewer", {"document": "overview-1", "summary": "Report"})
+        checks = {rule: {"passed": True, "comment": "Meets the standard"} for rule in QUALITY_RULES}
+        await step("quality_assurance", "sub_group", {"checks": checks})
+        await step(
+            "action_plan",
+            "sub_group",
+            {
+                "actions": [
+                    {
+                        "action_id": "A1",
+                        "description": "Training",
+                        "owner_agency": "Police",
+                        "due_on": (today + timedelta(days=60)).isoformat(),
+                        "success_criteria": "Staff trained",
+                    }
+                ]
+            },
+        )
+        publication_on = today + timedelta(days=30)
+        case = await step(
+            "publication",
+            "independent_chair",
+            {"decision": "publish", "publication_on": publication_on.isoformat(), "reasons": "Ready"},
+        )
+        assert case["stage"] == "pre_publication"
+        for item in ("professionals_informed", "family_supported", "media_strategy_ready"):
+            await step("prepublication", "business_manager", {"item": item, "note": "Done"})
+        await step("prepublication", "independent_chair", {"item": "chair_consent", "note": "Consent given"})
+
+        assert await env.fast_forward(handle, timedelta(days=31))
+        case = await step("published", "publisher", {"location": "/reviews/full-case"})
+        assert case["stage"] == "published"
+        await step("action_progress", "sub_group", {"action_id": "A1", "progress": "Done", "complete": True})
+        refused = await stack.decide(reference, {"reason": "Early"}, role="publisher", kind="removal")
+        assert refused.status_code == 409
+
+        assert await env.fast_forward(handle, timedelta(days=370))
+        case = (await stack.http.get(f"/api/v1/cases/{reference}", headers=stack.auth("auditor"))).json()
+        assert case["stage"] == "retained"
+        await step("removal", "publisher", {"reason": "12 months and all actions complete"})
+        case = await step("close", "independent_chair", {"learning_summary": "Information sharing"})
+        assert case["stage"] == "closed"
+        assert case["breaches"] == []
+        timeline = (await stack.http.get(f"/api/v1/cases/{reference}/timeline", headers=stack.auth("auditor"))).json()
+        kinds = [e["details"].get("decision_kind") for e in timeline if e["kind"] == "decision"]
+        assert kinds[0] == "screening"
+        assert kinds[-1] == "close"
