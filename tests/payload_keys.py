@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterator
 
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
+from temporalio.api.common.v1 import Payload, SearchAttributes
 from temporalio.converter import DataConverter
 
 from store.settings import Settings
@@ -27,3 +31,24 @@ def encrypting_codec() -> AesGcmPayloadCodec:
 
 def encrypting_converter() -> DataConverter:
     return data_converter(encrypting_codec())
+
+
+def payloads_in(message: Message) -> Iterator[Payload]:
+    """Every Payload anywhere in a proto (e.g. a history event), except search attribute values: the server
+    indexes those, so by design they are not encrypted (and carry no case data)."""
+    if isinstance(message, Payload):
+        yield message
+        return
+    if isinstance(message, SearchAttributes):
+        return
+    for field, value in message.ListFields():
+        if field.type != FieldDescriptor.TYPE_MESSAGE or field.message_type is None:
+            continue
+        if field.message_type.GetOptions().map_entry:
+            items = [v for v in value.values() if isinstance(v, Message)]
+        elif field.is_repeated:
+            items = list(value)
+        else:
+            items = [value]
+        for item in items:
+            yield from payloads_in(item)

@@ -1,6 +1,7 @@
-"""Save a case history for the replay tests: `.venv/bin/python -m tests.record_history tests/histories/NAME.json`.
+"""Save case histories for the replay tests: `.venv/bin/python -m tests.record_history tests/histories/`.
 
-Record one whenever a release changes the case workflow, so later code is proven to replay it.
+Record them whenever a release changes the case workflow (name them after the release), so later code is
+proven to replay cases that are still running under the old code.
 """
 
 from __future__ import annotations
@@ -13,9 +14,35 @@ from pathlib import Path
 from temporalio.testing import WorkflowEnvironment
 
 from tests.payload_keys import encrypting_converter
-from tests.services import binary, fresh_database, mailbox
+from store.database import create_engine
+from tests.case_harness import running_worker, settings_for
+from tests.services import binary, fresh_database, mailbox, register_search_attributes
+from tests.workflows.story import Story, full_case
 from tests.workflows.test_replay import record_case_history
 from workflows.temporal_client import SEARCH_ATTRIBUTES
+
+
+async def record_full_case(out: Path) -> None:
+    """A whole case, notification to closure, on the time-skipping server."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=binary("temporal-test-server"), data_converter=encrypting_converter()
+    )
+    try:
+        await register_search_attributes(env.client)
+        with tempfile.TemporaryDirectory() as tmp:
+            async with fresh_database("sqlite", Path(tmp)) as url, mailbox(Path(tmp) / "mail") as box:
+                engine = create_engine(url)
+                settings = settings_for(database_url=url, smtp_port=box.port)
+                try:
+                    async with running_worker(env.client, engine, settings, terminate_cases=False):
+                        story = Story(env, engine, settings, box)
+                        await full_case(story)
+                        history = await story.case.fetch_history()
+                finally:
+                    await engine.dispose()
+        out.write_text(history.to_json())
+    finally:
+        await env.shutdown()
 
 
 async def record(out: Path) -> None:
@@ -33,5 +60,10 @@ async def record(out: Path) -> None:
         await env.shutdown()
 
 
+async def main(folder: Path, release: str) -> None:
+    await record(folder / f"{release}-case-screened-chair-initiates.json")
+    await record_full_case(folder / f"{release}-full-case-to-closure.json")
+
+
 if __name__ == "__main__":
-    asyncio.run(record(Path(sys.argv[1])))
+    asyncio.run(main(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "v1"))

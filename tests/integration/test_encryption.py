@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from google.protobuf.descriptor import FieldDescriptor
-from google.protobuf.message import Message
-from temporalio.api.common.v1 import Payload, SearchAttributes
 from temporalio.client import Client, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from domain.uk_time import london_date
 from tests.case_harness import api_stack
+from tests.payload_keys import payloads_in
 from tests.services import MailBox
 from workflows.payload_codec import ENCODING
 from workflows.temporal_client import case_workflow_id
@@ -26,27 +23,6 @@ INCIDENT = {
     "inter_agency_concern": "yes",
 }
 INCIDENT_VALUES = ["seriously_harmed", "suspected", "secure_childrens_home"]
-
-
-def payloads_in(message: Message) -> Iterator[Payload]:
-    """Every Payload anywhere in a proto, except search attribute values (indexed by the server, by design
-    not encrypted, and free of case data)."""
-    if isinstance(message, Payload):
-        yield message
-        return
-    if isinstance(message, SearchAttributes):
-        return
-    for field, value in message.ListFields():
-        if field.type != FieldDescriptor.TYPE_MESSAGE or field.message_type is None:
-            continue
-        if field.message_type.GetOptions().map_entry:
-            items = [v for v in value.values() if isinstance(v, Message)]
-        elif field.is_repeated:
-            items = list(value)
-        else:
-            items = [value]
-        for item in items:
-            yield from payloads_in(item)
 
 
 def raw_bytes(history: WorkflowHistory) -> bytes:

@@ -151,3 +151,31 @@ def passing_quality(**failures: str) -> RecordQualityAssuranceInput:
         for rule in QUALITY_RULES
     }
     return RecordQualityAssuranceInput(checks=checks)
+
+
+async def full_case(story: Story) -> None:
+    """The happy path from notification to closure, publication and removal included."""
+    from domain.decision_inputs import (
+        CloseCaseInput,
+        DecidePublicationInput,
+        RecordActionProgressInput,
+        RecordPrepublicationInput,
+        RecordPublishedInput,
+        RemoveFromWebsiteInput,
+    )
+
+    await story.to_publication_decision({"outcome": "died", "abuse_or_neglect": "known"}, actions_due_in=(90,))
+    publication_on = await story.today() + timedelta(days=30)
+    await story.by(
+        "independent_chair", DecidePublicationInput(decision="publish", publication_on=publication_on, reasons="Ready")
+    )
+    for item in ("professionals_informed", "family_supported", "media_strategy_ready"):
+        await story.by("business_manager", RecordPrepublicationInput(item=item, note="Done"))  # type: ignore[arg-type]
+    await story.by("independent_chair", RecordPrepublicationInput(item="chair_consent", note="Given"))
+    await story.go_to(publication_on)
+    await story.by("publisher", RecordPublishedInput(location="/reviews/case"))
+    await story.by("sub_group", RecordActionProgressInput(action_id="A1", progress="Done", complete=True))
+    await story.go_to(publication_on + timedelta(days=370))
+    await story.by("publisher", RemoveFromWebsiteInput(reason="Twelve months and actions complete"))
+    await story.by("independent_chair", CloseCaseInput(learning_summary="Learning recorded"))
+    await story.case.result()

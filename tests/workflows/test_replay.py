@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -14,7 +15,7 @@ from domain.decision_inputs import DecideChairInput
 from domain.uk_time import london_date
 from store.database import create_engine
 from tests.case_harness import ALICE, SERIOUS_HARM, decide, open_case, running_worker, screen, settings_for
-from tests.payload_keys import encrypting_converter
+from tests.payload_keys import encrypting_codec, encrypting_converter, payloads_in
 from tests.services import MailBox
 from workflows.case_workflow import ScrCaseWorkflow
 
@@ -22,14 +23,42 @@ HISTORIES = Path(__file__).parent.parent / "histories"
 
 
 def _replayer() -> Replayer:
-    # The production converter with the tests' key: encrypted histories decrypt, and the saved plaintext ones
-    # (recorded before encryption) pass through the codec unchanged.
+    # The production converter with the tests' key: encrypted histories decrypt, and plaintext payloads
+    # (recorded before encryption was turned on) pass through the codec unchanged.
     return Replayer(workflows=[ScrCaseWorkflow], data_converter=encrypting_converter())
 
 
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
 async def test_saved_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
+    await _replayer().replay_workflow(history)
+
+
+def _with_plaintext_payloads(history: WorkflowHistory, events: slice) -> WorkflowHistory:
+    """The history as it would be had those events been recorded before payload encryption was turned on."""
+    codec = encrypting_codec()
+    copies = []
+    for index, event in enumerate(history.events):
+        copy = HistoryEvent()
+        copy.CopyFrom(event)
+        if index in range(len(history.events))[events]:
+            for payload in list(payloads_in(copy)):
+                payload.CopyFrom(codec.decrypt(payload))
+        copies.append(copy)
+    return WorkflowHistory(history.workflow_id, copies)
+
+
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("events", [slice(None), slice(None, 12)], ids=["all-plaintext", "plaintext-then-encrypted"])
+async def test_histories_from_before_encryption_still_replay(path: Path, events: slice) -> None:
+    saved = WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
+    history = _with_plaintext_payloads(saved, events)
+    before = {p.metadata.get("encoding") for e in history.events[events] for p in payloads_in(e)}
+    assert before
+    assert b"binary/encrypted" not in before
+    if events.stop is not None:  # the rest stays encrypted: a case that lived through the switch
+        after = {p.metadata.get("encoding") for e in history.events[events.stop :] for p in payloads_in(e)}
+        assert after == {b"binary/encrypted"}
     await _replayer().replay_workflow(history)
 
 

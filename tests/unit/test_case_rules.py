@@ -1,0 +1,280 @@
+"""The lifecycle rules on their own: the whole role × decision × stage matrix, and the rules that need dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from domain import case_rules
+from domain.case_file import Action, CaseFile
+from domain.case_messages import Actor, DeadlineStatus, Refusal, ScheduledDeadline
+from domain.case_rules import DECISIONS, DecisionRefused
+from domain.criteria import IncidentFacts, assess
+from domain.decision_inputs import (
+    DECISION_MODELS,
+    AgreeActionPlanInput,
+    AppointReviewersInput,
+    CloseCaseInput,
+    CompleteAlternativeReviewInput,
+    DecideChairInput,
+    DecideFinalPublicationInput,
+    DecidePublicationInput,
+    DecideScrutinyInput,
+    DecisionInput,
+    ExtendRetentionInput,
+    MovePublicationDateInput,
+    PlannedAction,
+    QualityCheck,
+    RecordActionProgressInput,
+    RecordAgencyAccountInput,
+    RecordInformationResponseInput,
+    RecordPanelAdviceInput,
+    RecordPeerChallengeInput,
+    RecordPrepublicationInput,
+    RecordProceedingsInput,
+    RecordPublishedInput,
+    RecordQualityAssuranceInput,
+    RecordReviewDelayInput,
+    RecordScreeningInput,
+    RemoveFromWebsiteInput,
+    RequestInformationInput,
+    RespondPeerChallengeInput,
+    Reviewer,
+    StartReviewInput,
+    SubmitFinalReportInput,
+    UpdateBoardResponseInput,
+)
+from domain.quality import QUALITY_RULES
+from domain.roles import Role
+from domain.stages import Stage
+from domain.uk_time import end_of_day, start_of_working_day
+
+NOW = datetime(2026, 6, 10, 10, 0, tzinfo=UTC)
+TODAY = NOW.date()
+LATER = TODAY + timedelta(days=40)
+
+EXAMPLES: dict[str, DecisionInput] = {
+    "screening": RecordScreeningInput(recommendation="initiate_scr", rationale="r"),
+    "chair": DecideChairInput(decision="initiate_scr", rationale="r"),
+    "peer_challenge": RecordPeerChallengeInput(challenge="c"),
+    "peer_response": RespondPeerChallengeInput(response="r"),
+    "panel_advice": RecordPanelAdviceInput(outcome="agrees", advice="a"),
+    "scrutiny_outcome": DecideScrutinyInput(outcome="confirm", rationale="r", without_panel_advice_reason="none came"),
+    "reviewers": AppointReviewersInput(reviewers=[Reviewer(name="n", organisation="o", independence_statement="i")]),
+    "start_review": StartReviewInput(rationale="r", without_panel_advice_reason="urgent"),
+    "information_request": RequestInformationInput(
+        request_id="IR9", agency="a", information="i", necessity="n", proportionality="p", due_on=LATER
+    ),
+    "information_response": RecordInformationResponseInput(request_id="IR1", summary="s"),
+    "agency_account": RecordAgencyAccountInput(agency="a", summary="s"),
+    "review_delay": RecordReviewDelayInput(reason="r", interim_learning="l", corrective_actions="c"),
+    "final_report": SubmitFinalReportInput(document="d", summary="s"),
+    "quality_assurance": RecordQualityAssuranceInput(
+        checks={rule: QualityCheck(passed=True, comment="ok") for rule in QUALITY_RULES}
+    ),
+    "action_plan": AgreeActionPlanInput(
+        actions=[PlannedAction(action_id="A9", description="d", owner_agency="o", due_on=LATER, success_criteria="s")]
+    ),
+    "action_progress": RecordActionProgressInput(action_id="A1", progress="p"),
+    "publication": DecidePublicationInput(decision="publish", publication_on=LATER, reasons="r"),
+    "final_publication": DecideFinalPublicationInput(decision="publish", publication_on=LATER, rationale="r"),
+    "proceedings": RecordProceedingsInput(proceeding_id="T9", proceeding="inquest", status="started"),
+    "board_response": UpdateBoardResponseInput(summary="s"),
+    "prepublication": RecordPrepublicationInput(item="family_supported", note="n"),
+    "publication_date": MovePublicationDateInput(publication_on=LATER, reason="r"),
+    "published": RecordPublishedInput(location="/x"),
+    "retention": ExtendRetentionInput(keep_until=LATER, reason="r"),
+    "removal": RemoveFromWebsiteInput(reason="r", override_reason="chair's call"),
+    "alternative_review_complete": CompleteAlternativeReviewInput(learning="l"),
+    "close": CloseCaseInput(learning_summary="l"),
+}
+
+
+def make_case(stage: Stage, incident: dict[str, object] | None = None) -> CaseFile:
+    facts = IncidentFacts.model_validate(incident or {"outcome": "died", "abuse_or_neglect": "known"})
+    return CaseFile(
+        reference="NEL-2026-0001",
+        board="NEL",
+        rule_pack="SCR 2015",
+        rule_pack_version="1",
+        aware_on=TODAY,
+        notified_on=TODAY,
+        incident=facts,
+        assessment=assess(facts),
+        stage=stage,
+    )
+
+
+def schedule(key: str, due: date, reminders: tuple[date, ...] = ()) -> ScheduledDeadline:
+    return ScheduledDeadline(
+        key=key,
+        title=key.replace("_", " "),
+        due=due,
+        due_at=end_of_day(due),
+        reminders_at=[start_of_working_day(d) for d in reminders],
+        rule="rule",
+        source="source",
+        who_acts="business_manager",
+        escalate_to=["independent_chair"],
+    )
+
+
+def test_every_decision_kind_has_an_input_a_rule_an_effect_and_an_example() -> None:
+    assert set(DECISION_MODELS) == set(DECISIONS) == set(case_rules._APPLY) == set(EXAMPLES)
+
+
+def test_the_readme_documents_every_decision_with_its_roles() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for kind, rule in DECISIONS.items():
+        row = next((line for line in readme.splitlines() if line.startswith(f"| `{kind}` |")), None)
+        assert row is not None, f"README has no row for {kind}"
+        assert all(role.value in row for role in rule.roles), row
+
+
+@pytest.mark.parametrize(
+    ("kind", "role"),
+    [(kind, role) for kind, rule in DECISIONS.items() for role in Role if role not in rule.roles],
+)
+def test_a_role_that_may_not_take_a_decision_is_forbidden(kind: str, role: Role) -> None:
+    case = make_case(DECISIONS[kind].stages[0])
+    with pytest.raises(DecisionRefused) as refused:
+        case_rules.check(case, Actor(user="u", role=role), EXAMPLES[kind], TODAY)
+    assert refused.value.refusal == Refusal.FORBIDDEN
+    assert role.value.replace("_", " ") in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "stage"),
+    [(kind, stage) for kind, rule in DECISIONS.items() for stage in Stage if stage not in rule.stages],
+)
+def test_a_decision_at_the_wrong_stage_is_a_conflict(kind: str, stage: Stage) -> None:
+    case = make_case(stage)
+    with pytest.raises(DecisionRefused) as refused:
+        case_rules.check(case, Actor(user="u", role=DECISIONS[kind].roles[0]), EXAMPLES[kind], TODAY)
+    assert refused.value.refusal == Refusal.CONFLICT
+    assert stage.value in refused.value.message
+
+
+def chair() -> Actor:
+    return Actor(user="alice", role=Role.INDEPENDENT_CHAIR)
+
+
+def test_quality_assurance_must_cover_every_rule() -> None:
+    case = make_case(Stage.QUALITY_ASSURANCE)
+    partial = RecordQualityAssuranceInput(checks={"plain_english": QualityCheck(passed=True, comment="ok")})
+    with pytest.raises(DecisionRefused) as refused:
+        case_rules.check(case, Actor(user="s", role=Role.SUB_GROUP), partial, TODAY)
+    assert refused.value.refusal == Refusal.INVALID
+    assert "sound_analysis" in refused.value.message
+
+
+def test_a_failed_rule_sends_the_report_back_to_the_reviewer() -> None:
+    case = make_case(Stage.QUALITY_ASSURANCE)
+    checks = {rule: QualityCheck(passed=rule != "anonymised", comment="c") for rule in QUALITY_RULES}
+    outcome = case_rules.apply(
+        case, Actor(user="s", role=Role.SUB_GROUP), RecordQualityAssuranceInput(checks=checks), NOW, []
+    )
+    assert case.stage == Stage.IN_REVIEW
+    assert "anonymised" in outcome.summary
+    assert outcome.notices[0].recipients == ("lead_reviewer",)
+
+
+def test_publication_too_soon_for_the_statutory_notice_is_refused_and_changes_nothing() -> None:
+    case = make_case(Stage.PUBLICATION_DECISION)
+    day = TODAY + timedelta(days=5)
+    schedules = [
+        schedule("prepublication_notice", TODAY - timedelta(days=2)),
+        schedule("prepublication_steps", day - timedelta(days=1)),
+    ]
+    with pytest.raises(DecisionRefused) as refused:
+        case_rules.apply(
+            case, chair(), DecidePublicationInput(decision="publish", publication_on=day, reasons="r"), NOW, schedules
+        )
+    assert "7 working days" in refused.value.message
+    assert case.publication.planned_on is None
+
+
+def test_publication_with_active_proceedings_waits_on_hold() -> None:
+    case = make_case(Stage.PUBLICATION_DECISION)
+    case.active_proceedings["T1"] = "criminal_trial"
+    schedules = [schedule("prepublication_notice", LATER - timedelta(days=9)), schedule("prepublication_steps", LATER)]
+    case_rules.apply(case, chair(), EXAMPLES["publication"], NOW, schedules)
+    assert case.stage == Stage.PUBLICATION_ON_HOLD
+    assert "prepublication_notice" not in case.deadlines
+
+
+def test_removal_waits_for_twelve_months_then_for_open_actions_unless_the_chair_overrides() -> None:
+    case = make_case(Stage.PUBLISHED)
+    case_rules.add_deadline(case, schedule("website_minimum", TODAY + timedelta(days=100)), NOW, on_due="retain")
+    publisher = Actor(user="p", role=Role.PUBLISHER)
+    with pytest.raises(DecisionRefused, match="at least 12 months"):
+        case_rules.check(case, publisher, RemoveFromWebsiteInput(reason="r"), TODAY)
+
+    case.deadlines["website_minimum"].status = DeadlineStatus.MET
+    case.stage = Stage.RETAINED
+    case.actions["A1"] = Action(action_id="A1", description="d", owner_agency="o", due_on=LATER, success_criteria="s")
+    with pytest.raises(DecisionRefused, match="A1"):
+        case_rules.check(case, publisher, RemoveFromWebsiteInput(reason="r"), TODAY)
+    with pytest.raises(DecisionRefused) as publisher_override:
+        case_rules.check(case, publisher, RemoveFromWebsiteInput(reason="r", override_reason="o"), TODAY)
+    assert publisher_override.value.refusal == Refusal.FORBIDDEN
+    outcome = case_rules.apply(case, chair(), RemoveFromWebsiteInput(reason="r", override_reason="linked"), NOW, [])
+    assert case.stage == Stage.REMOVED
+    assert outcome.details["open_actions"] == ["A1"]
+
+
+def test_the_clock_reminds_then_breaches_and_escalates() -> None:
+    case = make_case(Stage.IN_REVIEW)
+    due = TODAY + timedelta(days=10)
+    case_rules.add_deadline(case, schedule("review_completion", due, (due - timedelta(days=3),)), NOW)
+
+    event = case_rules.next_clock_event(case)
+    assert event is not None
+    assert event.at == start_of_working_day(due - timedelta(days=3))
+    assert "reminder" in event.summary
+    reminder = case_rules.fire_clock(case, "review_completion", event.at)
+    assert reminder is not None
+    assert reminder.notices[0].recipients == ("business_manager",)
+
+    event = case_rules.next_clock_event(case)
+    assert event is not None
+    assert event.at == end_of_day(due)
+    assert case_rules.fire_clock(case, "review_completion", event.at - timedelta(seconds=1)) is None  # not yet
+    breach = case_rules.fire_clock(case, "review_completion", event.at)
+    assert breach is not None
+    assert breach.kind == "deadline_breached"
+    assert breach.notices[0].recipients == ("independent_chair",)
+    assert case.deadlines["review_completion"].status == DeadlineStatus.OVERDUE
+    assert case_rules.next_clock_event(case) is None  # a breach is kept, not repeated
+
+    case_rules.meet(case, "review_completion", event.at + timedelta(days=1))
+    assert case.deadlines["review_completion"].status == DeadlineStatus.MET_LATE
+    assert case.deadlines["review_completion"].breached_at == event.at
+
+
+def test_a_deadline_already_past_when_the_case_learns_of_it_breaches_without_escalating() -> None:
+    case = make_case(Stage.SCREENING)
+    old = TODAY - timedelta(days=30)
+    case_rules.add_deadline(case, schedule("chair_decision", old, (old - timedelta(days=5),)), NOW)
+    event = case_rules.next_clock_event(case)
+    assert event is not None
+    assert event.at == end_of_day(old)  # the stale reminder is skipped
+    breach = case_rules.fire_clock(case, "chair_decision", NOW)
+    assert breach is not None
+    assert breach.notices == []
+    assert case.deadlines["chair_decision"].status == DeadlineStatus.OVERDUE
+
+
+def test_what_the_case_awaits_follows_the_stage() -> None:
+    case = make_case(Stage.SCREENING)
+    case_rules.add_deadline(case, schedule("chair_decision", LATER), NOW)
+    assert [(a.kind, a.roles, a.due) for a in case_rules.awaiting(case)] == [("screening", ["sub_group"], LATER)]
+    case.stage = Stage.PRE_PUBLICATION
+    kinds = [(a.kind, a.roles) for a in case_rules.awaiting(case)]
+    assert ("prepublication", ["independent_chair"]) in kinds
+    assert ("published", ["publisher"]) not in kinds
+    for item in case_rules.CONSENT_ITEMS:
+        case.publication.consent[item] = "done"
+    assert [a.kind for a in case_rules.awaiting(case)] == ["published"]
