@@ -13,9 +13,9 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from tests.payload_keys import encrypting_converter
 from store.database import create_engine
 from tests.case_harness import running_worker, settings_for
+from tests.payload_keys import encrypting_converter
 from tests.services import binary, fresh_database, mailbox, register_search_attributes
 from tests.workflows.story import Story, full_case
 from tests.workflows.test_replay import record_case_history

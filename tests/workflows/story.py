@@ -170,7 +170,7 @@ async def full_case(story: Story) -> None:
         "independent_chair", DecidePublicationInput(decision="publish", publication_on=publication_on, reasons="Ready")
     )
     for item in ("professionals_informed", "family_supported", "media_strategy_ready"):
-        await story.by("business_manager", RecordPrepublicationInput(item=item, note="Done"))  # type: ignore[arg-type]
+        await story.by("business_manager", RecordPrepublicationInput(item=item, note="Done"))
     await story.by("independent_chair", RecordPrepublicationInput(item="chair_consent", note="Given"))
     await story.go_to(publication_on)
     await story.by("publisher", RecordPublishedInput(location="/reviews/case"))
