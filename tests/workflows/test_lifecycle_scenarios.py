@@ -18,6 +18,7 @@ from domain.decision_inputs import (
     DecideFinalPublicationInput,
     DecidePublicationInput,
     DecideScrutinyInput,
+    MovePublicationDateInput,
     PlannedAction,
     RecordActionProgressInput,
     RecordInformationResponseInput,
@@ -340,3 +341,24 @@ async def test_alternative_learning_review_never_notifies_ofsted(story: Story) -
     await story.case.result()
     assert story.settings.mail_ofsted not in {str(m["To"]) for m in story.mail.messages()}
     assert (await story.deadline("notify_ofsted")).status == DeadlineStatus.NOT_APPLICABLE
+
+
+async def test_moving_the_publication_date_moves_its_clocks(story: Story) -> None:
+    await story.to_publication_decision(DEATH)
+    first = await story.today() + timedelta(days=20)
+    await story.by(CHAIR, DecidePublicationInput(decision="publish", publication_on=first, reasons="Ready"))
+    later = first + timedelta(days=42)
+    state = await story.by(CHAIR, MovePublicationDateInput(publication_on=later, reason="Family asked for time"))
+    deadlines = {d.key: d for d in state.deadlines}
+    assert deadlines["prepublication_notice"].due == oracle_working_days(later, -7)
+    assert deadlines["prepublication_steps"].due == later - timedelta(days=1)
+    assert deadlines["prepublication_steps"].status == DeadlineStatus.PENDING
+    # New copies announce the new date; nothing is overdue on the old date.
+    await story.wait_for_mail(f"publication planned for {later.isoformat()}", 3)
+    await story.go_to(first + timedelta(days=1))
+    assert not story.mails("Deadline missed")
+    assert (await story.state()).overdue is False
+    # The steps' reminders now run to the new date, and a missed one is escalated then.
+    await story.go_to(later + timedelta(days=1))
+    assert story.mails("Reminder: Professionals, family")
+    assert story.mails("Deadline missed: Professionals, family")
