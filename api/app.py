@@ -12,7 +12,8 @@ from sqlalchemy import text
 from api.auth import install_auth
 from api.context import AppContext, Context
 from api.errors import install_error_handlers
-from api.routers import cases, codec, decisions, screening, tasks
+from api.limits import RequestSizeLimit
+from api.routers import calendar, cases, codec, decisions, screening, tasks
 from api.schemas import HealthOut
 from store.database import create_engine, session_factory
 from store.settings import Settings
@@ -46,10 +47,12 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     )
     install_auth(app, settings)  # refuses oidc without issuer/audience, and dev tokens in production
     install_error_handlers(app)
+    app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(codec.CodecCorsMiddleware, allow_origins=settings.codec_cors_origin_list)
     app.include_router(cases.router)
     app.include_router(decisions.router)
     app.include_router(tasks.router)
+    app.include_router(calendar.router)
     app.include_router(screening.router)
     app.include_router(codec.router)
 

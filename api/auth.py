@@ -195,24 +195,25 @@ def _claim(claims: dict[str, Any], path: str) -> Any:
     return value
 
 
-def parse_dev_token(token: str) -> Actor:
+def parse_dev_token(token: str) -> Principal:
+    """``dev:<role>:<user>`` (every board this deployment serves) or ``dev:<role>:<user>:<board>``."""
     parts = token.split(":")
-    if len(parts) != 3 or parts[0] != "dev" or not parts[2]:
-        raise _unauthenticated("A dev token has the form 'dev:<role>:<user>'.")
+    if len(parts) not in (3, 4) or parts[0] != "dev" or not parts[2] or (len(parts) == 4 and not parts[3]):
+        raise _unauthenticated("A dev token has the form 'dev:<role>:<user>' or 'dev:<role>:<user>:<board>'.")
     try:
         role = Role(parts[1])
     except ValueError:
         known = ", ".join(r.value for r in Role)
         raise _unauthenticated(f"Unknown role '{parts[1]}'. Known roles: {known}.") from None
-    return Actor(user=parts[2][:MAX_USER_LENGTH], role=role)
+    board = parts[3].upper()[:16] if len(parts) == 4 else None
+    return Principal(user=parts[2][:MAX_USER_LENGTH], roles=(role,), board=board)
 
 
 def authenticate(request: Request, token: str) -> Principal:
     """The principal a bearer token proves, by the app's auth mode; kept on ``request.state.principal``."""
     settings: Settings = request.app.state.context.settings
     if settings.auth_mode == "dev":
-        actor = parse_dev_token(token)
-        principal = Principal(user=actor.user, roles=(actor.role,))
+        principal = parse_dev_token(token)
     else:
         verifier: OidcVerifier | None = getattr(request.app.state, "oidc", None)
         if verifier is None:  # an app not built by create_app

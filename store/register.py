@@ -96,13 +96,26 @@ async def list_cases(
     return list(rows), int(total or 0)
 
 
-async def cases_awaiting(session: AsyncSession, *, role: str) -> list[Case]:
-    """Open cases waiting for a decision that ``role`` may take (filtered precisely by the caller)."""
+async def cases_awaiting(session: AsyncSession, *, role: str, boards: Sequence[str]) -> list[Case]:
+    """Open cases of ``boards`` waiting for a decision that ``role`` may take."""
     closed = ("closed", "closed_without_review")
     rows = await session.scalars(
-        select(Case).where(Case.stage.not_in(closed), func.length(cast(Case.awaiting, String)) > 2)
+        select(Case).where(
+            Case.board.in_(boards), Case.stage.not_in(closed), func.length(cast(Case.awaiting, String)) > 2
+        )
     )
     return [case for case in rows if any(role in item.get("roles", []) for item in case.awaiting)]
+
+
+async def open_deadlines(session: AsyncSession, *, boards: Sequence[str]) -> list[tuple[Case, CaseDeadline]]:
+    """Pending and overdue deadlines of the open cases of ``boards``, soonest first."""
+    rows = await session.execute(
+        select(Case, CaseDeadline)
+        .join(CaseDeadline, CaseDeadline.case_reference == Case.reference)
+        .where(Case.board.in_(boards), CaseDeadline.status.in_(("pending", "overdue")))
+        .order_by(CaseDeadline.due, Case.reference)
+    )
+    return [(case, deadline) for case, deadline in rows]
 
 
 async def case_deadlines(session: AsyncSession, *, reference: str) -> list[CaseDeadline]:

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     mail_sub_group: str = "scr-sub-group@lscb.example"
     mail_business_manager: str = "business-manager@lscb.example"
 
+    max_request_bytes: int = Field(1_048_576, ge=1024)
+    """Largest JSON request body the API accepts (document uploads have their own limit)."""
+
     closure_days: str = ""
     """Comma-separated extra days the board is closed (YYYY-MM-DD), on top of weekends and bank holidays."""
 
@@ -65,6 +68,19 @@ class Settings(BaseSettings):
     """HOST:PORT of the worker's Prometheus endpoint (Temporal SDK metrics and ours); empty turns it off."""
     worker_health_bind: str = "0.0.0.0:8081"
     """HOST:PORT of the worker's health endpoint (GET /healthz, GET /livez); empty turns it off."""
+
+    # Documents, the anonymisation gate and the public site.
+
+    document_dir: Path = Path("var/documents")
+    """Where the filesystem document store keeps documents, named by their SHA-256 (API and worker share it)."""
+    max_document_bytes: int = Field(20 * 1024 * 1024, ge=1)
+    """Largest document the API accepts (larger: 413)."""
+    site_dir: Path = Path("var/site")
+    """The public website's static folder: the publisher writes it, the API serves it under /public."""
+    public_requests_per_hour: int = Field(5, ge=1)
+    """Requests for removed reviews one client address may make per hour (more: 429)."""
+    public_requests_per_hour_total: int = Field(200, ge=1)
+    """Requests for removed reviews accepted per hour from everyone together (more: 429)."""
 
     @field_validator("closure_days")
     @classmethod

@@ -1,4 +1,4 @@
-"""Cases: open, list, read, timeline, and the chair's decision."""
+"""Cases: open, list, read, and the timeline. Every caller sees only the cases of their own board."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from api import case_service
-from api.auth import CurrentActor, require_role
 from api.context import Context
 from api.errors import ProblemError
+from api.permissions import CurrentCaller, audit_refusal, authorize, case_in_scope
 from api.schemas import (
     AwaitedOut,
     CaseListOut,
@@ -20,26 +20,31 @@ from api.schemas import (
     OpenCaseRequest,
     TimelineEventOut,
 )
-from domain.roles import Role
+from domain.stages import Stage
 from store import register
 from store.models import Case
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 CaseReference = Annotated[str, Path(pattern=r"^[A-Z]{2,16}-\d{4}-\d{4,}$", description="e.g. NEL-2026-0001")]
-CASE_OPENERS = (Role.BUSINESS_MANAGER, Role.LOCAL_AUTHORITY)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CaseOut)
 async def open_case(
     body: OpenCaseRequest,
-    actor: CurrentActor,
+    caller: CurrentCaller,
     context: Context,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> CaseOut:
     """Record a notifiable incident and start its case. The same `Idempotency-Key` returns the same case."""
-    require_role(actor, *CASE_OPENERS, action="open a case")
-    case, created = await case_service.open_case(context, request=body, actor=actor, idempotency_key=idempotency_key)
+    await authorize(context, caller, "cases.open")
+    if body.board in context.settings.board_codes and body.board not in caller.boards:
+        reason = f"You act for board {', '.join(sorted(caller.boards))}, not {body.board}."
+        await audit_refusal(context, caller.actor, action="cases.open", reason=reason, reference=None)
+        raise ProblemError(403, "Forbidden", reason)
+    case, created = await case_service.open_case(
+        context, request=body, actor=caller.actor, idempotency_key=idempotency_key
+    )
     if not created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/api/v1/cases/{case.reference}"
@@ -48,14 +53,17 @@ async def open_case(
 
 @router.get("", response_model=CaseListOut)
 async def list_cases(
-    actor: CurrentActor,
+    caller: CurrentCaller,
     context: Context,
-    stage: str | None = None,
+    stage: Annotated[Stage | None, Query(description="Only cases at this stage")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CaseListOut:
+    await authorize(context, caller, "cases.read")
     async with context.sessions() as session:
-        cases, total = await register.list_cases(session, boards=None, stage=stage, limit=limit, offset=offset)
+        cases, total = await register.list_cases(
+            session, boards=sorted(caller.boards), stage=stage.value if stage else None, limit=limit, offset=offset
+        )
     items = [
         CaseSummaryOut(
             reference=c.reference,
@@ -71,16 +79,18 @@ async def list_cases(
 
 
 @router.get("/{reference}", response_model=CaseOut)
-async def get_case(reference: CaseReference, actor: CurrentActor, context: Context) -> CaseOut:
+async def get_case(reference: CaseReference, caller: CurrentCaller, context: Context) -> CaseOut:
+    await authorize(context, caller, "cases.read", reference=reference)
+    await case_in_scope(context, caller, reference)
     return await read_case(context, reference)
 
 
 @router.get("/{reference}/timeline", response_model=list[TimelineEventOut])
-async def case_timeline(reference: CaseReference, actor: CurrentActor, context: Context) -> list[TimelineEventOut]:
-    """Every recorded event of the case: decisions with who and why, notices sent, stage changes, breaches."""
+async def case_timeline(reference: CaseReference, caller: CurrentCaller, context: Context) -> list[TimelineEventOut]:
+    """Every recorded event of the case, oldest first: decisions with who and why, notices, stage changes, breaches."""
+    await authorize(context, caller, "cases.read", reference=reference)
+    await case_in_scope(context, caller, reference)
     async with context.sessions() as session:
-        if await register.find_case(session, reference=reference) is None:
-            raise not_found(reference)
         events = await register.case_timeline(session, reference=reference)
     return [
         TimelineEventOut(

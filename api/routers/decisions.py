@@ -10,6 +10,7 @@ from api import case_service
 from api.auth import CurrentActor
 from api.context import Context
 from api.errors import ProblemError
+from api.permissions import CurrentCaller, authorize, case_in_scope
 from api.routers.cases import CaseReference, read_case
 from api.schemas import CaseOut
 from domain.case_rules import DECISIONS
@@ -19,9 +20,10 @@ router = APIRouter(prefix="/api/v1/cases", tags=["decisions"])
 
 
 def _endpoint(kind: str, model: type[Any]) -> Callable[..., Awaitable[CaseOut]]:
-    async def decide(reference: CaseReference, body: model, actor: CurrentActor, context: Context) -> CaseOut:  # type: ignore[valid-type]
-        await read_case(context, reference)  # 404 for an unknown case before anything else
-        await case_service.decide(context, reference=reference, actor=actor, decision=body)
+    async def decide(reference: CaseReference, body: model, caller: CurrentCaller, context: Context) -> CaseOut:  # type: ignore[valid-type]
+        await case_in_scope(context, caller, reference)  # 404 for an unknown case, or another board's
+        await authorize(context, caller, f"decisions.{kind}", reference=reference)
+        await case_service.decide(context, reference=reference, actor=caller.actor, decision=body)
         return await read_case(context, reference)
 
     decide.__name__ = f"decide_{kind}"

@@ -6,8 +6,8 @@ from datetime import date
 
 from fastapi import APIRouter
 
-from api.auth import CurrentActor
 from api.context import Context
+from api.permissions import CurrentCaller, authorize
 from api.schemas import TaskOut
 from store import register
 
@@ -15,9 +15,11 @@ router = APIRouter(prefix="/api/v1", tags=["tasks"])
 
 
 @router.get("/tasks", response_model=list[TaskOut])
-async def my_tasks(actor: CurrentActor, context: Context) -> list[TaskOut]:
+async def my_tasks(caller: CurrentCaller, context: Context) -> list[TaskOut]:
+    await authorize(context, caller, "tasks.read")
+    actor = caller.actor
     async with context.sessions() as session:
-        cases = await register.cases_awaiting(session, role=actor.role.value)
+        cases = await register.cases_awaiting(session, role=actor.role.value, boards=sorted(caller.boards))
     tasks = [
         TaskOut(
             reference=case.reference,

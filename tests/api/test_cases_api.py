@@ -131,7 +131,7 @@ async def test_chair_decision_refusals_are_explained_audited_and_change_nothing(
     case = (await stack.http.get(f"/api/v1/cases/{reference}", headers=stack.auth("auditor"))).json()
     assert case["stage"] == "awaiting_chair_decision"
     timeline = (await stack.http.get(f"/api/v1/cases/{reference}/timeline", headers=stack.auth("auditor"))).json()
-    refusals = [e for e in timeline if e["kind"] == "decision_refused"]
+    refusals = [e for e in timeline if e["kind"] in ("access_refused", "decision_refused")]
     assert [(e["actor"], e["role"]) for e in refusals] == [
         ("alice", "business_manager"),
         ("alice", "independent_chair"),

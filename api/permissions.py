@@ -1,0 +1,100 @@
+"""Who may do what, in one place: the role × action matrix every endpoint is checked against, and the boards a
+caller may see. Decisions take their roles from the lifecycle rules, which the workflow re-checks."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.auth import CurrentActor, Principal
+from api.context import AppContext
+from api.errors import ProblemError
+from domain.case_messages import Actor
+from domain.case_rules import DECISIONS
+from domain.roles import Role
+from store import register
+from store.models import Case
+from store.settings import Settings
+
+STAFF = tuple(Role)
+PERMISSIONS: dict[str, tuple[Role, ...]] = {
+    "cases.open": (Role.BUSINESS_MANAGER, Role.LOCAL_AUTHORITY),
+    "cases.read": STAFF,
+    "tasks.read": STAFF,
+    "calendar.read": STAFF,
+    "screening.check": STAFF,
+    **{f"decisions.{kind}": rule.roles for kind, rule in DECISIONS.items()},
+}
+ACTION_TEXT = {
+    "cases.open": "open a case",
+    "cases.read": "read cases",
+    "tasks.read": "read the task list",
+    "calendar.read": "read the deadline calendar",
+    "screening.check": "screen incident facts",
+    **{f"decisions.{kind}": rule.describes for kind, rule in DECISIONS.items()},
+}
+# Oversight roles see every board this deployment serves; everyone else sees the board their token names.
+ALL_BOARDS_ROLES = (Role.AUDITOR, Role.OPERATOR)
+
+
+@dataclass(frozen=True)
+class Caller:
+    actor: Actor
+    boards: frozenset[str]
+
+
+def visible_boards(principal: Principal, actor: Actor, settings: Settings) -> frozenset[str]:
+    if principal.board is not None:
+        return frozenset({principal.board}) & settings.board_codes
+    if settings.auth_mode == "dev" or actor.role in ALL_BOARDS_ROLES:
+        return settings.board_codes
+    raise ProblemError(403, "Forbidden", "Your token names no board; ask your administrator to add the board claim.")
+
+
+def current_caller(request: Request, actor: CurrentActor) -> Caller:
+    principal: Principal = request.state.principal
+    return Caller(actor=actor, boards=visible_boards(principal, actor, request.app.state.context.settings))
+
+
+CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+
+async def authorize(context: AppContext, caller: Caller, action: str, *, reference: str | None = None) -> None:
+    """Refuse (403) a role the matrix does not allow for ``action``; every refusal is audited."""
+    allowed = PERMISSIONS[action]
+    if caller.actor.role in allowed:
+        return
+    names = ", ".join(r.value for r in allowed)
+    reason = f"Your role '{caller.actor.role.value}' cannot {ACTION_TEXT[action]}; this needs: {names}."
+    await audit_refusal(context, caller.actor, action=action, reason=reason, reference=reference)
+    raise ProblemError(403, "Forbidden", reason)
+
+
+async def audit_refusal(context: AppContext, actor: Actor, *, action: str, reason: str, reference: str | None) -> None:
+    now = datetime.now(UTC)
+    async with context.sessions.begin() as session:
+        register.append_audit(
+            session,
+            business_key=f"refused:{action}:{uuid.uuid4().hex}",
+            reference=reference or "-",
+            kind="access_refused",
+            actor=actor.user,
+            role=actor.role.value,
+            at=now,
+            summary=f"Refused: {ACTION_TEXT.get(action, action)}",
+            rationale=reason,
+            details={"action": action},
+        )
+
+
+async def case_in_scope(context: AppContext, caller: Caller, reference: str) -> Case:
+    """The case, if the caller's boards include it; otherwise 404, so other boards' cases are not revealed."""
+    async with context.sessions() as session:
+        case = await register.find_case(session, reference=reference)
+    if case is None or case.board not in caller.boards:
+        raise ProblemError(404, "Not found", f"There is no case {reference}.")
+    return case
