@@ -100,7 +100,9 @@ async def _convert(
 
 @router.get("/dev-session", status_code=204, response_class=Response)
 async def dev_session(
-    request: Request, context: Context, user: Annotated[str, Query(min_length=1, max_length=64)] = "operator"
+    request: Request,
+    context: Context,
+    user: Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")] = "operator",
 ) -> Response:
     """Dev mode only: sets the codec session cookie for `dev:operator:<user>`, so the Web UI (with "Include
     cross-origin credentials" on) can decode. Open it in the browser that shows the UI."""

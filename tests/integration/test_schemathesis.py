@@ -1,0 +1,63 @@
+"""Schemathesis fuzzes every operation of the OpenAPI schema against `scr dev`: no 5xx, no response that
+breaks the schema."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from domain.uk_time import london_date
+from tests.integration.test_dev_stack import SCR, _stack_env, _wait_for_line
+
+ST = str(Path(sys.executable).with_name("st"))
+
+
+def test_fuzzing_the_api_finds_no_server_error_and_no_schema_violation(tmp_path: Path) -> None:
+    role = "business_manager"  # opens cases and records the most decisions, so it reaches the most code
+    env = _stack_env(tmp_path)
+    stack = subprocess.Popen([SCR, "dev"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_for_line(stack, "Press Ctrl-C to stop.", seconds=90)
+        api = f"http://127.0.0.1:{env['SCR_API_PORT']}"
+        today = london_date(datetime.now(UTC)).isoformat()
+        opened = httpx.post(
+            f"{api}/api/v1/cases",
+            json={
+                "board": "NEL",
+                "aware_on": today,
+                "notified_on": today,
+                "incident": {"outcome": "died", "abuse_or_neglect": "suspected"},
+            },
+            headers={"Authorization": "Bearer dev:business_manager:seed"},
+            timeout=30,
+        )
+        assert opened.status_code == 201, opened.text
+        result = subprocess.run(
+            [
+                ST,
+                "run",
+                f"{api}/openapi.json",
+                "--header",
+                f"Authorization: Bearer dev:{role}:fuzzer",
+                "--checks",
+                "not_a_server_error,response_schema_conformance",
+                "--max-examples",
+                "5",
+                "--request-timeout",
+                "30",
+                "--seed",
+                "20261122",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        assert result.returncode == 0, result.stdout[-4000:]
+        assert "passed" in result.stdout
+    finally:
+        stack.kill()
+        stack.wait()
