@@ -13,8 +13,9 @@ from api.auth import install_auth
 from api.context import AppContext, Context
 from api.errors import install_error_handlers
 from api.limits import RequestSizeLimit
-from api.routers import calendar, cases, codec, decisions, screening, tasks
+from api.routers import anonymisation, calendar, cases, codec, decisions, documents, review_requests, screening, tasks
 from api.schemas import HealthOut
+from api.site import install_site
 from store.database import create_engine, session_factory
 from store.settings import Settings
 from workflows.payload_codec import codec_from_settings
@@ -55,6 +56,11 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     app.include_router(calendar.router)
     app.include_router(screening.router)
     app.include_router(codec.router)
+    app.include_router(documents.router)
+    app.include_router(anonymisation.router)
+    app.include_router(review_requests.router)
+    app.include_router(review_requests.public_router)
+    install_site(app, settings)  # the public website under /public, and the document store
 
     @app.get("/healthz", response_model=HealthOut, tags=["operations"])
     async def health(ctx: Context) -> JSONResponse:

@@ -25,7 +25,7 @@ from domain.stages import Stage
 from domain.uk_time import london_date
 from store import register
 from store.models import Case
-from workflows.case_workflow import BOARD, STAGE, ScrCaseWorkflow
+from workflows.case_workflow import BOARD, STAGE, UNAVAILABLE, ScrCaseWorkflow
 from workflows.temporal_client import case_workflow_id
 
 _log = structlog.get_logger(__name__)
@@ -150,6 +150,8 @@ async def decide(context: AppContext, *, reference: str, actor: Actor, decision:
         )
     except WorkflowUpdateFailedError as error:
         cause = error.cause
+        if isinstance(cause, ApplicationError) and cause.type == UNAVAILABLE:
+            raise ProblemError(503, "Service unavailable", cause.message, headers={"Retry-After": "30"}) from None
         if isinstance(cause, ApplicationError) and cause.type in REFUSAL_STATUS:
             status, title = REFUSAL_STATUS[Refusal(cause.type)]
             await _audit_refusal(

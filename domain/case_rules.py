@@ -445,13 +445,21 @@ def _steps_deadline(publication_on: date) -> AdhocDeadline:
 
 
 def apply(
-    case: CaseFile, actor: Actor, decision: DecisionInput, now: datetime, schedules: list[ScheduledDeadline]
+    case: CaseFile,
+    actor: Actor,
+    decision: DecisionInput,
+    now: datetime,
+    schedules: list[ScheduledDeadline],
+    published_at: str | None = None,
 ) -> Outcome:
     """Change ``case`` by ``decision`` (already checked). May still refuse on rules that need the computed
-    ``schedules``; apply to a copy of the case so that a refusal leaves the original as it was."""
+    ``schedules``; apply to a copy of the case so that a refusal leaves the original as it was.
+    ``published_at`` is where the publisher put a review on the website (for 'published')."""
     today = london_date(now)
     check(case, actor, decision, today)
     by_key = {s.key: s for s in schedules}
+    if published_at is not None:
+        case.publication.location = published_at
     outcome = _APPLY[decision.kind](case, actor, decision, now, by_key)
     outcome.details.setdefault("decision_kind", decision.kind)
     return outcome
@@ -822,14 +830,13 @@ def _apply_published(
     case: CaseFile, actor: Actor, d: RecordPublishedInput, now: datetime, schedules: dict[str, ScheduledDeadline]
 ) -> Outcome:
     case.publication.published_on = london_date(now)
-    case.publication.location = d.location
     meet(case, PUBLICATION_STEPS, now)
     add_deadline(case, schedules["website_minimum"], now, on_due="retain")
     case.stage = Stage.PUBLISHED
     what = (
         "board's response and actions" if case.publication.report_withheld else "overview report, summary and response"
     )
-    return Outcome("decision", f"Published on the website: {what}", None, {"location": d.location})
+    return Outcome("decision", f"Published on the website: {what}", None, {"location": case.publication.location})
 
 
 def _apply_retention(case: CaseFile, actor: Actor, d: ExtendRetentionInput, now: datetime, _s: Any) -> Outcome:

@@ -238,10 +238,10 @@ class MovePublicationDateInput(_Input):
 
 
 class RecordPublishedInput(_Input):
-    """The publisher confirms the documents are on the board's website."""
+    """The publisher publishes the review: the overview report, executive summary and board's response (only
+    the response when the report is withheld) pass the anonymisation gate and go on the board's website."""
 
     kind: Literal["published"] = "published"
-    location: ShortText = Field(description="Where on the website the review is published")
 
 
 class ExtendRetentionInput(_Input):

@@ -131,3 +131,81 @@ class Notice(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class CaseDocument(Base):
+    """A document's metadata; its bytes live in the document store under their SHA-256."""
+
+    __tablename__ = "case_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_reference: Mapped[str] = mapped_column(ForeignKey("cases.reference"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by: Mapped[str] = mapped_column(String(128))
+    uploaded_role: Mapped[str] = mapped_column(String(40))
+    uploaded_at: Mapped[datetime]
+
+
+class CaseIdentifierRecord(Base):
+    """The identifying details recorded on a case for the anonymisation gate (database only)."""
+
+    __tablename__ = "case_identifiers"
+
+    case_reference: Mapped[str] = mapped_column(ForeignKey("cases.reference"), primary_key=True)
+    identifiers: Mapped[dict[str, Any]]
+    version: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime]
+
+
+class AcceptedHit(Base):
+    """The chair's acceptance of one anonymisation hit (this document, category and text), with the reason.
+    The matched text is kept here only: audit rows say where the hit was, not what it was."""
+
+    __tablename__ = "anonymisation_acceptances"
+    __table_args__ = (UniqueConstraint("document_id", "match_key", name="uq_anonymisation_acceptances_match"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_reference: Mapped[str] = mapped_column(ForeignKey("cases.reference"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("case_documents.id"))
+    category: Mapped[str] = mapped_column(String(40))
+    matched_text: Mapped[str] = mapped_column(Text)
+    match_key: Mapped[str] = mapped_column(String(400))
+    reason: Mapped[str] = mapped_column(Text)
+    accepted_by: Mapped[str] = mapped_column(String(128))
+    accepted_at: Mapped[datetime]
+
+
+class Publication(Base):
+    """A review's state on the public site: what the index page lists."""
+
+    __tablename__ = "publications"
+
+    case_reference: Mapped[str] = mapped_column(ForeignKey("cases.reference"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # published | removed
+    withheld: Mapped[bool] = mapped_column(Boolean, default=False)
+    publication_on: Mapped[date | None] = mapped_column(Date)
+    removed_on: Mapped[date | None] = mapped_column(Date)
+    documents: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # ids, kinds, files: no content
+    updated_at: Mapped[datetime]
+
+
+class ReviewRequest(Base):
+    """A member of the public's request for a removed review, and the board's answer."""
+
+    __tablename__ = "review_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_reference: Mapped[str] = mapped_column(ForeignKey("cases.reference"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    purpose: Mapped[str] = mapped_column(Text)
+    client_key: Mapped[str] = mapped_column(String(64), index=True)  # a hash of the client address: rate limits
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # open | provided | refused
+    answered_by: Mapped[str | None] = mapped_column(String(128))
+    answered_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)

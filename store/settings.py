@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -72,15 +72,25 @@ class Settings(BaseSettings):
     # Documents, the anonymisation gate and the public site.
 
     document_dir: Path = Path("var/documents")
-    """Where the filesystem document store keeps documents, named by their SHA-256 (API and worker share it)."""
+    """Where the filesystem document store keeps documents, named by their SHA-256 (API and worker share it).
+    Unset: ``documents`` under SCR_VAR_DIR (``var/documents``)."""
     max_document_bytes: int = Field(20 * 1024 * 1024, ge=1)
     """Largest document the API accepts (larger: 413)."""
     site_dir: Path = Path("var/site")
-    """The public website's static folder: the publisher writes it, the API serves it under /public."""
+    """The public website's static folder: the publisher writes it, the API serves it under /public.
+    Unset: ``site`` under SCR_VAR_DIR (``var/site``)."""
     public_requests_per_hour: int = Field(5, ge=1)
     """Requests for removed reviews one client address may make per hour (more: 429)."""
     public_requests_per_hour_total: int = Field(200, ge=1)
     """Requests for removed reviews accepted per hour from everyone together (more: 429)."""
+
+    @model_validator(mode="after")
+    def _folders_under_var_dir(self) -> Settings:
+        if "document_dir" not in self.model_fields_set:
+            self.document_dir = self.var_dir / "documents"
+        if "site_dir" not in self.model_fields_set:
+            self.site_dir = self.var_dir / "site"
+        return self
 
     @field_validator("closure_days")
     @classmethod

@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import random
 import string
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -64,7 +66,11 @@ def settings_for(*, database_url: str, smtp_port: int) -> Settings:
     # references, and so workflow ids, never collide with another test's cases.
     board = "".join(random.choices(string.ascii_uppercase, k=6))
     return Settings(
-        database_url=database_url, smtp_port=smtp_port, task_queue=f"scr-test-{uuid.uuid4().hex[:8]}", boards=board
+        database_url=database_url,
+        smtp_port=smtp_port,
+        task_queue=f"scr-test-{uuid.uuid4().hex[:8]}",
+        boards=board,
+        var_dir=Path(tempfile.mkdtemp(prefix="scr-test-var-")),  # documents and the public site
     )
 
 

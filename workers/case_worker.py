@@ -11,8 +11,10 @@ from temporalio.worker import Worker
 from activities.deadline_activities import DeadlineActivities
 from activities.mailer import SmtpMailSender
 from activities.notice_activities import NoticeActivities
+from activities.publication_activities import PublicationActivities
 from activities.register_activities import RegisterActivities
 from store.database import session_factory
+from store.document_store import document_store_from_settings
 from store.settings import Settings
 from workers.mail_directory import mail_directory
 from workflows.case_workflow import ScrCaseWorkflow
@@ -34,6 +36,7 @@ def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Wor
         sender=settings.mail_from,
         case_url_base=f"{settings.public_base_url.rstrip('/')}/api/v1/cases",
     )
+    publisher = PublicationActivities(sessions, document_store_from_settings(settings), settings.site_dir)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -42,6 +45,8 @@ def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Wor
             DeadlineActivities(settings.closures).compute_case_deadlines,
             RegisterActivities(sessions).record_case_event,
             notices.send_notice,
+            publisher.publish_review,
+            publisher.remove_review,
         ],
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_shutdown_seconds),
     )

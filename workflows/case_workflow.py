@@ -32,11 +32,13 @@ with workflow.unsafe.imports_passed_through():
         NoticeResult,
         OpenCaseInput,
         RecordCaseEventInput,
+        Refusal,
         ScheduledDeadline,
         SendNoticeInput,
     )
     from domain.case_rules import SYSTEM, DecisionRefused, NoticeRequest, Outcome
     from domain.criteria import assess
+    from domain.publication_messages import PublishReviewInput, PublishReviewResult, RemoveReviewInput
     from domain.roles import Recipient
     from domain.rule_pack import CaseEvent
     from domain.stages import Stage
@@ -48,6 +50,7 @@ OVERDUE = SearchAttributeKey.for_bool("ScrOverdue")
 BOARD = SearchAttributeKey.for_keyword("ScrBoard")
 
 ACTIVITY_TIMEOUT = timedelta(minutes=2)
+UNAVAILABLE = "ServiceUnavailable"  # the API answers 503: try again
 # Register writes and notices must happen eventually: retry without limit, backing off to 10 minutes.
 PATIENT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=10))
 
@@ -168,9 +171,16 @@ class ScrCaseWorkflow:
             self._check(request)  # again: an earlier decision or a clock may have changed the case meanwhile
             needs = case_rules.deadline_requests(self._case, request.decision, london_date(now))
             schedules = await self._compute(needs) if needs is not None else []
+            published_at = await self._publish() if request.decision.kind == "published" else None
+            if request.decision.kind == "removal":
+                await self._website(
+                    "remove_review", RemoveReviewInput(reference=self._case.reference, removed_on=london_date(now))
+                )
             changed = self._case.model_copy(deep=True)
             try:
-                outcome = case_rules.apply(changed, request.actor, request.decision, workflow.now(), schedules)
+                outcome = case_rules.apply(
+                    changed, request.actor, request.decision, workflow.now(), schedules, published_at
+                )
             except DecisionRefused as refused:
                 raise ApplicationError(refused.message, type=refused.refusal.value) from None
             self._case = changed
@@ -210,6 +220,50 @@ class ScrCaseWorkflow:
             summary="resolve deadlines: " + ", ".join([*data.events, *(a.key for a in data.adhoc)]),
         )
         return deadlines
+
+    async def _publish(self) -> str:
+        """Put the review on the website through the anonymisation gate; a hit refuses the decision."""
+        publication = self._case.publication
+        assert publication.planned_on is not None  # the rules put a case in pre-publication with a date
+        result: PublishReviewResult = await self._website(
+            "publish_review",
+            PublishReviewInput(
+                reference=self._case.reference,
+                withheld=publication.report_withheld,
+                publication_on=publication.planned_on,
+            ),
+            result_type=PublishReviewResult,
+        )
+        if not result.published or result.location is None:
+            places = "; ".join(f"{hit.document_kind}: {hit.category} at {hit.place}" for hit in result.hits[:10])
+            more = f" (and {len(result.hits) - 10} more)" if len(result.hits) > 10 else ""
+            raise ApplicationError(
+                f"The anonymisation gate found {len(result.hits)} possible identifying detail(s): {places}{more}. "
+                "Correct the documents, or the chair may accept a specific hit with a reason; then publish again.",
+                type=Refusal.CONFLICT.value,
+            )
+        return result.location
+
+    async def _website(self, activity: str, data: Any, result_type: type[Any] | None = None) -> Any:
+        """Publisher activities run inside a decision: a refusal comes back to staff, and a service that stays
+        down makes the decision fail (and change nothing) rather than hang."""
+        try:
+            return await workflow.execute_activity(
+                activity,
+                data,
+                result_type=result_type,
+                start_to_close_timeout=timedelta(minutes=5),
+                retry_policy=RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(seconds=10)),
+                summary=activity.replace("_", " "),
+            )
+        except ActivityError as error:
+            cause = error.cause
+            if isinstance(cause, ApplicationError) and cause.non_retryable:
+                raise ApplicationError(cause.message, type=Refusal.CONFLICT.value) from None
+            raise ApplicationError(
+                "The website could not be updated just now; nothing was changed. Try again shortly.",
+                type=UNAVAILABLE,
+            ) from None
 
     async def _record(self, outcome: Outcome, actor: Actor = SYSTEM, assessment: dict[str, Any] | None = None) -> None:
         """Write the event and the case's new snapshot to the register, and refresh what operators see."""

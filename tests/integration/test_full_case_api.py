@@ -92,8 +92,24 @@ async def test_a_full_case_through_the_api(
             await step("prepublication", "business_manager", {"item": item, "note": "Done"})
         await step("prepublication", "independent_chair", {"item": "chair_consent", "note": "Consent given"})
 
+        # What the anonymisation gate needs: the family's details, and the documents to publish.
+        identifiers = {"names": ["Jayden Smith"], "postcodes": ["DN31 1HU"], "schools": ["Oakfield Primary"]}
+        put = await stack.http.put(
+            f"/api/v1/cases/{reference}/identifiers", json=identifiers, headers=stack.auth("business_manager")
+        )
+        assert put.status_code in (200, 204), put.text
+        for kind in ("overview_report", "executive_summary", "board_response"):
+            text = f"# {kind}\n\nChild J, aged 4. Agencies did not share information.\n".encode()
+            uploaded = await stack.http.post(
+                f"/api/v1/cases/{reference}/documents",
+                data={"kind": kind},
+                files={"file": (f"{kind}.md", text, "text/markdown")},
+                headers=stack.auth("business_manager"),
+            )
+            assert uploaded.status_code == 201, uploaded.text
+
         assert await env.fast_forward(handle, timedelta(days=31))
-        case = await step("published", "publisher", {"location": "/reviews/full-case"})
+        case = await step("published", "publisher", {})
         assert case["stage"] == "published"
         await step("action_progress", "sub_group", {"action_id": "A1", "progress": "Done", "complete": True})
         refused = await stack.decide(reference, {"reason": "Early"}, role="publisher", kind="removal")
@@ -102,7 +118,12 @@ async def test_a_full_case_through_the_api(
         assert await env.fast_forward(handle, timedelta(days=370))
         case = (await stack.http.get(f"/api/v1/cases/{reference}", headers=stack.auth("auditor"))).json()
         assert case["stage"] == "retained"
+        page = await stack.http.get(f"/public/reviews/{reference}/")
+        assert page.status_code == 200
+        assert reference in page.text
+        assert "Jayden" not in page.text
         await step("removal", "publisher", {"reason": "12 months and all actions complete"})
+        assert (await stack.http.get(f"/public/reviews/{reference}/")).status_code == 404
         case = await step("close", "independent_chair", {"learning_summary": "Information sharing"})
         assert case["stage"] == "closed"
         assert case["breaches"] == []

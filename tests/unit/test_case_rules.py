@@ -84,7 +84,7 @@ EXAMPLES: dict[str, DecisionInput] = {
     "board_response": UpdateBoardResponseInput(summary="s"),
     "prepublication": RecordPrepublicationInput(item="family_supported", note="n"),
     "publication_date": MovePublicationDateInput(publication_on=LATER, reason="r"),
-    "published": RecordPublishedInput(location="/x"),
+    "published": RecordPublishedInput(),
     "retention": ExtendRetentionInput(keep_until=LATER, reason="r"),
     "removal": RemoveFromWebsiteInput(reason="r", override_reason="chair's call"),
     "alternative_review_complete": CompleteAlternativeReviewInput(learning="l"),

@@ -30,8 +30,10 @@ from domain.decision_inputs import (
 )
 from domain.quality import QUALITY_RULES
 from domain.uk_time import LONDON, london_date
+from store.document_store import FilesystemDocumentStore
 from store.settings import Settings
 from tests.case_harness import actor, decide, open_case, screen
+from tests.publication_harness import CLEAN_RESPONSE, CLEAN_SUMMARY, add_document, record_identifiers
 from tests.services import MailBox
 from workflows.case_workflow import ScrCaseWorkflow
 
@@ -100,6 +102,14 @@ class Story:
     async def deadline(self, key: str) -> DeadlineRecord:
         return {d.key: d for d in (await self.state()).deadlines}[key]
 
+    async def deadline_becomes(self, key: str, status: str, seconds: float = 20.0) -> DeadlineRecord:
+        """The workflow records a notice's effect just after sending it: wait for the deadline to follow."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while (record := await self.deadline(key)).status != status:
+            assert asyncio.get_running_loop().time() < deadline, f"{key} is {record.status}, not {status}"
+            await asyncio.sleep(0.05)
+        return record
+
     def mails(self, containing: str = "") -> list[EmailMessage]:
         return [m for m in self.mail.messages() if containing in str(m["Subject"])]
 
@@ -112,6 +122,19 @@ class Story:
                 raise AssertionError(f"{count} x '{containing}' not sent within {seconds}s; sent: {subjects}")
             await asyncio.sleep(0.05)
         return found
+
+    async def prepare_publication(self) -> None:
+        """What the gate needs before anything is published: the identifiers recorded on the case, and clean
+        overview report, executive summary and board's response documents."""
+        reference = (await self.state()).reference
+        await record_identifiers(self.engine, reference)
+        store = FilesystemDocumentStore(self.settings.document_dir)
+        for kind, text in (
+            ("overview_report", "# Overview report\n\nChild J died in 2016. Agencies did not share information.\n"),
+            ("executive_summary", CLEAN_SUMMARY),
+            ("board_response", CLEAN_RESPONSE),
+        ):
+            await add_document(self.engine, store, reference, kind, text.encode(), "text/markdown", f"{kind}.md")
 
     # -- common stretches of the road --------------------------------------------------------------------
 
@@ -172,8 +195,9 @@ async def full_case(story: Story) -> None:
     for item in ("professionals_informed", "family_supported", "media_strategy_ready"):
         await story.by("business_manager", RecordPrepublicationInput(item=item, note="Done"))
     await story.by("independent_chair", RecordPrepublicationInput(item="chair_consent", note="Given"))
+    await story.prepare_publication()
     await story.go_to(publication_on)
-    await story.by("publisher", RecordPublishedInput(location="/reviews/case"))
+    await story.by("publisher", RecordPublishedInput())
     await story.by("sub_group", RecordActionProgressInput(action_id="A1", progress="Done", complete=True))
     await story.go_to(publication_on + timedelta(days=370))
     await story.by("publisher", RemoveFromWebsiteInput(reason="Twelve months and actions complete"))

@@ -32,8 +32,10 @@ from domain.decision_inputs import (
     UpdateBoardResponseInput,
 )
 from store.database import create_engine
+from store.document_store import FilesystemDocumentStore
 from tests.case_harness import DEATH, NOT_NOTIFIABLE, SERIOUS_HARM, running_worker, screen, settings_for
 from tests.payload_keys import encrypting_converter
+from tests.publication_harness import CLEAN_RESPONSE, CLEAN_SUMMARY, add_document, record_identifiers
 from tests.services import MailBox, binary, register_search_attributes
 from tests.workflows.story import Story, oracle_working_days, passing_quality
 
@@ -75,7 +77,7 @@ async def test_easter_inside_the_notification_deadline(story: Story) -> None:
     assert due["notify_ofsted"] == oracle_working_days(aware, 5)
     assert due["notify_ofsted"] > easter_monday + timedelta(days=3)  # both bank holidays skipped
     await story.mail.wait_for(2)
-    assert (await story.deadline("notify_ofsted")).status == DeadlineStatus.MET
+    await story.deadline_becomes("notify_ofsted", DeadlineStatus.MET)
 
 
 async def test_christmas_inside_the_notification_deadline(story: Story) -> None:
@@ -203,16 +205,35 @@ async def test_full_path_to_publication_and_removal(story: Story) -> None:
         story.settings.mail_national_panel,
     }
 
-    too_early = await story.refused(PUBLISHER, RecordPublishedInput(location="/reviews/x"))
+    too_early = await story.refused(PUBLISHER, RecordPublishedInput())
     assert "must be recorded" in too_early.message
     for item in CONSENT:
         await story.by(CHAIR if item == "chair_consent" else BM, RecordPrepublicationInput(item=item, note="Done"))
-    not_yet = await story.refused(PUBLISHER, RecordPublishedInput(location="/reviews/x"))
+    not_yet = await story.refused(PUBLISHER, RecordPublishedInput())
     assert publication_on.isoformat() in not_yet.message
 
+    # The gate blocks a report that names the child, and says where.
+    reference = (await story.state()).reference
+    await record_identifiers(story.engine, reference)
+    store = FilesystemDocumentStore(story.settings.document_dir)
+    named = b"# Overview report\n\nJayden was known to three agencies.\n"
+    await add_document(story.engine, store, reference, "overview_report", named, "text/markdown")
     await story.go_to(publication_on)
-    state = await story.by(PUBLISHER, RecordPublishedInput(location="/reviews/nel-review"))
+    incomplete = await story.refused(PUBLISHER, RecordPublishedInput())
+    assert "no executive summary" in incomplete.message
+    for kind, text in (("executive_summary", CLEAN_SUMMARY), ("board_response", CLEAN_RESPONSE)):
+        await add_document(story.engine, store, reference, kind, text.encode(), "text/markdown")
+    blocked = await story.refused(PUBLISHER, RecordPublishedInput())
+    assert "anonymisation gate" in blocked.message
+    assert "overview_report" in blocked.message
+    assert "Jayden" not in blocked.message  # the hit's place is named, not the child
+    assert (await story.state()).stage == "pre_publication"
+
+    await story.prepare_publication()  # corrected documents
+    state = await story.by(PUBLISHER, RecordPublishedInput())
     assert state.stage == "published"
+    page = story.settings.site_dir / "reviews" / reference / "index.html"
+    assert page.exists()
     minimum = {d.key: d for d in state.deadlines}["website_minimum"]
     assert (minimum.due.year, minimum.due.month, minimum.due.day) == (
         publication_on.year + 1,
@@ -243,6 +264,8 @@ async def test_full_path_to_publication_and_removal(story: Story) -> None:
     await story.by(SG, RecordActionProgressInput(action_id="A2", progress="Done", impact="Audit passed", complete=True))
     state = await story.by(PUBLISHER, RemoveFromWebsiteInput(reason="Actions complete"))
     assert state.stage == "removed"
+    assert not page.exists()
+    assert "available on request" in (story.settings.site_dir / "index.html").read_text()
     state = await story.by(CHAIR, CloseCaseInput(learning_summary="Information sharing between health and police"))
     assert state.stage == "closed"
     await story.case.result()
@@ -325,11 +348,14 @@ async def test_not_publishing_confirmed_still_publishes_the_actions(story: Story
     assert state.stage == "pre_publication"
     for item in CONSENT:
         await story.by(CHAIR if item == "chair_consent" else BM, RecordPrepublicationInput(item=item, note="Done"))
+    await story.prepare_publication()
     await story.go_to(day)
-    state = await story.by(PUBLISHER, RecordPublishedInput(location="/reviews/response-only"))
+    state = await story.by(PUBLISHER, RecordPublishedInput())
     assert state.stage == "published"
     copies = await story.wait_for_mail("Pre-publication copy", 3)
     assert all("board's response and action plan" in m.get_content() for m in copies)
+    published = sorted(p.name for p in (story.settings.site_dir / "reviews" / state.reference).iterdir())
+    assert not [name for name in published if "overview" in name or "executive" in name]  # withheld
 
 
 async def test_alternative_learning_review_never_notifies_ofsted(story: Story) -> None:
