@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
+from email.utils import getaddresses, parseaddr
 from typing import Protocol
 
 import aiosmtplib
+
+# RFC 5322 allows 998 characters: our headers (references, business keys) stay on one line.
+WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 class PermanentRecipientError(Exception):
@@ -24,12 +29,14 @@ class SmtpMailSender:
     starttls: bool = False
     username: str | None = None
     password: str | None = None
-    timeout: float = 30.0
+    timeout: float = 10.0
 
     async def send(self, message: EmailMessage) -> None:
         try:
             await aiosmtplib.send(
-                message,
+                message.as_bytes(policy=WIRE_POLICY),
+                sender=parseaddr(str(message["From"]))[1],
+                recipients=[address for _, address in getaddresses(message.get_all("To", []))],
                 hostname=self.host,
                 port=self.port,
                 start_tls=self.starttls,

@@ -49,7 +49,8 @@ NEXT_DEADLINE = SearchAttributeKey.for_datetime("ScrNextDeadline")
 OVERDUE = SearchAttributeKey.for_bool("ScrOverdue")
 BOARD = SearchAttributeKey.for_keyword("ScrBoard")
 
-ACTIVITY_TIMEOUT = timedelta(minutes=2)
+# Short, so an activity lost with a crashed worker is retried on another within half a minute.
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
 UNAVAILABLE = "ServiceUnavailable"  # the API answers 503: try again
 # Register writes and notices must happen eventually: retry without limit, backing off to 10 minutes.
 PATIENT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=10))
