@@ -94,6 +94,9 @@ class DevServer:
         self.log_file = folder / "temporal.log"
         self.port = free_port()
         self.ui_port = free_port()
+        # Every port the dev server opens is chosen here, so a restart reuses them and none is left to chance.
+        self.http_port = free_port()
+        self.metrics_port = free_port()
         self.extra_args = ["--headless", *(TIME_SKIPPING if time_skipping else [])]
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -108,7 +111,13 @@ class DevServer:
             port=self.port,
             ui_port=self.ui_port,
             log_file=self.log_file,
-            extra_args=self.extra_args,
+            extra_args=[
+                *self.extra_args,
+                "--http-port",
+                str(self.http_port),
+                "--metrics-port",
+                str(self.metrics_port),
+            ],
         )
 
     async def ready(self, seconds: float = 60.0) -> Client:
