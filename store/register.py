@@ -6,7 +6,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, cast, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import AuditEvent, Case, CaseDeadline, ReferenceSequence
@@ -18,14 +20,20 @@ class UnknownCaseError(LookupError):
 
 async def allocate_reference(session: AsyncSession, *, board: str, year: int) -> str:
     """Next reference for the board and year, e.g. ``NEL-2026-0007``. Call inside the transaction that
-    inserts the case, so a rolled-back case gives its number back."""
-    row = await session.get(ReferenceSequence, (board, year), with_for_update=True)
-    if row is None:
-        row = ReferenceSequence(board=board, year=year, last_value=0)
-        session.add(row)
-    row.last_value += 1
-    await session.flush()
-    return f"{board}-{year}-{row.last_value:04d}"
+    inserts the case, so a rolled-back case gives its number back. The insert and the increment both write
+    first, so the transaction holds the write lock (SQLite) or the row lock (PostgreSQL) before it reads:
+    concurrent openings never share a number."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(ReferenceSequence).values(board=board, year=year, last_value=0).on_conflict_do_nothing()
+    )
+    value = await session.scalar(
+        update(ReferenceSequence)
+        .where(ReferenceSequence.board == board, ReferenceSequence.year == year)
+        .values(last_value=ReferenceSequence.last_value + 1)
+        .returning(ReferenceSequence.last_value)
+    )
+    return f"{board}-{year}-{value:04d}"
 
 
 async def create_case(

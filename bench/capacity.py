@@ -1,0 +1,123 @@
+"""Section 3: many open cases waiting on their timers — worker memory, database sizes, API read times.
+
+Cases are opened through the API (each waits at screening on its chair-decision reminder timer). Reads are timed
+one at a time with the stack quiet: ``GET /api/v1/tasks`` (the sub-group's queue holds every case awaiting
+screening; the chair's holds only the cases awaiting the chair) and ``GET /api/v1/cases`` pages (first, last, by
+stage). Target: each read's p99 at N cases under 10x its p99 at 100 cases.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+from temporalio.worker import Worker
+
+from bench.api_client import StaffApi
+from bench.stack import BenchStack
+from bench.stats import summary_ms
+
+PAGE = 50
+
+
+def read_paths(total: int) -> list[tuple[str, str, str]]:
+    last = max(total - PAGE, 0)
+    return [
+        ("tasks, sub_group", "/api/v1/tasks", "sub_group"),
+        ("tasks, independent_chair", "/api/v1/tasks", "independent_chair"),
+        ("cases, first page", f"/api/v1/cases?limit={PAGE}", "auditor"),
+        ("cases, last page", f"/api/v1/cases?limit={PAGE}&offset={last}", "auditor"),
+        ("cases, stage=screening", f"/api/v1/cases?stage=screening&limit={PAGE}", "auditor"),
+    ]
+
+
+async def case_count(stack: BenchStack) -> int:
+    async with stack.engine.connect() as connection:
+        return int((await connection.execute(text("SELECT count(*) FROM cases"))).scalar_one())
+
+
+async def api_reads(stack: BenchStack, api: StaffApi, samples: int) -> dict[str, Any]:
+    total = await case_count(stack)
+    results: dict[str, Any] = {"cases": total}
+    for label, path, role in read_paths(total):
+        for _ in range(2):  # warm-up
+            await api.get(path, role)
+        times, size = [], 0
+        for _ in range(samples):
+            size, elapsed = await api.get(path, role)
+            times.append(elapsed)
+        results[label] = {**summary_ms(times), "response_bytes": size}
+    return results
+
+
+async def footprint(stack: BenchStack) -> dict[str, Any]:
+    sizes = stack.file_sizes()
+    return {
+        "cases": await case_count(stack),
+        "worker_rss_mb": round(stack.rss("worker 1") / 2**20, 1),
+        "temporal_server_rss_mb": round(stack.rss("temporal server") / 2**20, 1),
+        "temporal_db_mb": round(sizes["temporal.db"] / 2**20, 2),
+        "register_db_mb": round(sizes["scr.db"] / 2**20, 2),
+    }
+
+
+async def open_to(
+    stack: BenchStack, api: StaffApi, target: int, today: date, concurrency: int, at_least: int = 0
+) -> tuple[dict[str, Any], list[str]]:
+    """Open cases through the API until the register holds ``target`` (and at least ``at_least`` new ones): the
+    opening rate and latency, and the references opened (they wait at screening, untouched)."""
+    missing = max(target - await case_count(stack), at_least)
+    if missing <= 0:
+        return {"opened": 0}, []
+    failures_before = api.open_failures
+    start = time.monotonic()
+    references, times = await api.open_many(missing, today, concurrency=concurrency)
+    elapsed = time.monotonic() - start
+    drained = await stack.wait_quiet(give_up_after=1800)
+    stats = {
+        "opened": missing,
+        "concurrency": concurrency,
+        "seconds": round(elapsed, 1),
+        "cases_per_second": round(missing / elapsed, 1),
+        "open_request": summary_ms(times),
+        "open_500s_retried": api.open_failures - failures_before,
+        "drain_after_s": round(drained, 1),
+    }
+    return stats, references
+
+
+def workflow_cache_size() -> int:
+    """The worker's workflow cache bound: the SDK default, as ``workers/case_worker.build_worker`` sets none."""
+    default = inspect.signature(Worker.__init__).parameters["max_cached_workflows"].default
+    return int(default)
+
+
+def compare_reads(small: dict[str, Any], large: dict[str, Any]) -> dict[str, Any]:
+    """p99 at N over p99 at 100, per read; target under 10."""
+    out: dict[str, Any] = {}
+    for label in small:
+        if label == "cases" or label not in large:
+            continue
+        p99_small, p99_large = small[label].get("p99_ms"), large[label].get("p99_ms")
+        if p99_small and p99_large:
+            out[label] = {
+                "p99_small_ms": p99_small,
+                "p99_large_ms": p99_large,
+                "ratio": round(p99_large / p99_small, 1),
+                "meets_10x": p99_large / p99_small < 10,
+            }
+    return out
+
+
+def per_case_growth(small: dict[str, Any], large: dict[str, Any]) -> dict[str, Any]:
+    cases = large["cases"] - small["cases"]
+    if cases <= 0:
+        return {}
+    return {
+        "worker_rss_kb_per_case": round((large["worker_rss_mb"] - small["worker_rss_mb"]) * 1024 / cases, 1),
+        "temporal_db_kb_per_case": round((large["temporal_db_mb"] - small["temporal_db_mb"]) * 1024 / cases, 1),
+        "register_db_kb_per_case": round((large["register_db_mb"] - small["register_db_mb"]) * 1024 / cases, 1),
+    }

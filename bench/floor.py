@@ -1,0 +1,55 @@
+"""The floor: a trivial workflow on the same server, through the same client path and data converter.
+
+- ``ping``: an update that returns at once (one workflow task): the least any Temporal update can cost.
+- ``ping_activity``: an update that awaits one no-op activity before returning (what a read-your-writes update
+  costs at the least: workflow task, activity task, workflow task).
+- ``run(fire_at)``: sleeps until ``fire_at`` and returns how late (seconds) the workflow woke: the timer floor.
+
+Imported by the workflow sandbox: no side effects at import, nothing but Temporal and the standard library.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from temporalio import activity, workflow
+
+FLOOR_TASK_QUEUE = "bench-floor"
+
+
+@activity.defn(name="bench_noop")
+async def bench_noop(value: int) -> int:
+    return value
+
+
+@workflow.defn(name="BenchFloorWorkflow")
+class BenchFloorWorkflow:
+    def __init__(self) -> None:
+        self._count = 0
+        self._done = False
+
+    @workflow.run
+    async def run(self, fire_at: datetime | None) -> float:
+        if fire_at is not None:
+            delay = fire_at - workflow.now()
+            if delay > timedelta(0):
+                await workflow.sleep(delay)
+            return (workflow.now() - fire_at).total_seconds()
+        await workflow.wait_condition(lambda: self._done)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return 0.0
+
+    @workflow.update
+    async def ping(self, value: int) -> int:
+        self._count += 1
+        return value
+
+    @workflow.update
+    async def ping_activity(self, value: int) -> int:
+        result: int = await workflow.execute_activity(bench_noop, value, start_to_close_timeout=timedelta(seconds=30))
+        self._count += 1
+        return result
+
+    @workflow.signal
+    def finish(self) -> None:
+        self._done = True

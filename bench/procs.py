@@ -1,0 +1,116 @@
+"""Processes the bench starts besides `scr api` and `scr worker`: ``python -m bench.procs <what> ...``.
+
+- ``smtp PORT FOLDER``: the product's SMTP sink (``workers.smtp_sink``) in a process of its own, so that writing
+  .eml files does not compete with the load generator for its interpreter.
+- ``floor-worker``: a worker for the trivial floor workflow (``bench.floor``) on its own task queue.
+- ``variant-worker``: a worker for the local-activity variant of the case workflow (``bench.variant``) with the
+  product's activities.
+
+Both workers read their connection from the same ``SCR_*``/``TEMPORAL_*`` environment as ``scr worker``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.worker import Worker
+
+from activities.deadline_activities import DeadlineActivities
+from activities.mailer import SmtpMailSender
+from activities.notice_activities import NoticeActivities
+from activities.register_activities import RegisterActivities
+from bench.floor import FLOOR_TASK_QUEUE, BenchFloorWorkflow, bench_noop
+from bench.variant import VARIANT_TASK_QUEUE, LocalActivityCaseWorkflow
+from store.database import create_engine, session_factory
+from store.settings import Settings
+from workers.mail_directory import mail_directory
+from workers.smtp_sink import start_smtp_sink
+from workflows.payload_codec import codec_from_settings
+from workflows.temporal_client import connect
+
+
+def _run_smtp(port: int, folder: Path) -> None:
+    controller = start_smtp_sink(folder, "127.0.0.1", port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    stop.wait()
+    controller.stop()
+
+
+async def _serve(worker: Worker) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(worker.shutdown()))
+    await worker.run()
+
+
+async def _floor_worker() -> None:
+    settings = Settings()
+    client = await connect(settings.temporal_address, settings.temporal_namespace, codec_from_settings(settings))
+    worker = Worker(
+        client,
+        task_queue=FLOOR_TASK_QUEUE,
+        workflows=[BenchFloorWorkflow],
+        activities=[bench_noop],
+        graceful_shutdown_timeout=timedelta(seconds=1),
+    )
+    await _serve(worker)
+
+
+async def _variant_worker() -> None:
+    settings = Settings()
+    client = await connect(settings.temporal_address, settings.temporal_namespace, codec_from_settings(settings))
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    notices = NoticeActivities(
+        sessions,
+        SmtpMailSender(host=settings.smtp_host, port=settings.smtp_port),
+        directory=mail_directory(settings),
+        sender=settings.mail_from,
+        case_url_base=f"{settings.public_base_url.rstrip('/')}/api/v1/cases",
+    )
+    worker = Worker(
+        client,
+        task_queue=VARIANT_TASK_QUEUE,
+        workflows=[LocalActivityCaseWorkflow],
+        activities=[
+            DeadlineActivities(settings.closures).compute_case_deadlines,
+            RegisterActivities(sessions).record_case_event,
+            notices.send_notice,
+        ],
+        graceful_shutdown_timeout=timedelta(seconds=1),
+    )
+    try:
+        await _serve(worker)
+    finally:
+        await engine.dispose()
+
+
+def main(argv: list[str]) -> int:
+    what = argv[0] if argv else ""
+    if what == "smtp" and len(argv) == 3:
+        _run_smtp(int(argv[1]), Path(argv[2]))
+    elif what == "floor-worker":
+        asyncio.run(_floor_worker())
+    elif what == "variant-worker":
+        asyncio.run(_variant_worker())
+    else:
+        sys.stderr.write("usage: python -m bench.procs smtp PORT FOLDER | floor-worker | variant-worker\n")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    code = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # the Temporal SDK can crash at interpreter exit (sdk-python #300)
