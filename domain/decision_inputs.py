@@ -7,7 +7,7 @@ none of them may carry a child's or family's name (the anonymisation gate checks
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -300,34 +300,5 @@ DecisionInput = Annotated[
 ]
 
 DECISION_MODELS: dict[str, type[_Input]] = {
-    model.model_fields["kind"].default: model
-    for model in (
-        RecordScreeningInput,
-        DecideChairInput,
-        RecordPeerChallengeInput,
-        RespondPeerChallengeInput,
-        RecordPanelAdviceInput,
-        DecideScrutinyInput,
-        AppointReviewersInput,
-        StartReviewInput,
-        RequestInformationInput,
-        RecordInformationResponseInput,
-        RecordAgencyAccountInput,
-        RecordReviewDelayInput,
-        SubmitFinalReportInput,
-        RecordQualityAssuranceInput,
-        AgreeActionPlanInput,
-        RecordActionProgressInput,
-        DecidePublicationInput,
-        DecideFinalPublicationInput,
-        RecordProceedingsInput,
-        UpdateBoardResponseInput,
-        RecordPrepublicationInput,
-        MovePublicationDateInput,
-        RecordPublishedInput,
-        ExtendRetentionInput,
-        RemoveFromWebsiteInput,
-        CompleteAlternativeReviewInput,
-        CloseCaseInput,
-    )
+    model.model_fields["kind"].default: model for model in get_args(get_args(DecisionInput)[0])
 }

@@ -187,3 +187,24 @@ async def api_stack(client: Client, database_url: str, smtp_port: int) -> AsyncI
             yield Stack(http, client, engine, settings)
     finally:
         await engine.dispose()
+
+
+async def register_case(engine: AsyncEngine) -> str:
+    """A case row in the register only (no workflow): what activity tests need to record against."""
+    async with session_factory(engine).begin() as session:
+        case = await register.create_case(
+            session,
+            board="NEL",
+            year=2016,
+            idempotency_key=None,
+            request_fingerprint="test",
+            stage="notified",
+            rule_pack="SCR 2015",
+            rule_pack_version="1",
+            aware_on=date(2016, 3, 24),
+            notified_on=date(2016, 3, 24),
+            incident={"outcome": "seriously_harmed", "abuse_or_neglect": "suspected"},
+            created_by="bob",
+            workflow_id_for=lambda reference: f"scr-case-{reference}",
+        )
+        return case.reference

@@ -6,7 +6,6 @@ import email
 import email.policy
 import re
 from collections.abc import Iterator
-from datetime import date
 from email.message import EmailMessage
 
 import pytest
@@ -24,6 +23,7 @@ from domain.roles import Recipient
 from store import register
 from store.database import session_factory
 from store.models import AuditEvent, Notice
+from tests.case_harness import register_case as open_case
 from tests.services import MailBox, free_port
 
 SENDER = "scr-notices@lscb.example"
@@ -43,26 +43,6 @@ def notices(engine: AsyncEngine, port: int, *, timeout: float = 10.0) -> NoticeA
         sender=SENDER,
         case_url_base=CASE_URL_BASE,
     )
-
-
-async def open_case(engine: AsyncEngine) -> str:
-    async with session_factory(engine).begin() as session:
-        case = await register.create_case(
-            session,
-            board="NEL",
-            year=2016,
-            idempotency_key=None,
-            request_fingerprint="test",
-            stage="notified",
-            rule_pack="SCR 2015",
-            rule_pack_version="1",
-            aware_on=date(2016, 3, 24),
-            notified_on=date(2016, 3, 24),
-            incident={"outcome": "seriously_harmed", "abuse_or_neglect": "suspected"},
-            created_by="bob",
-            workflow_id_for=lambda reference: f"scr-case-{reference}",
-        )
-        return case.reference
 
 
 def incident_notice(reference: str, *, recipient: str = Recipient.OFSTED, occurrence: str = "1") -> SendNoticeInput:

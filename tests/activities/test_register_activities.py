@@ -18,6 +18,7 @@ from domain.roles import Role
 from store import register
 from store.database import session_factory
 from store.models import AuditEvent, Case, CaseDeadline
+from tests.case_harness import register_case as open_case
 
 SYSTEM = Actor(user="system", role=Role.OPERATOR)
 ALICE = Actor(user="alice", role=Role.INDEPENDENT_CHAIR)
@@ -39,26 +40,6 @@ CHAIR_DECISION = DeadlineRecord(
     rule="1 calendar month after the LSCB was notified of the incident",
     source="NEL SCR procedure (001) §4",
 )
-
-
-async def open_case(engine: AsyncEngine) -> str:
-    async with session_factory(engine).begin() as session:
-        case = await register.create_case(
-            session,
-            board="NEL",
-            year=2016,
-            idempotency_key=None,
-            request_fingerprint="test",
-            stage="notified",
-            rule_pack="SCR 2015",
-            rule_pack_version="1",
-            aware_on=date(2016, 3, 24),
-            notified_on=date(2016, 3, 24),
-            incident={"outcome": "seriously_harmed", "abuse_or_neglect": "suspected"},
-            created_by="bob",
-            workflow_id_for=lambda reference: f"scr-case-{reference}",
-        )
-        return case.reference
 
 
 def event(
