@@ -1,7 +1,9 @@
 """Sends the process's notices by email, at most once per business key.
 
-The key (case reference, notice kind, occurrence) sits under a unique constraint: a retried activity, or
-a workflow that continued-as-new and asks again, finds the notice already sent and sends nothing.
+The key (case reference, notice kind, recipient, occurrence) sits under a unique constraint: a retried activity,
+or a workflow that continued-as-new and asks again, finds the notice already sent and sends nothing. The
+recipient's addresses come from the board's notice directory (the board is the reference's prefix); an entry
+with several addresses gets one message, to all of them, under one key.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.mailer import MailSender, PermanentRecipientError
-from activities.notice_templates import render_notice
+from activities.notice_templates import NoticeTemplateError, NoticeTemplates, RenderedNotice
 from domain.case_messages import NoticeResult, SendNoticeInput
 from store import register
 from store.models import Notice
+from store.notice_directory import NoticeDirectory, UnknownBoardError, UnknownRecipientError
 
 
 def notice_business_key(data: SendNoticeInput) -> str:
@@ -35,47 +38,69 @@ class NoticeActivities:
         sessions: async_sessionmaker[AsyncSession],
         mailer: MailSender,
         *,
-        directory: Mapping[str, str],
+        directory: NoticeDirectory,
         sender: str,
         case_url_base: str,
+        templates: NoticeTemplates | None = None,
     ) -> None:
         self._sessions = sessions
         self._mailer = mailer
-        self._directory = dict(directory)
+        self._directory = directory
         self._sender = sender
         self._case_url_base = case_url_base.rstrip("/")
+        self._templates = templates or NoticeTemplates()
 
     @activity.defn(name="send_notice")
     async def send_notice(self, data: SendNoticeInput) -> NoticeResult:
-        address = self._directory.get(data.recipient)
-        if address is None:
-            raise ApplicationError(
-                f"no address configured for recipient '{data.recipient}'",
-                type="UnknownRecipient",
-                non_retryable=True,
+        # Configuration and template errors will not mend on retry: fail at once, and the case records that
+        # the notice must be sent by hand.
+        try:
+            addresses = self._directory.addresses(data.reference, data.recipient)
+        except UnknownBoardError as error:
+            raise ApplicationError(str(error), type="UnknownBoard", non_retryable=True) from error
+        except UnknownRecipientError as error:
+            raise ApplicationError(str(error), type="UnknownRecipient", non_retryable=True) from error
+        try:
+            rendered = self._templates.render(
+                data.kind,
+                reference=data.reference,
+                case_url=f"{self._case_url_base}/{data.reference}",
+                facts=data.facts,
             )
+        except NoticeTemplateError as error:
+            raise ApplicationError(str(error), type="NoticeTemplateError", non_retryable=True) from error
+
         key = notice_business_key(data)
-        notice = await self._claim(data, key, address)
+        notice = await self._claim(data, key, ", ".join(addresses))
         if notice.status == "sent":
             return NoticeResult(business_key=key, message_id=notice.message_id, newly_sent=False)
-
-        rendered = render_notice(data.kind, data.reference, data.facts, f"{self._case_url_base}/{data.reference}")
-        message = EmailMessage()
-        message["From"] = self._sender
-        message["To"] = address
-        message["Subject"] = rendered.subject
-        message["Message-ID"] = notice.message_id
-        message["Date"] = format_datetime(datetime.now(UTC))
-        message["X-SCR-Reference"] = data.reference
-        message["X-SCR-Notice"] = key
-        message.set_content(rendered.body)
+        message = self._message(data, key, addresses, notice.message_id, rendered)
         try:
-            await self._mailer.send(message)
+            refused = await self._mailer.send(message)
         except PermanentRecipientError as error:
             await self._finish(key, status="rejected", summary=f"{data.kind.value} to {data.recipient} refused")
             raise ApplicationError(str(error), type="AddressRejected", non_retryable=True) from error
-        await self._finish(key, status="sent", summary=f"{rendered.subject} — sent to {data.recipient}")
+        summary = f"{rendered.subject} — sent to {data.recipient}"
+        if refused:
+            # The others have it, so it counts as sent; the timeline says who did not get it.
+            summary += f" (refused for {', '.join(sorted(refused))})"
+        await self._finish(key, status="sent", summary=summary, refused=refused)
         return NoticeResult(business_key=key, message_id=notice.message_id, newly_sent=True)
+
+    def _message(
+        self, data: SendNoticeInput, key: str, addresses: tuple[str, ...], message_id: str, rendered: RenderedNotice
+    ) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self._sender
+        message["To"] = ", ".join(addresses)
+        message["Subject"] = rendered.subject
+        message["Message-ID"] = message_id
+        message["Date"] = format_datetime(datetime.now(UTC))
+        message["X-SCR-Reference"] = data.reference
+        message["X-SCR-Notice"] = key
+        message.set_content(rendered.text)
+        message.add_alternative(rendered.html, subtype="html")
+        return message
 
     async def _claim(self, data: SendNoticeInput, key: str, address: str) -> Notice:
         """The notice row for this key, created on first sight."""
@@ -83,6 +108,8 @@ class NoticeActivities:
             existing = await session.scalar(select(Notice).where(Notice.business_key == key))
             if existing is not None:
                 existing.attempts += 1
+                if existing.status != "sent":
+                    existing.address = address  # the directory may have changed since the last attempt
                 return existing
         digest = hashlib.sha256(key.encode()).hexdigest()[:32]
         try:
@@ -106,7 +133,7 @@ class NoticeActivities:
             async with self._sessions.begin() as session:
                 return (await session.execute(select(Notice).where(Notice.business_key == key))).scalar_one()
 
-    async def _finish(self, key: str, *, status: str, summary: str) -> None:
+    async def _finish(self, key: str, *, status: str, summary: str, refused: Mapping[str, str] | None = None) -> None:
         async with self._sessions.begin() as session:
             notice = (await session.execute(select(Notice).where(Notice.business_key == key))).scalar_one()
             notice.status = status
@@ -128,5 +155,10 @@ class NoticeActivities:
                 role="system",
                 at=now,
                 summary=summary,
-                details={"notice": key, "recipient": notice.recipient, "message_id": notice.message_id},
+                details={
+                    "notice": key,
+                    "recipient": notice.recipient,
+                    "message_id": notice.message_id,
+                    **({"refused": dict(refused)} if refused else {}),
+                },
             )

@@ -70,6 +70,7 @@ async def _apply_snapshot(session: AsyncSession, case: Case, snapshot: CaseSnaps
     case.next_deadline_key = snapshot.next_deadline_key
     case.next_deadline_due = snapshot.next_deadline_due
     case.awaiting = [item.model_dump(mode="json") for item in snapshot.awaiting]
+    await register.replace_tasks(session, case)
     case.updated_at = datetime.now(UTC)
     existing = {row.key: row for row in await register.case_deadlines(session, reference=case.reference)}
     for record in snapshot.deadlines:

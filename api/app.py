@@ -14,6 +14,7 @@ from api.context import AppContext, Context
 from api.errors import install_error_handlers
 from api.limits import RequestSizeLimit
 from api.routers import anonymisation, calendar, cases, codec, decisions, documents, review_requests, screening, tasks
+from api.routers.learning_summaries import router as learning_summaries_router
 from api.schemas import HealthOut
 from api.site import install_site
 from store.database import create_engine, session_factory
@@ -60,6 +61,7 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     app.include_router(anonymisation.router)
     app.include_router(review_requests.router)
     app.include_router(review_requests.public_router)
+    app.include_router(learning_summaries_router)
     install_site(app, settings)  # the public website under /public, and the document store
 
     @app.get("/healthz", response_model=HealthOut, tags=["operations"])

@@ -7,13 +7,15 @@
 - ``SCR_AUTH_MODE=dev`` (the embedded stack only): ``Authorization: Bearer dev:<role>:<user>``. Never in
   production: anyone can claim any role.
 
+Calendar apps cannot send a header: ``GET /api/v1/calendar.ics`` also takes a signed feed token in its URL
+(``api/feed_tokens.py``), which no other endpoint accepts.
+
 A person may hold several roles; each request acts in exactly one. With several, the caller names it in
 ``X-SCR-Role`` (it must be one the token grants); with one, that one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -60,6 +62,7 @@ def check_auth_settings(settings: Settings) -> None:
         missing = [name for name, value in required.items() if not value]
         if missing:
             raise RuntimeError(f"SCR_AUTH_MODE=oidc needs {' and '.join(missing)}.")
+    settings.calendar_feed_secrets()  # production refuses to start without SCR_CALENDAR_FEED_SECRET
 
 
 def install_auth(app: FastAPI, settings: Settings) -> None:
@@ -271,18 +274,3 @@ def current_actor(
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
-
-
-def require_role(actor: Actor, *roles: Role, action: str) -> None:
-    if actor.role not in roles:
-        allowed = ", ".join(r.value for r in roles)
-        raise ProblemError(403, "Forbidden", f"Your role '{actor.role.value}' cannot {action}; this needs: {allowed}.")
-
-
-def require_any_role(principal: Principal, roles: Sequence[Role], *, action: str) -> Role:
-    """For endpoints that need one of ``roles`` among *all* the principal's roles (no X-SCR-Role needed)."""
-    for role in roles:
-        if role in principal.roles:
-            return role
-    allowed = ", ".join(r.value for r in roles)
-    raise ProblemError(403, "Forbidden", f"You cannot {action}; this needs the role: {allowed}.")

@@ -15,18 +15,32 @@ from api.context import AppContext
 from api.errors import ProblemError
 from domain.case_messages import Actor
 from domain.case_rules import DECISIONS
+from domain.documents import READERS, UPLOADERS
 from domain.roles import Role
 from store import register
 from store.models import Case
 from store.settings import Settings
 
 STAFF = tuple(Role)
+# Documents take their roles from domain/documents.py, whose finer rules (which kinds an agency contact uploads,
+# which the publisher reads) the document endpoints apply after this check.
 PERMISSIONS: dict[str, tuple[Role, ...]] = {
     "cases.open": (Role.BUSINESS_MANAGER, Role.LOCAL_AUTHORITY),
     "cases.read": STAFF,
     "tasks.read": STAFF,
     "calendar.read": STAFF,
     "screening.check": STAFF,
+    "documents.upload": UPLOADERS,
+    "documents.read": READERS,
+    "identifiers.write": (Role.BUSINESS_MANAGER,),
+    "identifiers.read": (Role.BUSINESS_MANAGER, Role.INDEPENDENT_CHAIR),
+    "anonymisation.check": (Role.PUBLISHER, Role.BUSINESS_MANAGER, Role.INDEPENDENT_CHAIR),
+    "anonymisation.accept": (Role.INDEPENDENT_CHAIR,),
+    "review_requests.read": (Role.BUSINESS_MANAGER,),
+    "review_requests.answer": (Role.BUSINESS_MANAGER,),
+    "codec.use": (Role.OPERATOR,),
+    "learning_summaries.run": (Role.BUSINESS_MANAGER, Role.INDEPENDENT_CHAIR),
+    "learning_summaries.read": STAFF,
     **{f"decisions.{kind}": rule.roles for kind, rule in DECISIONS.items()},
 }
 ACTION_TEXT = {
@@ -35,6 +49,17 @@ ACTION_TEXT = {
     "tasks.read": "read the task list",
     "calendar.read": "read the deadline calendar",
     "screening.check": "screen incident facts",
+    "documents.upload": "upload documents",
+    "documents.read": "list and download documents",
+    "identifiers.write": "record a case's identifying details",
+    "identifiers.read": "read a case's identifying details",
+    "anonymisation.check": "run the anonymisation check",
+    "anonymisation.accept": "accept an anonymisation hit",
+    "review_requests.read": "read requests for removed reviews",
+    "review_requests.answer": "answer requests for removed reviews",
+    "codec.use": "decode or encode Temporal payloads",
+    "learning_summaries.run": "run the annual learning summary",
+    "learning_summaries.read": "read the annual learning summaries",
     **{f"decisions.{kind}": rule.describes for kind, rule in DECISIONS.items()},
 }
 # Oversight roles see every board this deployment serves; everyone else sees the board their token names.
@@ -75,6 +100,16 @@ async def authorize(context: AppContext, caller: Caller, action: str, *, referen
 
 
 async def audit_refusal(context: AppContext, actor: Actor, *, action: str, reason: str, reference: str | None) -> None:
+    await record_refusal(
+        context, user=actor.user, role=actor.role.value, action=action, reason=reason, reference=reference
+    )
+
+
+async def record_refusal(
+    context: AppContext, *, user: str, role: str, action: str, reason: str, reference: str | None
+) -> None:
+    """An ``access_refused`` audit row; ``user`` and ``role`` as far as they are known (a bad calendar feed token
+    proves neither)."""
     now = datetime.now(UTC)
     async with context.sessions.begin() as session:
         register.append_audit(
@@ -82,8 +117,8 @@ async def audit_refusal(context: AppContext, actor: Actor, *, action: str, reaso
             business_key=f"refused:{action}:{uuid.uuid4().hex}",
             reference=reference or "-",
             kind="access_refused",
-            actor=actor.user,
-            role=actor.role.value,
+            actor=user,
+            role=role,
             at=now,
             summary=f"Refused: {ACTION_TEXT.get(action, action)}",
             rationale=reason,

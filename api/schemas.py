@@ -111,6 +111,13 @@ class TaskOut(BaseModel):
     decide_at: str = Field(description="Where to send the decision")
 
 
+class TaskListOut(BaseModel):
+    items: list[TaskOut]
+    total: int
+    limit: int
+    offset: int
+
+
 class HealthOut(BaseModel):
     status: Literal["ok", "degraded"]
     database: bool

@@ -123,14 +123,19 @@ class StaffApi:
     async def step(self, reference: str, step: Step, today: date) -> tuple[dict[str, Any], float]:
         return await self.decide(reference, step.kind, step.role, step.body(today))
 
-    async def get(self, path: str, role: str) -> tuple[int, float]:
-        """Status and seconds for one GET; the body is read in full (its size is part of the cost)."""
+    async def get(self, path: str, role: str) -> tuple[int, float, Any]:
+        """Bytes, seconds and parsed body of one GET; the body is read in full (its size is part of the cost)."""
         start = time.perf_counter()
         response = await self.http.get(path, headers=auth(role))
         elapsed = time.perf_counter() - start
         if response.status_code != 200:
             raise ApiError(f"GET {path}: {response.status_code} {response.text[:300]}")
-        return len(response.content), elapsed
+        return len(response.content), elapsed, response.json()
+
+    async def tasks(self, role: str, *, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """One page of ``GET /api/v1/tasks`` (``{items, total, limit, offset}`` since P4): the items and the total."""
+        _, _, body = await self.get(f"/api/v1/tasks?limit={limit}&offset={offset}", role)
+        return list(body["items"]), int(body["total"])
 
     async def open_many(self, count: int, today: date, concurrency: int = 8) -> tuple[list[str], list[float]]:
         """Open ``count`` cases with ``concurrency`` requests in flight; references in opening order."""

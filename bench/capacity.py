@@ -1,9 +1,11 @@
 """Section 3: many open cases waiting on their timers — worker memory, database sizes, API read times.
 
 Cases are opened through the API (each waits at screening on its chair-decision reminder timer). Reads are timed
-one at a time with the stack quiet: ``GET /api/v1/tasks`` (the sub-group's queue holds every case awaiting
-screening; the chair's holds only the cases awaiting the chair) and ``GET /api/v1/cases`` pages (first, last, by
-stage). Target: each read's p99 at N cases under 10x its p99 at 100 cases.
+one at a time with the stack quiet: ``GET /api/v1/tasks`` pages (``{items, total, limit, offset}``, 50 a page, from
+the ``case_tasks`` table since P4: the sub-group's queue holds every case awaiting screening, so its last page is
+deep; the chair's holds only the cases awaiting the chair) and ``GET /api/v1/cases`` pages (first, last, by stage).
+Each read records its response size, and for pages the items returned and the total. Target: each read's p99 at N
+cases under 10x its p99 at 100 cases.
 """
 
 from __future__ import annotations
@@ -23,13 +25,15 @@ from bench.stats import summary_ms
 PAGE = 50
 
 
-def read_paths(total: int) -> list[tuple[str, str, str]]:
-    last = max(total - PAGE, 0)
+def read_paths(cases: int, sub_group_tasks: int) -> list[tuple[str, str, str]]:
+    last_case = max(cases - PAGE, 0)
+    last_task = max(sub_group_tasks - PAGE, 0)
     return [
-        ("tasks, sub_group", "/api/v1/tasks", "sub_group"),
-        ("tasks, independent_chair", "/api/v1/tasks", "independent_chair"),
+        ("tasks, sub_group", f"/api/v1/tasks?limit={PAGE}", "sub_group"),
+        ("tasks, sub_group, last page", f"/api/v1/tasks?limit={PAGE}&offset={last_task}", "sub_group"),
+        ("tasks, independent_chair", f"/api/v1/tasks?limit={PAGE}", "independent_chair"),
         ("cases, first page", f"/api/v1/cases?limit={PAGE}", "auditor"),
-        ("cases, last page", f"/api/v1/cases?limit={PAGE}&offset={last}", "auditor"),
+        ("cases, last page", f"/api/v1/cases?limit={PAGE}&offset={last_case}", "auditor"),
         ("cases, stage=screening", f"/api/v1/cases?stage=screening&limit={PAGE}", "auditor"),
     ]
 
@@ -41,15 +45,18 @@ async def case_count(stack: BenchStack) -> int:
 
 async def api_reads(stack: BenchStack, api: StaffApi, samples: int) -> dict[str, Any]:
     total = await case_count(stack)
-    results: dict[str, Any] = {"cases": total}
-    for label, path, role in read_paths(total):
+    _, sub_group_tasks = await api.tasks("sub_group", limit=1)
+    results: dict[str, Any] = {"cases": total, "sub_group_tasks": sub_group_tasks}
+    for label, path, role in read_paths(total, sub_group_tasks):
         for _ in range(2):  # warm-up
             await api.get(path, role)
-        times, size = [], 0
+        times, size, body = [], 0, None
         for _ in range(samples):
-            size, elapsed = await api.get(path, role)
+            size, elapsed, body = await api.get(path, role)
             times.append(elapsed)
         results[label] = {**summary_ms(times), "response_bytes": size}
+        if isinstance(body, dict) and "items" in body:
+            results[label].update(items=len(body["items"]), total=body.get("total"))
     return results
 
 
@@ -99,7 +106,7 @@ def compare_reads(small: dict[str, Any], large: dict[str, Any]) -> dict[str, Any
     """p99 at N over p99 at 100, per read; target under 10."""
     out: dict[str, Any] = {}
     for label in small:
-        if label == "cases" or label not in large:
+        if not isinstance(small[label], dict) or label not in large:
             continue
         p99_small, p99_large = small[label].get("p99_ms"), large[label].get("p99_ms")
         if p99_small and p99_large:

@@ -2,7 +2,9 @@
 
 - ``ping``: an update that returns at once (one workflow task): the least any Temporal update can cost.
 - ``ping_activity``: an update that awaits one no-op activity before returning (what a read-your-writes update
-  costs at the least: workflow task, activity task, workflow task).
+  cost the case workflow paid before P1: workflow task, activity task, workflow task).
+- ``ping_local_activity``: the same with a *local* no-op activity (what the case workflow does now, P1: the update
+  completes in the workflow task that received it, the activity running inside the worker meanwhile).
 - ``run(fire_at)``: sleeps until ``fire_at`` and returns how late (seconds) the workflow woke: the timer floor.
 
 Imported by the workflow sandbox: no side effects at import, nothing but Temporal and the standard library.
@@ -47,6 +49,14 @@ class BenchFloorWorkflow:
     @workflow.update
     async def ping_activity(self, value: int) -> int:
         result: int = await workflow.execute_activity(bench_noop, value, start_to_close_timeout=timedelta(seconds=30))
+        self._count += 1
+        return result
+
+    @workflow.update
+    async def ping_local_activity(self, value: int) -> int:
+        result: int = await workflow.execute_local_activity(
+            bench_noop, value, start_to_close_timeout=timedelta(seconds=30)
+        )
         self._count += 1
         return result
 

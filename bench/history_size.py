@@ -10,6 +10,9 @@ Both cases run through the staff API on the same dev server, their clocks moved 
   while actions stay open, removal and closure at about 36 months.
 
 Event times in a fast-forwarded history are virtual, so events are also counted per 30 days of the case's life.
+Since P1 the register writes and deadline resolutions are local activities: one ``MarkerRecorded`` event each
+(``core_local_activity``) instead of three activity events and, usually, a second workflow task; ``workflow.patched``
+adds one ``core_patch`` marker per patch. ``markers`` counts them by activity type and patch id.
 Temporal's defaults (server 1.32 dynamic config): continue-as-new suggested at 4,096 events or 4 MiB; warnings at
 10,240 events / 10 MiB; the run is terminated at 51,200 events / 50 MiB.
 """
@@ -25,7 +28,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import TimeSkipper
 
 from bench.api_client import LIFECYCLE, ApiError, StaffApi, auth
-from bench.histories import all_runs, kind, size_bytes
+from bench.histories import all_runs, kind, marker_counts, size_bytes
 from bench.stack import BenchStack
 from domain.quality import QUALITY_RULES
 from domain.uk_time import london_date
@@ -217,7 +220,10 @@ async def _measure(stack: BenchStack, story: Story) -> dict[str, Any]:
         "events_per_month_mean": round(avg_per_month, 1) if avg_per_month else None,
         "events_per_30_days": [per_month.get(i, 0) for i in range(int(months) + 1)],
         "bytes_per_event_mean": round(total_bytes / len(events), 1),
-        "event_types": dict(Counter(kind(e) for e in events).most_common(12)),
+        "event_types": dict(Counter(kind(e) for e in events).most_common()),
+        "markers": marker_counts(events),
+        "activity_tasks": sum(1 for e in events if kind(e) == "activity_task_scheduled"),
+        "workflow_tasks": sum(1 for e in events if kind(e) == "workflow_task_completed"),
         "share_of_continue_as_new_suggestion": {
             "events": round(max(r["events"] for r in run_sizes) / SUGGEST_CONTINUE_AS_NEW_EVENTS, 3),
             "bytes": round(max(r["bytes"] for r in run_sizes) / SUGGEST_CONTINUE_AS_NEW_BYTES, 3),

@@ -6,10 +6,14 @@ server through the same kind of client (Python SDK, same data converter and payl
 one so that background work (notices the decisions send) weighs on both alike.
 
 Diagnostics (fewer samples, also interleaved) split the gap:
-- floor + activity: a trivial update that awaits one no-op activity (the least a read-your-writes update costs);
+- floor + local activity: a trivial update that awaits one no-op *local* activity (the least a read-your-writes
+  update costs the way the case workflow writes the register since P1);
+- floor + activity: the same with an ordinary activity (what the register write cost before P1);
 - direct ``decide``: the product's update from a Python client, without HTTP and the API's register reads;
-- local-activity variant: the same ``decide`` on ``bench.variant`` (register write as a local activity);
-- ``chair`` over HTTP: a decision that also resolves deadlines (a second activity before the register write).
+- ``chair`` over HTTP: a decision that also resolves deadlines (a second local activity before the register write).
+
+The server-side split comes from the histories: since P1 a decision completes in the workflow task that received
+it, its register write a ``core_local_activity`` marker timed by the worker (see ``bench.histories``).
 """
 
 from __future__ import annotations
@@ -20,30 +24,21 @@ from datetime import date
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from bench.api_client import StaffApi
 from bench.floor import FLOOR_TASK_QUEUE, BenchFloorWorkflow
 from bench.histories import summarise_trips, update_round_trips
-from bench.stack import BOARD, BenchStack
+from bench.stack import BenchStack
 from bench.stats import median, ratio, summary_ms
-from bench.variant import VARIANT_TASK_QUEUE, VARIANT_WORKFLOW
-from domain.case_file import CaseWorkflowInput
-from domain.case_messages import Actor, CaseState, DecisionRequest, OpenCaseInput
-from domain.criteria import IncidentFacts
+from domain.case_messages import Actor, DecisionRequest
 from domain.decision_inputs import RecordScreeningInput
 from domain.roles import Role
-from domain.rule_pack import SCR_2015
-from store import register
-from store.database import session_factory
-from workflows.case_workflow import BOARD as BOARD_ATTRIBUTE
-from workflows.case_workflow import STAGE, ScrCaseWorkflow
+from workflows.case_workflow import ScrCaseWorkflow
 from workflows.temporal_client import case_workflow_id
 
 SCREENING_BODY = {"recommendation": "initiate_scr", "rationale": "Criteria met"}
 CHAIR_BODY = {"decision": "initiate_scr", "rationale": "Regulation 5(2)(b)(i)"}
 SUB_GROUP = Actor(user="bench", role=Role.SUB_GROUP)
-INCIDENT = {"outcome": "died", "abuse_or_neglect": "suspected"}
 
 
 def _screening_request() -> DecisionRequest:
@@ -71,54 +66,6 @@ async def _start_floor(client: Client, count: int) -> list[WorkflowHandle[BenchF
     return handles
 
 
-async def _open_variant_cases(stack: BenchStack, count: int, today: date) -> list[WorkflowHandle[Any, Any]]:
-    """Cases on the local-activity variant: a register row (as the API writes it), then the workflow."""
-    await stack.start_variant_worker()
-    sessions = session_factory(stack.engine)
-    facts = IncidentFacts.model_validate(INCIDENT)
-    handles: list[WorkflowHandle[Any, Any]] = []
-    for _ in range(count):
-        async with sessions.begin() as session:
-            case = await register.create_case(
-                session,
-                board=BOARD,
-                year=today.year,
-                idempotency_key=None,
-                request_fingerprint="bench",
-                stage="notified",
-                rule_pack=SCR_2015.name,
-                rule_pack_version=SCR_2015.version,
-                aware_on=today,
-                notified_on=today,
-                incident=facts.model_dump(mode="json"),
-                created_by="bench",
-                workflow_id_for=lambda reference: f"bench-variant-{reference}",
-            )
-        handle = await stack.client.start_workflow(
-            VARIANT_WORKFLOW,
-            CaseWorkflowInput(
-                opening=OpenCaseInput(
-                    reference=case.reference,
-                    board=BOARD,
-                    aware_on=today,
-                    notified_on=today,
-                    incident=facts,
-                    rule_pack=SCR_2015.name,
-                    rule_pack_version=SCR_2015.version,
-                    opened_by=Actor(user="bench", role=Role.BUSINESS_MANAGER),
-                )
-            ),
-            id=case.workflow_id,
-            task_queue=VARIANT_TASK_QUEUE,
-            search_attributes=TypedSearchAttributes(
-                [SearchAttributePair(STAGE, "notified"), SearchAttributePair(BOARD_ATTRIBUTE, BOARD)]
-            ),
-        )
-        await handle.execute_update("registered", result_type=CaseState)
-        handles.append(handle)
-    return handles
-
-
 async def _cases(api: StaffApi, idle: list[str], count: int, today: date) -> list[str]:
     """``count`` cases waiting at screening: taken from ``idle`` (opened earlier, untouched), the rest opened now."""
     taken = [idle.pop(0) for _ in range(min(count, len(idle)))]
@@ -142,14 +89,13 @@ async def decision_round_trip(
     http_refs = await _cases(api, idle, warmup + decisions, today)
     direct_refs = await _cases(api, idle, diagnostic_warmup + diagnostics, today)
     floors = await _start_floor(client, warmup + decisions)
-    variants = await _open_variant_cases(stack, diagnostic_warmup + diagnostics, today)
     await stack.wait_quiet()
 
     http_screening: list[float] = []
     floor_ping: list[float] = []
     direct: list[float] = []
-    variant: list[float] = []
     floor_activity: list[float] = []
+    floor_local: list[float] = []
     http_chair: list[float] = []
     done = 0  # diagnostic rounds done
 
@@ -158,12 +104,12 @@ async def decision_round_trip(
         handle = client.get_workflow_handle_for(ScrCaseWorkflow.run, case_workflow_id(direct_refs[done]))
         samples = (
             await _timed_update(handle.execute_update(ScrCaseWorkflow.decide, _screening_request())),
-            await _timed_update(variants[done].execute_update("decide", _screening_request(), result_type=CaseState)),
+            await _timed_update(floors[done].execute_update(BenchFloorWorkflow.ping_local_activity, done)),
             await _timed_update(floors[done].execute_update(BenchFloorWorkflow.ping_activity, done)),
             (await api.decide(http_refs[done], "chair", "independent_chair", CHAIR_BODY))[1],  # screened already
         )
         if keep:
-            for series, sample in zip((direct, variant, floor_activity, http_chair), samples, strict=True):
+            for series, sample in zip((direct, floor_local, floor_activity, http_chair), samples, strict=True):
                 series.append(sample)
         done += 1
 
@@ -186,7 +132,7 @@ async def decision_round_trip(
 
     # Where the time goes inside the server, from the histories of a sample of the cases decided above.
     sample = http_refs[warmup : warmup + min(40, decisions)]
-    screening_trips, chair_trips, variant_trips = [], [], []
+    screening_trips, chair_trips = [], []
     for reference in sample:
         trips = update_round_trips(
             (await client.get_workflow_handle(case_workflow_id(reference)).fetch_history()).events
@@ -195,16 +141,13 @@ async def decision_round_trip(
             screening_trips.append(trips[1])
         if len(trips) >= 3 and warmup + sample.index(reference) < done:
             chair_trips.append(trips[2])
-    for handle in variants[diagnostic_warmup : diagnostic_warmup + 40]:
-        trips = update_round_trips((await handle.fetch_history()).events)
-        if len(trips) >= 2:
-            variant_trips.append(trips[1])
-    floor_trips, floor_activity_trips = [], []
+    floor_trips, floor_local_trips, floor_activity_trips = [], [], []
     for i, floor in enumerate(floors[warmup : warmup + 40]):
         trips = update_round_trips((await floor.fetch_history()).events)
         floor_trips.extend(trips[:1])  # ping (headline)
-        if warmup + i < done:
-            floor_activity_trips.extend(trips[1:2])  # ping_activity (diagnostic round)
+        if warmup + i < done:  # the diagnostic round's updates, in the order sent
+            floor_local_trips.extend(trips[1:2])  # ping_local_activity
+            floor_activity_trips.extend(trips[2:3])  # ping_activity
 
     for handle in floors:
         await handle.signal(BenchFloorWorkflow.finish)
@@ -214,7 +157,7 @@ async def decision_round_trip(
         "floor_update": summary_ms(floor_ping),
         "http_chair": summary_ms(http_chair),
         "direct_decide": summary_ms(direct),
-        "variant_local_activity_decide": summary_ms(variant),
+        "floor_update_with_local_activity": summary_ms(floor_local),
         "floor_update_with_activity": summary_ms(floor_activity),
     }
     ours, bare = series["http_screening"], series["floor_update"]
@@ -235,19 +178,27 @@ async def decision_round_trip(
             "p50": ratio(series["http_chair"], bare, "p50_ms"),
             "p99": ratio(series["http_chair"], bare, "p99_ms"),
         },
+        # The least a read-your-writes update can cost with a local register write: the same ratio against it.
+        "ratio_to_floor_with_local_activity": {
+            "p50": ratio(ours, series["floor_update_with_local_activity"], "p50_ms"),
+            "p95": ratio(ours, series["floor_update_with_local_activity"], "p95_ms"),
+            "p99": ratio(ours, series["floor_update_with_local_activity"], "p99_ms"),
+        },
         "decomposition_p50_ms": {
             "floor_update": p50["floor_update"],
-            "one_activity_round_trip": _diff(p50["floor_update_with_activity"], p50["floor_update"]),
-            "product_update_over_floor_with_activity": _diff(p50["direct_decide"], p50["floor_update_with_activity"]),
+            "one_local_activity": _diff(p50["floor_update_with_local_activity"], p50["floor_update"]),
+            "product_update_over_floor_with_local_activity": _diff(
+                p50["direct_decide"], p50["floor_update_with_local_activity"]
+            ),
             "api_http_and_register_reads": round(api_overhead * 1000, 1) if api_overhead is not None else None,
-            "local_activity_saves": _diff(p50["direct_decide"], p50["variant_local_activity_decide"]),
-            "projected_http_with_local_activity": _projected(p50, api_overhead),
+            "http_screening": p50["http_screening"],
+            "for_comparison_one_activity_round_trip": _diff(p50["floor_update_with_activity"], p50["floor_update"]),
         },
         "server_side_from_histories": {
             "screening_update": summarise_trips(screening_trips),
             "chair_update": summarise_trips(chair_trips),
-            "variant_screening_update": summarise_trips(variant_trips),
             "floor_update": summarise_trips(floor_trips),
+            "floor_update_with_local_activity": summarise_trips(floor_local_trips),
             "floor_update_with_activity": summarise_trips(floor_activity_trips),
         },
     }
@@ -255,10 +206,3 @@ async def decision_round_trip(
 
 def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else round(a - b, 1)
-
-
-def _projected(p50: dict[str, float | None], api_overhead: float | None) -> float | None:
-    variant = p50["variant_local_activity_decide"]
-    if variant is None or api_overhead is None:
-        return None
-    return round(variant + api_overhead * 1000, 1)

@@ -3,10 +3,8 @@
 - ``smtp PORT FOLDER``: the product's SMTP sink (``workers.smtp_sink``) in a process of its own, so that writing
   .eml files does not compete with the load generator for its interpreter.
 - ``floor-worker``: a worker for the trivial floor workflow (``bench.floor``) on its own task queue.
-- ``variant-worker``: a worker for the local-activity variant of the case workflow (``bench.variant``) with the
-  product's activities.
 
-Both workers read their connection from the same ``SCR_*``/``TEMPORAL_*`` environment as ``scr worker``.
+The floor worker reads its connection from the same ``SCR_*``/``TEMPORAL_*`` environment as ``scr worker``.
 """
 
 from __future__ import annotations
@@ -21,15 +19,8 @@ from pathlib import Path
 
 from temporalio.worker import Worker
 
-from activities.deadline_activities import DeadlineActivities
-from activities.mailer import SmtpMailSender
-from activities.notice_activities import NoticeActivities
-from activities.register_activities import RegisterActivities
 from bench.floor import FLOOR_TASK_QUEUE, BenchFloorWorkflow, bench_noop
-from bench.variant import VARIANT_TASK_QUEUE, LocalActivityCaseWorkflow
-from store.database import create_engine, session_factory
 from store.settings import Settings
-from workers.mail_directory import mail_directory
 from workers.smtp_sink import start_smtp_sink
 from workflows.payload_codec import codec_from_settings
 from workflows.temporal_client import connect
@@ -66,45 +57,14 @@ async def _floor_worker() -> None:
     await _serve(worker)
 
 
-async def _variant_worker() -> None:
-    settings = Settings()
-    client = await connect(settings.temporal_address, settings.temporal_namespace, codec_from_settings(settings))
-    engine = create_engine(settings.database_url)
-    sessions = session_factory(engine)
-    notices = NoticeActivities(
-        sessions,
-        SmtpMailSender(host=settings.smtp_host, port=settings.smtp_port),
-        directory=mail_directory(settings),
-        sender=settings.mail_from,
-        case_url_base=f"{settings.public_base_url.rstrip('/')}/api/v1/cases",
-    )
-    worker = Worker(
-        client,
-        task_queue=VARIANT_TASK_QUEUE,
-        workflows=[LocalActivityCaseWorkflow],
-        activities=[
-            DeadlineActivities(settings.closures).compute_case_deadlines,
-            RegisterActivities(sessions).record_case_event,
-            notices.send_notice,
-        ],
-        graceful_shutdown_timeout=timedelta(seconds=1),
-    )
-    try:
-        await _serve(worker)
-    finally:
-        await engine.dispose()
-
-
 def main(argv: list[str]) -> int:
     what = argv[0] if argv else ""
     if what == "smtp" and len(argv) == 3:
         _run_smtp(int(argv[1]), Path(argv[2]))
     elif what == "floor-worker":
         asyncio.run(_floor_worker())
-    elif what == "variant-worker":
-        asyncio.run(_variant_worker())
     else:
-        sys.stderr.write("usage: python -m bench.procs smtp PORT FOLDER | floor-worker | variant-worker\n")
+        sys.stderr.write("usage: python -m bench.procs smtp PORT FOLDER | floor-worker\n")
         return 2
     return 0
 

@@ -1,97 +1,152 @@
-"""API reads at 10,000 cases without opening 10,000 workflows (quick mode), and the proposed read paths.
+"""API reads at 10,000 cases without opening 10,000 workflows (quick mode), and the read paths before and after
+P4/P5.
 
 ``GET /api/v1/tasks`` and ``GET /api/v1/cases`` read only the case register, so their cost at size N depends on the
 register's rows, not on the workflows behind them. ``clone_cases`` copies the ``cases`` rows the bench opened (real
-rows, written by the workflows' activities) under new references (``SYN-...``, board unchanged) until the register
-holds N; the same HTTP reads are then timed. Labelled *synthetic* in the results; ``--full`` opens real cases.
+rows, written by the workflows' ``record_case_event``) under new references (``SYN-...``, board unchanged) until
+the register holds N, and with each the original's ``case_tasks`` rows (P4: what ``record_case_event`` writes
+through ``store.register.replace_tasks`` for that snapshot), so the task list at N reads the same index the
+product reads. The same HTTP reads are then timed. Labelled *synthetic* in the results; ``--full`` opens real cases.
 
-``proposed_read_paths`` times, on a copy of that register, the current queries next to the ones BENCHMARKS.md
-proposes: the task list from an indexed ``case_tasks`` table (one row per awaited decision and role) with a page of
-50, and the case list with an index on ``(board, created_at, reference)``.
+``read_paths_before_after`` times, on that register, the product's register queries next to the previous
+implementation, which is inlined here only for the comparison (no product code keeps it):
+
+- tasks, before: every open case's row selected (``awaiting`` JSON and all), the role filtered in Python, every
+  task returned and sorted (``store.register.cases_awaiting`` and ``api/routers/tasks.py`` before P4);
+- tasks, now: ``store.register.tasks_for`` (``case_tasks`` by index, a page of 50 and the total);
+- cases pages, before: ``store.register.list_cases`` on a copy of the register without P5's indexes
+  (``ix_cases_board_created_at``, ``ix_cases_created_at``); now: the same query on the register itself.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import sqlite3
 import statistics
 import time
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import String, cast, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.stack import BOARD
 from store import register
 from store.database import create_engine, session_factory
+from store.models import Case
 
 CLOSED = ("closed", "closed_without_review")
+P5_INDEXES = ("ix_cases_board_created_at", "ix_cases_created_at")
+PAGE = 50
 
 
 def clone_cases(db_file: Path, target: int) -> int:
-    """Copy existing ``cases`` rows under new references until there are ``target``; returns how many were added."""
+    """Copy existing ``cases`` rows, with their ``case_tasks`` rows, under new references until there are
+    ``target`` cases; returns how many cases were added."""
     connection = sqlite3.connect(db_file, timeout=30)
     try:
         columns = [row[1] for row in connection.execute("PRAGMA table_info(cases)")]
+        task_columns = [row[1] for row in connection.execute("PRAGMA table_info(case_tasks)")]
+        reference_at = columns.index("reference")
+        task_reference_at = task_columns.index("case_reference")
         count = int(connection.execute("SELECT count(*) FROM cases").fetchone()[0])
         originals = connection.execute("SELECT * FROM cases WHERE reference NOT LIKE 'SYN-%'").fetchall()
+        tasks_of: dict[str, list[tuple[Any, ...]]] = {}
+        for task in connection.execute("SELECT * FROM case_tasks WHERE case_reference NOT LIKE 'SYN-%'"):
+            tasks_of.setdefault(task[task_reference_at], []).append(task)
         added = 0
-        rows = []
+        rows, task_rows = [], []
         while count + added < target and originals:
-            row = list(originals[added % len(originals)])
+            original = originals[added % len(originals)]
+            row = list(original)
             number = count + added
-            row[columns.index("reference")] = f"SYN-2026-{number:05d}"
+            reference = f"SYN-2026-{number:05d}"
+            row[reference_at] = reference
             row[columns.index("workflow_id")] = f"synthetic-{number}"
             row[columns.index("idempotency_key")] = None
             rows.append(row)
+            for task in tasks_of.get(original[reference_at], []):
+                task_row = list(task)
+                task_row[task_reference_at] = reference
+                task_rows.append(task_row)
             added += 1
-        placeholders = ",".join("?" * len(columns))
         # Column names come from the schema itself (PRAGMA table_info), not from input.
-        insert = f"INSERT INTO cases ({','.join(columns)}) VALUES ({placeholders})"  # noqa: S608
+        insert = f"INSERT INTO cases ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})"  # noqa: S608
+        insert_tasks = f"INSERT INTO case_tasks ({','.join(task_columns)}) VALUES ({','.join('?' * len(task_columns))})"  # noqa: S608
         connection.executemany(insert, rows)
+        connection.executemany(insert_tasks, task_rows)
         connection.commit()
         return added
     finally:
         connection.close()
 
 
-def _copy_with_proposals(db_file: Path, copy: Path) -> None:
+def tasks_match_awaiting(db_file: Path) -> dict[str, Any]:
+    """Whether ``case_tasks`` holds exactly one row per (open case, awaited item, role) of ``cases.awaiting``: what
+    ``record_case_event`` should have written (a check of the product's rows and of the clone)."""
+    connection = sqlite3.connect(db_file, timeout=30)
+    try:
+        expected: set[tuple[str, int, str]] = set()
+        for reference, stage, awaiting in connection.execute("SELECT reference, stage, awaiting FROM cases"):
+            if stage in CLOSED:
+                continue
+            for position, item in enumerate(json.loads(awaiting or "[]")):
+                expected.update((reference, position, role) for role in item.get("roles", []))
+        rows = {
+            (str(r[0]), int(r[1]), str(r[2]))
+            for r in connection.execute("SELECT case_reference, position, role FROM case_tasks")
+        }
+        return {
+            "rows": len(rows),
+            "expected_from_awaiting": len(expected),
+            "missing": len(expected - rows),
+            "extra": len(rows - expected),
+            "consistent": rows == expected,
+        }
+    finally:
+        connection.close()
+
+
+def _copy_without_p5_indexes(db_file: Path, copy: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{copy}{suffix}").unlink(missing_ok=True)
     source = sqlite3.connect(db_file, timeout=30)
     source.execute(f"VACUUM INTO '{copy}'")
     source.close()
     connection = sqlite3.connect(copy)
-    connection.execute(
-        "CREATE TABLE case_tasks (case_reference TEXT, board TEXT, stage TEXT, role TEXT, kind TEXT, "
-        "description TEXT, due DATE)"
-    )
-    rows = connection.execute(
-        "SELECT reference, board, stage, awaiting FROM cases WHERE stage NOT IN (?, ?)", CLOSED
-    ).fetchall()
-    for reference, board, stage, awaiting in rows:
-        for item in json.loads(awaiting or "[]"):
-            for role in item.get("roles", []):
-                connection.execute(
-                    "INSERT INTO case_tasks VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (reference, board, stage, role, item["kind"], item["description"], item.get("due")),
-                )
-    connection.execute("CREATE INDEX ix_case_tasks_role_due ON case_tasks (role, board, due, case_reference)")
-    connection.execute("CREATE INDEX ix_cases_board_created ON cases (board, created_at DESC, reference DESC)")
+    for index in P5_INDEXES:
+        connection.execute(f"DROP INDEX IF EXISTS {index}")
     connection.commit()
     connection.close()
 
 
-async def proposed_read_paths(db_file: Path, workdir: Path, repeats: int = 10) -> dict[str, Any]:
-    """Median ms of the current register reads and of the proposed ones, on a copy of ``db_file``."""
-    current_engine = create_engine(f"sqlite+aiosqlite:///{db_file}")
-    copy = workdir / "proposals.db"
-    _copy_with_proposals(db_file, copy)
-    proposed_engine = create_engine(f"sqlite+aiosqlite:///{copy}")
-    current, proposed = session_factory(current_engine), session_factory(proposed_engine)
-    total = 0
+async def _tasks_before_p4(session: AsyncSession, role: str) -> list[tuple[str, str, date | None]]:
+    """The previous implementation of ``GET /api/v1/tasks``' register read, for the comparison only: every open case
+    of the board with anything awaited, the role filtered in Python, every task sorted (undated last)."""
+    cases = await session.scalars(
+        select(Case).where(
+            Case.board.in_([BOARD]), Case.stage.not_in(CLOSED), func.length(cast(Case.awaiting, String)) > 2
+        )
+    )
+    tasks = [
+        (case.reference, item["kind"], date.fromisoformat(item["due"]) if item.get("due") else None)
+        for case in cases
+        for item in case.awaiting
+        if role in item.get("roles", [])
+    ]
+    return sorted(tasks, key=lambda t: (t[2] is None, t[2] or date.max, t[0]))
+
+
+async def read_paths_before_after(db_file: Path, workdir: Path, repeats: int = 10) -> dict[str, Any]:
+    """Median ms of the register reads behind ``GET /api/v1/tasks`` and ``GET /api/v1/cases``: the previous
+    implementation and the product's, on the same rows."""
+    now_engine = create_engine(f"sqlite+aiosqlite:///{db_file}")
+    copy = workdir / "without-p5-indexes.db"
+    _copy_without_p5_indexes(db_file, copy)
+    before_engine = create_engine(f"sqlite+aiosqlite:///{copy}")
+    now, before = session_factory(now_engine), session_factory(before_engine)
 
     async def timed(run: Callable[[], Awaitable[object]]) -> float:
         await run()
@@ -102,66 +157,46 @@ async def proposed_read_paths(db_file: Path, workdir: Path, repeats: int = 10) -
             samples.append(time.perf_counter() - start)
         return round(statistics.median(samples) * 1000, 1)
 
-    # Scoped by board where the register function takes boards (it gained the parameter during issue 8).
-    scope: dict[str, Any] = (
-        {"boards": [BOARD]} if "boards" in inspect.signature(register.cases_awaiting).parameters else {}
-    )
+    async def tasks_before() -> object:
+        async with now() as session:
+            return await _tasks_before_p4(session, "sub_group")
 
-    async def tasks_now() -> object:
-        async with current() as session:
-            cases = await register.cases_awaiting(session, role="sub_group", **scope)
-        return sorted(
-            (
-                (c.reference, item.get("due") or "9999")
-                for c in cases
-                for item in c.awaiting
-                if "sub_group" in item["roles"]
-            ),
-            key=lambda t: (t[1], t[0]),
-        )
-
-    async def tasks_table() -> object:
-        async with proposed() as session:
-            page = await session.execute(
-                text(
-                    "SELECT case_reference, kind, due FROM case_tasks WHERE role = :role AND board = :board "
-                    "ORDER BY due IS NULL, due, case_reference LIMIT 50"
-                ),
-                {"role": "sub_group", "board": BOARD},
-            )
-            count = await session.execute(
-                text("SELECT count(*) FROM case_tasks WHERE role = :role AND board = :board"),
-                {"role": "sub_group", "board": BOARD},
-            )
-            return page.all(), count.scalar_one()
-
-    async with current() as session:
-        total = int((await session.execute(text("SELECT count(*) FROM cases"))).scalar_one())
-
-    def cases_page(sessions: Any, offset: int) -> Callable[[], Awaitable[object]]:
+    def tasks_now(offset: int) -> Callable[[], Awaitable[object]]:
         async def run() -> object:
-            async with sessions() as session:
-                return await register.list_cases(session, boards=[BOARD], stage=None, limit=50, offset=offset)
+            async with now() as session:
+                return await register.tasks_for(session, role="sub_group", boards=[BOARD], limit=PAGE, offset=offset)
 
         return run
 
-    last = max(total - 50, 0)
+    def cases_page(sessions: async_sessionmaker[AsyncSession], offset: int) -> Callable[[], Awaitable[object]]:
+        async def run() -> object:
+            async with sessions() as session:
+                return await register.list_cases(session, boards=[BOARD], stage=None, limit=PAGE, offset=offset)
+
+        return run
+
+    async with now() as session:
+        total = int((await session.execute(text("SELECT count(*) FROM cases"))).scalar_one())
+        _, tasks_total = await register.tasks_for(session, role="sub_group", boards=[BOARD], limit=1, offset=0)
+    last, last_task = max(total - PAGE, 0), max(tasks_total - PAGE, 0)
     try:
         return {
             "cases": total,
+            "sub_group_tasks": tasks_total,
             "tasks_sub_group_query_ms": {
-                "current (every open case, role filtered in Python)": await timed(tasks_now),
-                "proposed (case_tasks table, index, page of 50 + total)": await timed(tasks_table),
+                "before P4 (every open case's row, role filtered in Python, all tasks)": await timed(tasks_before),
+                "now (case_tasks by index, first page of 50 + total)": await timed(tasks_now(0)),
+                "now, last page": await timed(tasks_now(last_task)),
             },
             "cases_last_page_query_ms": {
-                "current": await timed(cases_page(current, last)),
-                "proposed (index on board, created_at, reference)": await timed(cases_page(proposed, last)),
+                "before P5 (no index)": await timed(cases_page(before, last)),
+                "now (ix_cases_board_created_at)": await timed(cases_page(now, last)),
             },
             "cases_first_page_query_ms": {
-                "current": await timed(cases_page(current, 0)),
-                "proposed (index on board, created_at, reference)": await timed(cases_page(proposed, 0)),
+                "before P5 (no index)": await timed(cases_page(before, 0)),
+                "now (ix_cases_board_created_at)": await timed(cases_page(now, 0)),
             },
         }
     finally:
-        await current_engine.dispose()
-        await proposed_engine.dispose()
+        await now_engine.dispose()
+        await before_engine.dispose()

@@ -210,16 +210,19 @@ async def run(sizes: Sizes, mode: str, workdir: Path, only: set[str] | None = No
             deadline_refs.extend(references[-sizes.deadline_cases :])
             large = await capacity.footprint(stack)
             reads_large = await capacity.api_reads(stack, staff, sizes.read_samples)
+            register_file = stack.workdir / "scr.db"
+            tasks_check = register_scale.tasks_match_awaiting(register_file)
             synthetic: dict[str, Any] = {}
             if sizes.synthetic_cases > large["cases"]:
-                added = register_scale.clone_cases(stack.workdir / "scr.db", sizes.synthetic_cases)
+                added = register_scale.clone_cases(register_file, sizes.synthetic_cases)
                 reads_synthetic = await capacity.api_reads(stack, staff, sizes.synthetic_read_samples)
                 synthetic = {
                     "rows_cloned": added,
+                    "case_tasks_match_awaiting": register_scale.tasks_match_awaiting(register_file),
                     "reads": reads_synthetic,
                     "reads_compared": capacity.compare_reads(reads_small, reads_synthetic),
-                    "proposed_read_paths": await register_scale.proposed_read_paths(
-                        stack.workdir / "scr.db", stack.workdir
+                    "read_paths_before_after": await register_scale.read_paths_before_after(
+                        register_file, stack.workdir
                     ),
                 }
             return {
@@ -231,6 +234,7 @@ async def run(sizes: Sizes, mode: str, workdir: Path, only: set[str] | None = No
                 "reads_at_baseline": reads_small,
                 "reads": reads_large,
                 "reads_compared": capacity.compare_reads(reads_small, reads_large),
+                "case_tasks_match_awaiting": tasks_check,
                 "synthetic_register": synthetic,
             }
 
@@ -304,8 +308,8 @@ def table(results: dict[str, Any]) -> str:
         ("  floor: bare update, trivial workflow", "floor_update"),
         ("  POST .../decisions/chair (HTTP, +deadlines)", "http_chair"),
         ("  decide update, Python client (no HTTP)", "direct_decide"),
-        ("  floor + one no-op activity", "floor_update_with_activity"),
-        ("  decide, local-activity variant", "variant_local_activity_decide"),
+        ("  floor + one no-op local activity", "floor_update_with_local_activity"),
+        ("  floor + one no-op activity (pre-P1 design)", "floor_update_with_activity"),
     ):
         add(label, pct(_get(rt, "series", key)))
     ratio = _get(rt, "ratio") or {}
@@ -314,10 +318,21 @@ def table(results: dict[str, Any]) -> str:
         f"{_fmt(ratio.get('p50'))} / {_fmt(ratio.get('p95'))} / {_fmt(ratio.get('p99'))}",
         "<= 1.5 at p50 and p99",
     )
-    projected = _get(rt, "decomposition_p50_ms", "projected_http_with_local_activity")
-    floor_p50 = _get(rt, "series", "floor_update", "p50_ms")
-    if projected and floor_p50:
-        add("  projected p50 with local activities", f"{_fmt(projected)} ms (ratio {projected / floor_p50:.2f})")
+    local = _get(rt, "ratio_to_floor_with_local_activity") or {}
+    add(
+        "  ratio ours/(floor + local activity)",
+        f"{_fmt(local.get('p50'))} / {_fmt(local.get('p95'))} / {_fmt(local.get('p99'))}",
+    )
+    screening = _get(rt, "server_side_from_histories", "screening_update") or {}
+    if screening.get("n"):
+        add(
+            "  server side, screening (histories, p50)",
+            f"{_fmt(_get(screening, 'server_side', 'p50_ms'))} ms: {_fmt(screening['workflow_tasks_median'])} "
+            f"workflow task(s) ({_fmt(screening['workflow_task_run_median_ms'])} ms run, of which "
+            f"{_fmt(screening.get('local_activity_run_median_ms'))} ms in "
+            f"{_fmt(screening.get('local_activities_median'))} local activity), "
+            f"{_fmt(screening['activities_median'])} activity task(s)",
+        )
 
     tp = results.get("throughput", {})
     add("2. lifecycles/minute (open → publication decision)", "")
@@ -332,10 +347,17 @@ def table(results: dict[str, Any]) -> str:
     spent = _get(tp, "workers_1", "time_per_case_from_histories") or {}
     if spent:
         acts = spent.get("activities", {})
-        parts = [f"{name} {v['run_ms_per_case']:.0f} ms" for name, v in acts.items()]
+        parts = [f"{v['count_per_case']:g} x {name} {v['run_ms_per_case']:.0f} ms" for name, v in acts.items()]
+        local_acts = spent.get("local_activities", {})
+        parts += [
+            f"{v['count_per_case']:g} x {name} (local) {v['run_ms_per_case']:.0f} ms" for name, v in local_acts.items()
+        ]
         task = spent.get("workflow_tasks", {})
         run_ms, queue_ms = task.get("run_ms_per_case", 0), task.get("queue_ms_per_case", 0)
-        parts.append(f"workflow tasks {run_ms:.0f} ms run + {queue_ms:.0f} ms queued")
+        parts.append(
+            f"{task.get('count_per_case', 0):g} workflow tasks {run_ms:.0f} ms run (local activities included) "
+            f"+ {queue_ms:.0f} ms queued; {_fmt(spent.get('events_per_case'))} events"
+        )
         add("  per lifecycle (histories, 1 worker)", "; ".join(parts))
     add("  SMTP send to the sink (median)", _fmt(tp.get("smtp_send_median_ms"), " ms"))
 
@@ -369,14 +391,23 @@ def table(results: dict[str, Any]) -> str:
             f"{_fmt(compared['p99_small_ms'])} → {_fmt(compared['p99_large_ms'])} ms (x{compared['ratio']})",
             "< 10x" + ("" if compared["meets_10x"] else "  MISSED"),
         )
-    paths = synthetic.get("proposed_read_paths") or {}
+    paths = synthetic.get("read_paths_before_after") or {}
     for label, key in (
-        ("tasks query", "tasks_sub_group_query_ms"),
+        ("tasks query (sub_group)", "tasks_sub_group_query_ms"),
         ("cases last page query", "cases_last_page_query_ms"),
     ):
         figures = list((paths.get(key) or {}).values())
-        if len(figures) == 2:
-            add(f"  {label}: current → proposed (median)", f"{_fmt(figures[0])} → {_fmt(figures[1])} ms")
+        if len(figures) >= 2:
+            add(f"  {label}: before → now (median)", " → ".join(_fmt(f) for f in figures) + " ms")
+    for where, check in (
+        ("real", cap.get("case_tasks_match_awaiting")),
+        ("synthetic", synthetic.get("case_tasks_match_awaiting")),
+    ):
+        if check:
+            add(
+                f"  case_tasks rows vs cases.awaiting ({where})",
+                f"{_fmt(check['rows'])} rows, {_fmt(check['missing'])} missing, {_fmt(check['extra'])} extra",
+            )
 
     hs = results.get("history_size", {})
     add("4. history size", "")
@@ -391,6 +422,15 @@ def table(results: dict[str, Any]) -> str:
             f"{_fmt(case.get('events_per_month_mean'))} events/month",
             "far under 4,096 events / 4 MiB per run",
         )
+        markers = case.get("markers") or {}
+        if markers:
+            local_markers = sum((markers.get("local_activities") or {}).values())
+            add(
+                "    of which markers",
+                f"{_fmt(local_markers)} local activities, {_fmt(sum((markers.get('patches') or {}).values()))} "
+                f"patches; {_fmt(case.get('activity_tasks'))} activity tasks; "
+                f"{_fmt(case.get('workflow_tasks'))} workflow tasks",
+            )
     projection = hs.get("projection")
     if projection:
         add(
@@ -409,7 +449,22 @@ def table(results: dict[str, Any]) -> str:
             pct(_get(dl, burst, "from_histories", "task_started_after_timer_fired")),
         )
         add(f"  {burst}: workflow woke (after due)", pct(_get(dl, burst, "workflow_woke_after_due")))
-        add(f"  {burst}: email(s) sent (after due)", pct(_get(dl, burst, email)))
+        add(
+            f"  {burst}: send_notice done (histories, after due)",
+            pct(_get(dl, burst, "from_histories", "notices_sent_after_due")),
+        )
+        split = _get(dl, burst, "from_histories") or {}
+        if _get(split, "notices_span_scheduled_to_last_sent", "n"):
+            add(
+                f"  {burst}: notices scheduled / span / sum of runs (p50)",
+                " / ".join(
+                    _fmt(_get(split, key, "p50_ms"))
+                    for key in ("notices_scheduled_after_due", "notices_span_scheduled_to_last_sent", "notices_run_sum")
+                )
+                + " ms",
+            )
+        add(f"  {burst}: email(s) sent (wall clock, after due)", pct(_get(dl, burst, email)))
+        add(f"  {burst}: virtual clock behind plan", pct(_get(dl, burst, "virtual_clock_behind_wall_plan")))
 
     errors = [name for name, value in results.items() if isinstance(value, dict) and "error" in value]
     if errors:

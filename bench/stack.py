@@ -7,7 +7,7 @@ not share an interpreter with what it measures):
 - a SQLite case register, migrated to head;
 - the staff API as ``scr api`` (uvicorn, real HTTP on a free port);
 - one or more ``scr worker`` processes;
-- the floor worker (``python -m bench.procs floor-worker``) and, for the local-activity variant, a variant worker.
+- the floor worker (``python -m bench.procs floor-worker``) for the trivial workflow of ``bench.floor``.
 
 Those processes run from a snapshot of the source (``<workdir>/src``, first on their PYTHONPATH), taken when the
 stack starts: the workflow sandbox re-imports the workflow module from disk for every new run, so an edit to the
@@ -41,7 +41,6 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
 from bench.floor import FLOOR_TASK_QUEUE
-from bench.variant import VARIANT_TASK_QUEUE
 from store.database import create_engine
 from store.migrate import upgrade_to_head
 from store.settings import Settings
@@ -204,11 +203,6 @@ class BenchStack:
         proc = self.procs.pop(name)
         _stop(proc)
         self._workers -= 1
-
-    async def start_variant_worker(self) -> None:
-        if "variant worker" not in self.procs:
-            self._spawn("variant worker", [sys.executable, "-m", "bench.procs", "variant-worker"])
-            await self.wait_for_pollers(VARIANT_TASK_QUEUE, 1)
 
     def worker_names(self) -> list[str]:
         return [name for name in self.procs if name.startswith("worker ")]

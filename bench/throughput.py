@@ -9,9 +9,10 @@ window divided by the ten a lifecycle needs (whole lifecycles completed in the w
 Where the time goes:
 - CPU seconds per lifecycle of each process (Temporal server, worker(s), API, SMTP sink, the bench's own client),
   and how busy the machine's cores were;
-- from the histories of the lifecycles completed: run time per case of each activity type (``record_case_event``
-  is the register write — database; ``send_notice`` is SMTP plus two register writes; ``compute_case_deadlines`` is
-  CPU) and of workflow tasks (the worker running workflow code), and the time tasks waited to be picked up;
+- from the histories of the lifecycles completed: run time per case of each activity type (``send_notice`` is SMTP
+  plus two register writes), of each local activity type from its marker (since P1 ``record_case_event``, the
+  register write — database, and ``compute_case_deadlines`` — CPU, run inside the workflow task), and of workflow
+  tasks (the worker running workflow code, local activities included), and the time tasks waited to be picked up;
 - an SMTP-only figure: sending one notice-sized message to the sink, to split ``send_notice`` into SMTP and database.
 """
 

@@ -138,6 +138,7 @@ class NoticeKind(StrEnum):
     DEADLINE_REMINDER = "deadline_reminder"
     DEADLINE_ESCALATION = "deadline_escalation"
     REVIEW_REMINDER = "review_reminder"
+    LEARNING_SUMMARY = "learning_summary"  # the board's annual learning summary, to its partners
 
 
 class SendNoticeInput(_Message):
@@ -171,6 +172,8 @@ class CaseState(_Message):
     awaiting: list[AwaitedDecision]
     chair_decision: ChairDecision | None = None
     snapshot_version: int
+    next_deadline_key: str | None = None  # the soonest open deadline, as the register shows it
+    next_deadline_due: date | None = None
 
 
 class Refusal(StrEnum):

@@ -702,7 +702,9 @@ def _apply_final_publication(
     outcome = _plan_publication(case, d.publication_on, now, schedules, withheld=withheld, rationale=d.rationale)
     case.publication.non_publication_pending = False
     text = (
-        "the report is not published; the board's response and actions are" if withheld else "the report is published"
+        "the report is not published; the board's response and actions are published"
+        if withheld
+        else "the report is published"
     )
     facts = {"decision_text": text, "publication_on": d.publication_on.isoformat()}
     occurrence = str(case.next_occurrence("final_publication"))

@@ -27,3 +27,4 @@ class Recipient(StrEnum):
     FAMILY = "family"
     PROFESSIONALS = "professionals"
     LSCB = "lscb"
+    PARTNERS = "partners"  # the board's partner agencies: they receive the annual learning summary

@@ -9,11 +9,13 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 
 def create_engine(url: str) -> AsyncEngine:
+    # hide_parameters: a database error's message (which tracebacks in the logs carry) would otherwise repeat the
+    # statement's values: rationales, identifiers, emails.
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -56,7 +57,11 @@ class ReferenceSequence(Base):
 
 class Case(Base):
     __tablename__ = "cases"
-    __table_args__ = (UniqueConstraint("board", "idempotency_key", name="uq_cases_board_idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("board", "idempotency_key", name="uq_cases_board_idempotency_key"),
+        Index("ix_cases_board_created_at", "board", "created_at", "reference"),
+        Index("ix_cases_created_at", "created_at", "reference"),
+    )
 
     reference: Mapped[str] = mapped_column(String(32), primary_key=True)
     board: Mapped[str] = mapped_column(String(16), index=True)
@@ -78,6 +83,23 @@ class Case(Base):
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class CaseTask(Base):
+    """One decision an open case awaits and one role that may take it: the staff task list, by index. Rewritten
+    with every snapshot; ``position`` is the item's place in the case's list (a kind may be awaited twice)."""
+
+    __tablename__ = "case_tasks"
+    __table_args__ = (Index("ix_case_tasks_role_board_due", "role", "board", "due", "case_reference"),)
+
+    case_reference: Mapped[str] = mapped_column(ForeignKey("cases.reference"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    role: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    board: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    due: Mapped[date | None] = mapped_column(Date)
 
 
 class CaseDeadline(Base):
@@ -124,7 +146,7 @@ class Notice(Base):
     case_reference: Mapped[str] = mapped_column(String(32), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(40))
-    address: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(Text)  # every address of the directory entry, joined by ", "
     subject: Mapped[str] = mapped_column(String(300))
     message_id: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(16))
@@ -209,3 +231,21 @@ class ReviewRequest(Base):
     answered_by: Mapped[str | None] = mapped_column(String(128))
     answered_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class LearningSummary(Base):
+    """A board's annual learning summary: its HTML and Markdown renderings in the document store. One row per
+    board and year; a re-run replaces the renderings and says which workflow run wrote them."""
+
+    __tablename__ = "learning_summaries"
+    __table_args__ = (UniqueConstraint("board", "year", name="uq_learning_summaries_board_year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    board: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    html_sha256: Mapped[str] = mapped_column(String(64))
+    markdown_sha256: Mapped[str] = mapped_column(String(64))
+    workflow_id: Mapped[str] = mapped_column(String(200))
+    run_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

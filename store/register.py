@@ -6,12 +6,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import AuditEvent, Case, CaseDeadline, ReferenceSequence
+from store.models import AuditEvent, Case, CaseDeadline, CaseTask, ReferenceSequence
 
 
 class UnknownCaseError(LookupError):
@@ -104,15 +104,42 @@ async def list_cases(
     return list(rows), int(total or 0)
 
 
-async def cases_awaiting(session: AsyncSession, *, role: str, boards: Sequence[str]) -> list[Case]:
-    """Open cases of ``boards`` waiting for a decision that ``role`` may take."""
-    closed = ("closed", "closed_without_review")
-    rows = await session.scalars(
-        select(Case).where(
-            Case.board.in_(boards), Case.stage.not_in(closed), func.length(cast(Case.awaiting, String)) > 2
+CLOSED_STAGES = ("closed", "closed_without_review")  # = domain.case_rules.TERMINAL (a test keeps them equal)
+
+
+async def replace_tasks(session: AsyncSession, case: Case) -> None:
+    """Rewrite the case's rows of the task list from what it now awaits, ``case.awaiting`` (none once closed)."""
+    await session.execute(delete(CaseTask).where(CaseTask.case_reference == case.reference))
+    if case.stage in CLOSED_STAGES:
+        return
+    session.add_all(
+        CaseTask(
+            case_reference=case.reference,
+            position=position,
+            role=role,
+            kind=item["kind"],
+            board=case.board,
+            stage=case.stage,
+            description=item["description"],
+            due=date.fromisoformat(item["due"]) if item.get("due") else None,
         )
+        for position, item in enumerate(case.awaiting)
+        for role in dict.fromkeys(item["roles"])
     )
-    return [case for case in rows if any(role in item.get("roles", []) for item in case.awaiting)]
+
+
+async def tasks_for(
+    session: AsyncSession, *, role: str, boards: Sequence[str], limit: int, offset: int
+) -> tuple[list[CaseTask], int]:
+    """A page of the decisions awaiting ``role`` in the open cases of ``boards``, soonest first (undated last)."""
+    query = select(CaseTask).where(CaseTask.role == role, CaseTask.board.in_(boards))
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(
+        query.order_by(CaseTask.due.is_(None), CaseTask.due, CaseTask.case_reference, CaseTask.position)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), int(total or 0)
 
 
 async def open_deadlines(session: AsyncSession, *, boards: Sequence[str]) -> list[tuple[Case, CaseDeadline]]:

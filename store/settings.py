@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     mail_chair: str = "independent-chair@lscb.example"
     mail_sub_group: str = "scr-sub-group@lscb.example"
     mail_business_manager: str = "business-manager@lscb.example"
+    mail_partners: str = "partners@lscb.example"
+    notice_directory: Path | None = None
+    """TOML file of each board's notice recipients (store/notice_directory.py, deploy/notice-directory.example.toml),
+    checked when a worker starts. Unset: every board in SCR_BOARDS gets the SCR_MAIL_* addresses."""
 
     max_request_bytes: int = Field(1_048_576, ge=1024)
     """Largest JSON request body the API accepts (document uploads have their own limit)."""
@@ -92,6 +96,13 @@ class Settings(BaseSettings):
             self.site_dir = self.var_dir / "site"
         return self
 
+    @model_validator(mode="after")
+    def _smtp_credentials_only_over_tls(self) -> Settings:
+        # aiosmtplib would send AUTH in clear text to a relay that allows it: refuse the settings instead.
+        if self.smtp_username and not self.smtp_starttls:
+            raise ValueError("SCR_SMTP_USERNAME is set but SCR_SMTP_STARTTLS is not: credentials only go over TLS")
+        return self
+
     @field_validator("closure_days")
     @classmethod
     def _closure_days_are_dates(cls, value: str) -> str:
@@ -101,6 +112,11 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"SCR_CLOSURE_DAYS: {text!r} is not a date (YYYY-MM-DD)") from None
         return value
+
+    @field_validator("notice_directory", mode="before")
+    @classmethod
+    def _empty_directory_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value  # e.g. compose's ${VAR:-}
 
     @field_validator("metrics_bind", "worker_health_bind")
     @classmethod
@@ -140,6 +156,30 @@ class Settings(BaseSettings):
     """Claim holding the user's board code (dotted path allowed)."""
     oidc_jwks_cooldown_seconds: float = Field(30.0, ge=0)
     """A token signed by an unknown key id makes the API refetch the JWKS at most once per this many seconds."""
+    calendar_feed_secret: SecretStr = SecretStr("")
+    """Secrets that sign calendar feed tokens (``GET /api/v1/calendar.ics?token=...``), comma-separated, each at
+    least 32 characters (e.g. ``openssl rand -hex 32``): the first signs, all verify (rotation: put a new one
+    first; removing one revokes its tokens). Unset in dev: a fixed, public dev secret. The API needs it when
+    SCR_ENVIRONMENT=production."""
+    calendar_feed_days: int = Field(180, ge=1, le=3650)
+    """How many days a calendar feed token (a subscription URL) stays valid."""
+
+    @field_validator("calendar_feed_secret")
+    @classmethod
+    def _calendar_feed_secrets_are_long(cls, value: SecretStr) -> SecretStr:
+        for position, secret in enumerate(_split_secrets(value), start=1):
+            if len(secret) < 32:
+                raise ValueError(f"secret {position} has {len(secret)} characters; use at least 32")
+        return value
+
+    def calendar_feed_secrets(self) -> tuple[bytes, ...]:
+        """The calendar feed secrets, signing one first; the dev secret when none is set (never in production)."""
+        secrets = tuple(secret.encode() for secret in _split_secrets(self.calendar_feed_secret))
+        if secrets:
+            return secrets
+        if self.environment == "production":
+            raise RuntimeError(_CALENDAR_FEED_UNSET_IN_PRODUCTION)
+        return (DEV_CALENDAR_FEED_SECRET,)
 
     @field_validator("payload_keys")
     @classmethod
@@ -176,6 +216,17 @@ class Settings(BaseSettings):
 DEV_PAYLOAD_KEY_ID = "dev-insecure"
 DEV_PAYLOAD_KEY = hashlib.sha256(b"scr-lifecycle DEV ONLY payload key - public, NOT a secret").digest()
 """Used only in dev mode when SCR_PAYLOAD_KEYS is unset: anyone with this source can decrypt."""
+DEV_CALENDAR_FEED_SECRET = b"scr-lifecycle DEV ONLY calendar feed secret - public, NOT a secret"
+"""Used only in dev mode when SCR_CALENDAR_FEED_SECRET is unset: anyone with this source can forge feed tokens."""
+_CALENDAR_FEED_UNSET_IN_PRODUCTION = (
+    "SCR_ENVIRONMENT=production needs SCR_CALENDAR_FEED_SECRET (the calendar feed tokens' signing secret, at "
+    "least 32 characters, e.g. from `openssl rand -hex 32`)."
+)
+
+
+def _split_secrets(value: SecretStr) -> list[str]:
+    return [part.strip() for part in value.get_secret_value().split(",") if part.strip()]
+
 
 _NO_KEYS_IN_PRODUCTION = (
     "SCR_ENVIRONMENT=production needs payload encryption keys: set SCR_PAYLOAD_KEYS to "

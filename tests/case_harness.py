@@ -107,10 +107,11 @@ async def open_case(
     runs ahead of the wall clock once a test has skipped time."""
     notified_on = notified_on or aware_on
     facts = IncidentFacts.model_validate(incident)
+    board = min(settings.board_codes)  # the worker's notice directory serves only these boards
     async with session_factory(engine).begin() as session:
         case = await register.create_case(
             session,
-            board="NEL",
+            board=board,
             year=aware_on.year,
             idempotency_key=None,
             request_fingerprint="test",
@@ -129,7 +130,7 @@ async def open_case(
         CaseWorkflowInput(
             opening=OpenCaseInput(
                 reference=case.reference,
-                board="NEL",
+                board=board,
                 aware_on=aware_on,
                 notified_on=notified_on,
                 incident=facts,

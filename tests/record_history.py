@@ -13,12 +13,15 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
+from domain.learning_summary_messages import LearningSummaryInput
 from store.database import create_engine
 from tests.case_harness import running_worker, settings_for
+from tests.learning_harness import populate_year
 from tests.payload_keys import encrypting_converter
 from tests.services import binary, fresh_database, mailbox, register_search_attributes
 from tests.workflows.story import Story, full_case
 from tests.workflows.test_replay import record_case_history
+from workflows.learning_summary_workflow import LearningSummaryWorkflow, learning_summary_workflow_id
 from workflows.temporal_client import SEARCH_ATTRIBUTES
 
 
@@ -60,9 +63,40 @@ async def record(out: Path) -> None:
         await env.shutdown()
 
 
+async def record_learning_summary(out: Path) -> None:
+    """A board's learning summary of a year of cases, on the time-skipping server."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=binary("temporal-test-server"), data_converter=encrypting_converter()
+    )
+    try:
+        await register_search_attributes(env.client)
+        with tempfile.TemporaryDirectory() as tmp:
+            async with fresh_database("sqlite", Path(tmp)) as url, mailbox(Path(tmp) / "mail") as box:
+                engine = create_engine(url)
+                settings = settings_for(database_url=url, smtp_port=box.port)
+                board = next(iter(settings.board_codes))
+                try:
+                    await populate_year(engine, board=board, year=2025)
+                    async with running_worker(env.client, engine, settings):
+                        handle = await env.client.start_workflow(
+                            LearningSummaryWorkflow.run,
+                            LearningSummaryInput(board=board, year=2025),
+                            id=learning_summary_workflow_id(board, 2025),
+                            task_queue=settings.task_queue,
+                        )
+                        await handle.result()
+                        history = await handle.fetch_history()
+                finally:
+                    await engine.dispose()
+        out.write_text(history.to_json())
+    finally:
+        await env.shutdown()
+
+
 async def main(folder: Path, release: str) -> None:
     await record(folder / f"{release}-case-screened-chair-initiates.json")
     await record_full_case(folder / f"{release}-full-case-to-closure.json")
+    await record_learning_summary(folder / f"{release}-learning-summary-of-a-year.json")
 
 
 if __name__ == "__main__":

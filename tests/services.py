@@ -81,6 +81,15 @@ class MailBox:
         return found
 
 
+def plain_text(message: EmailMessage) -> str:
+    """The plain-text body of a notice (each is multipart/alternative: plain text and HTML)."""
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None, f"no text/plain part in {message['Subject']}"
+    content = body.get_content()
+    assert isinstance(content, str)
+    return content
+
+
 @asynccontextmanager
 async def mailbox(folder: Path) -> AsyncIterator[MailBox]:
     port = free_port()

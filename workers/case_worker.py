@@ -9,15 +9,17 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.deadline_activities import DeadlineActivities
+from activities.learning_summary_activities import LearningSummaryActivities
 from activities.mailer import SmtpMailSender
 from activities.notice_activities import NoticeActivities
 from activities.publication_activities import PublicationActivities
 from activities.register_activities import RegisterActivities
 from store.database import session_factory
 from store.document_store import document_store_from_settings
+from store.notice_directory import load_notice_directory
 from store.settings import Settings
-from workers.mail_directory import mail_directory
 from workflows.case_workflow import ScrCaseWorkflow
+from workflows.learning_summary_workflow import LearningSummaryWorkflow
 
 
 def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Worker:
@@ -32,21 +34,27 @@ def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Wor
     notices = NoticeActivities(
         sessions,
         mailer,
-        directory=mail_directory(settings),
+        directory=load_notice_directory(settings),  # checked now: a bad directory stops the worker starting
         sender=settings.mail_from,
         case_url_base=f"{settings.public_base_url.rstrip('/')}/api/v1/cases",
     )
     publisher = PublicationActivities(sessions, document_store_from_settings(settings), settings.site_dir)
+    summaries = LearningSummaryActivities(
+        sessions, document_store_from_settings(settings), public_base_url=settings.public_base_url
+    )
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[ScrCaseWorkflow],
+        workflows=[ScrCaseWorkflow, LearningSummaryWorkflow],
         activities=[
             DeadlineActivities(settings.closures).compute_case_deadlines,
             RegisterActivities(sessions).record_case_event,
             notices.send_notice,
             publisher.publish_review,
             publisher.remove_review,
+            summaries.compile_learning_summary,
+            summaries.render_learning_summary,
+            summaries.record_learning_summary,
         ],
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_shutdown_seconds),
     )

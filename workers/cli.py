@@ -35,14 +35,30 @@ def _settings() -> Settings:
         raise typer.Exit(code=2) from None
 
 
+def _check_notices(settings: Settings) -> None:
+    """The worker's notice directory and templates, checked before anything starts: one clear line and exit
+    status 2 when they are wrong (the worker itself would refuse them later, with a traceback)."""
+    from activities.notice_templates import NoticeTemplateError, NoticeTemplates
+    from store.notice_directory import NoticeDirectoryError, load_notice_directory
+
+    try:
+        load_notice_directory(settings)
+        NoticeTemplates()
+    except (NoticeDirectoryError, NoticeTemplateError) as error:
+        typer.echo(f"scr: {error}", err=True)
+        raise typer.Exit(code=2) from None
+
+
 @app.command()
 def dev() -> None:
     """Run the whole embedded stack under ./var (Temporal + UI, SMTP sink, SQLite, worker, API)."""
     from workers.dev_stack import run_dev_stack
 
     configure_logging("WARNING")
+    settings = _settings()
+    _check_notices(settings)
     try:
-        asyncio.run(run_dev_stack(_settings()))
+        asyncio.run(run_dev_stack(settings))
     except PortInUseError as error:
         typer.echo(f"scr dev: {error}", err=True)
         _exit(1)
@@ -56,6 +72,7 @@ def worker() -> None:
 
     configure_json_logging()
     settings = _settings()
+    _check_notices(settings)
     _exit(asyncio.run(_run_worker(settings)))
 
 
@@ -72,8 +89,10 @@ def api() -> None:
     import uvicorn
 
     from api.app import create_app
+    from workers.logging_setup import uvicorn_log_config
+    from workers.worker_runtime import configure_json_logging
 
-    configure_logging()
+    configure_json_logging()  # every line JSON, uvicorn's too (uvicorn_log_config)
     settings = _settings()
     try:
         from workers.ports import ensure_free
@@ -82,7 +101,7 @@ def api() -> None:
     except PortInUseError as error:
         typer.echo(f"scr api: {error}", err=True)
         _exit(1)
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=uvicorn_log_config())
     _exit(0)
 
 

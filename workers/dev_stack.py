@@ -21,6 +21,7 @@ from store.database import create_engine, session_factory
 from store.migrate import upgrade_to_head
 from store.settings import Settings
 from workers.case_worker import build_worker
+from workers.learning_schedule import ensure_learning_schedules_for
 from workers.ports import ensure_free
 from workers.smtp_sink import start_smtp_sink
 from workers.temporal_server import start_dev_server, stop_process, wait_for_server
@@ -77,6 +78,7 @@ async def run_dev_stack(settings: Settings) -> None:
         client = await wait_for_server(address, settings.temporal_namespace, temporal, codec)
         engine = create_engine(settings.database_url)
         worker = build_worker(client, engine, settings)
+        await ensure_learning_schedules_for(client, settings)  # the yearly learning summary of each board
         context = AppContext(settings=settings, sessions=session_factory(engine), temporal=client)
         api = _Server(
             uvicorn.Config(

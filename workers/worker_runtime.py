@@ -29,6 +29,7 @@ from store.database import create_engine
 from store.settings import Settings
 from workers.case_worker import build_worker
 from workers.health import WorkerHealthServer, parse_bind, temporal_health_check
+from workers.learning_schedule import ensure_learning_schedules_for
 from workflows.payload_codec import codec_from_settings
 from workflows.temporal_client import connect
 
@@ -153,6 +154,7 @@ async def run_worker(settings: Settings) -> int:
     try:
         engine = create_engine(settings.database_url)
         worker = build_worker(client, engine, settings)
+        await ensure_learning_schedules_for(client, settings)  # the yearly learning summary of each board
         if settings.worker_health_bind:
             await health.start(*parse_bind(settings.worker_health_bind))
         shutdown = _Shutdown(worker, health, settings.worker_graceful_shutdown_seconds)

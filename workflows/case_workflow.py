@@ -54,6 +54,12 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 UNAVAILABLE = "ServiceUnavailable"  # the API answers 503: try again
 # Register writes and notices must happen eventually: retry without limit, backing off to 10 minutes.
 PATIENT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=10))
+# Patches (workflow.patched) over released code; cases started before each keep the old commands on replay.
+# Register writes and deadline resolution as local activities: a decision completes in the workflow task that
+# received it instead of waiting for an activity task and a second workflow task (BENCHMARKS.md, P1).
+LOCAL_ACTIVITIES = "local-register-and-deadlines"
+# A notice's recipients are sent to at once rather than one after another (BENCHMARKS.md, P6).
+PARALLEL_NOTICES = "parallel-notice-recipients"
 
 
 @workflow.defn(name="ScrCaseWorkflow")
@@ -213,14 +219,21 @@ class ScrCaseWorkflow:
     # -- side effects (activities) -----------------------------------------------------------------------
 
     async def _compute(self, data: ComputeDeadlinesInput) -> list[ScheduledDeadline]:
-        deadlines: list[ScheduledDeadline] = await workflow.execute_activity(
+        summary = "resolve deadlines: " + ", ".join([*data.events, *(a.key for a in data.adhoc)])
+        deadlines: list[ScheduledDeadline] = await self._activity(
             "compute_case_deadlines",
             data,
             result_type=list[ScheduledDeadline],
             start_to_close_timeout=ACTIVITY_TIMEOUT,
-            summary="resolve deadlines: " + ", ".join([*data.events, *(a.key for a in data.adhoc)]),
+            summary=summary,
         )
         return deadlines
+
+    async def _activity(self, activity: str, data: Any, **options: Any) -> Any:
+        """The register write and the deadline resolution: short, idempotent, local to the worker's database."""
+        if workflow.patched(LOCAL_ACTIVITIES):
+            return await workflow.execute_local_activity(activity, data, **options)
+        return await workflow.execute_activity(activity, data, **options)
 
     async def _publish(self) -> str:
         """Put the review on the website through the anonymisation gate; a hit refuses the decision."""
@@ -269,7 +282,7 @@ class ScrCaseWorkflow:
     async def _record(self, outcome: Outcome, actor: Actor = SYSTEM, assessment: dict[str, Any] | None = None) -> None:
         """Write the event and the case's new snapshot to the register, and refresh what operators see."""
         self._case.version += 1
-        await workflow.execute_activity(
+        await self._activity(
             "record_case_event",
             RecordCaseEventInput(
                 reference=self._case.reference,
@@ -296,36 +309,41 @@ class ScrCaseWorkflow:
 
     async def _send(self, notice: NoticeRequest) -> bool:
         """Send a notice to each recipient; one that cannot be delivered is recorded, never fatal to the case."""
-        delivered = True
-        for recipient in notice.recipients:
-            try:
-                await workflow.execute_activity(
-                    "send_notice",
-                    SendNoticeInput(
-                        reference=self._case.reference,
-                        kind=notice.kind,
-                        occurrence=notice.occurrence,
-                        recipient=recipient,
-                        facts=notice.facts,
-                    ),
-                    result_type=NoticeResult,
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=PATIENT_RETRY,
-                    summary=f"{notice.kind.value.replace('_', ' ')} to {recipient}",
+        if workflow.patched(PARALLEL_NOTICES):
+            sent = await asyncio.gather(*(self._send_to(notice, recipient) for recipient in notice.recipients))
+        else:
+            sent = [await self._send_to(notice, recipient) for recipient in notice.recipients]
+        return all(sent)
+
+    async def _send_to(self, notice: NoticeRequest, recipient: str) -> bool:
+        try:
+            await workflow.execute_activity(
+                "send_notice",
+                SendNoticeInput(
+                    reference=self._case.reference,
+                    kind=notice.kind,
+                    occurrence=notice.occurrence,
+                    recipient=recipient,
+                    facts=notice.facts,
+                ),
+                result_type=NoticeResult,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=PATIENT_RETRY,
+                summary=f"{notice.kind.value.replace('_', ' ')} to {recipient}",
+            )
+            return True
+        except ActivityError as error:
+            cause = error.cause
+            reason = cause.message if isinstance(cause, ApplicationError) else str(cause)
+            await self._record(
+                Outcome(
+                    "notice_failed",
+                    f"{notice.kind.value.replace('_', ' ')} to {recipient} could not be delivered; "
+                    "the business manager must send it by hand",
+                    details={"reason": reason, "recipient": recipient},
                 )
-            except ActivityError as error:
-                cause = error.cause
-                reason = cause.message if isinstance(cause, ApplicationError) else str(cause)
-                delivered = False
-                await self._record(
-                    Outcome(
-                        "notice_failed",
-                        f"{notice.kind.value.replace('_', ' ')} to {recipient} could not be delivered; "
-                        "the business manager must send it by hand",
-                        details={"reason": reason, "recipient": recipient},
-                    )
-                )
-        return delivered
+            )
+            return False
 
     # -- views -------------------------------------------------------------------------------------------
 
@@ -356,6 +374,8 @@ class ScrCaseWorkflow:
             awaiting=snapshot.awaiting,
             chair_decision=self._case.chair_decision,
             snapshot_version=self._case.version,
+            next_deadline_key=snapshot.next_deadline_key,
+            next_deadline_due=snapshot.next_deadline_due,
         )
 
     def _publish_visibility(self) -> None:

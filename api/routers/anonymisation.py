@@ -24,12 +24,11 @@ from activities.anonymisation_gate import (
 from activities.text_extraction import UnreadableDocumentError
 from api.context import AppContext, Context
 from api.errors import ProblemError
-from api.permissions import CurrentCaller, case_in_scope
+from api.permissions import CurrentCaller, authorize, case_in_scope
 from api.routers.cases import CaseReference
-from api.routers.documents import MAX_ID, Text, document_store, require_roles
+from api.routers.documents import MAX_ID, Text, document_store
 from domain.anonymisation import CATEGORY_TITLES, CaseIdentifiers, Category, IdentifierScanner, Place, match_key
 from domain.documents import KIND_TITLES, PUBLISHABLE_KINDS, DocumentKind, kinds_to_publish
-from domain.roles import Role
 from store import documents as document_register
 from store import register
 from store.document_store import DocumentCorruptedError, DocumentNotFoundError
@@ -37,10 +36,6 @@ from store.models import AcceptedHit, CaseDocument
 
 router = APIRouter(prefix="/api/v1/cases", tags=["anonymisation"])
 
-IDENTIFIER_WRITERS = (Role.BUSINESS_MANAGER,)
-IDENTIFIER_READERS = (Role.BUSINESS_MANAGER, Role.INDEPENDENT_CHAIR)
-CHECKERS = (Role.PUBLISHER, Role.BUSINESS_MANAGER, Role.INDEPENDENT_CHAIR)
-ACCEPTORS = (Role.INDEPENDENT_CHAIR,)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -116,7 +111,7 @@ async def put_identifiers(
     """Record the case's identifying details (replacing what was recorded): the names of the child and family,
     dates of birth, addresses, postcodes, schools and other identifying terms. The anonymisation check looks
     for them in every document to be published."""
-    await require_roles(context, caller, IDENTIFIER_WRITERS, action="record case identifiers", reference=reference)
+    await authorize(context, caller, "identifiers.write", reference=reference)
     await case_in_scope(context, caller, reference)
     async with context.sessions.begin() as session:
         record = await document_register.put_identifiers(
@@ -148,7 +143,7 @@ async def get_identifiers(
     reference: CaseReference, caller: CurrentCaller, context: Context, response: Response
 ) -> IdentifiersOut:
     """The case's identifying details (business manager and independent chair only)."""
-    await require_roles(context, caller, IDENTIFIER_READERS, action="read case identifiers", reference=reference)
+    await authorize(context, caller, "identifiers.read", reference=reference)
     await case_in_scope(context, caller, reference)
     async with context.sessions() as session:
         record = await document_register.get_identifiers(session, reference=reference)
@@ -175,7 +170,7 @@ async def anonymisation_check(
 ) -> CheckOut:
     """Run the anonymisation gate over the documents to publish (by default the latest overview report,
     executive summary and board's response) and return every hit with its place."""
-    await require_roles(context, caller, CHECKERS, action="run the anonymisation check", reference=reference)
+    await authorize(context, caller, "anonymisation.check", reference=reference)
     await case_in_scope(context, caller, reference)
     body = body or CheckRequest()
     documents, missing = await _documents_to_check(context, reference, body)
@@ -232,7 +227,7 @@ async def accept_hit(
 ) -> AcceptanceOut:
     """The independent chair accepts a hit (this text, of this category, in this document) with a reason:
     it no longer blocks publication. Accepting the same hit again returns the first acceptance."""
-    await require_roles(context, caller, ACCEPTORS, action="accept an anonymisation hit", reference=reference)
+    await authorize(context, caller, "anonymisation.accept", reference=reference)
     await case_in_scope(context, caller, reference)
     async with context.sessions() as session:
         document = await document_register.find_document(session, reference=reference, document_id=body.document_id)

@@ -1,22 +1,91 @@
 """``GET /api/v1/calendar.ics``: the open deadlines of the caller's cases as an iCalendar feed (RFC 5545), so
-staff see them in their own calendar. Events carry case references and deadline titles only."""
+staff see them in their own calendar. Events carry case references and deadline titles only.
+
+Calendar apps subscribe to a URL and cannot send the Authorization header, so ``POST /api/v1/calendar/feed``
+hands the signed-in caller a subscription URL whose ``token`` (``api/feed_tokens.py``) stands for them, in the
+same role and board, for this feed only and for SCR_CALENDAR_FEED_DAYS."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
-from api.context import Context
-from api.permissions import CurrentCaller, authorize
+from api.auth import ROLE_HEADER, Principal, bearer_scheme, current_actor
+from api.context import AppContext, Context
+from api.errors import ProblemError
+from api.feed_tokens import FeedGrant, FeedTokenError, issue_feed_token, verify_feed_token
+from api.permissions import Caller, CurrentCaller, authorize, current_caller, record_refusal, visible_boards
+from domain.case_messages import Actor
 from store import register
 
 router = APIRouter(prefix="/api/v1", tags=["calendar"])
+FEED_PATH = "/api/v1/calendar.ics"
+
+
+class CalendarFeedOut(BaseModel):
+    url: str = Field(description="Subscribe to this URL in a calendar app. Keep it private: it shows your deadlines")
+    webcal_url: str = Field(description="The same URL with the webcal scheme, which opens a calendar app")
+    expires_at: datetime = Field(description="When the URL stops working; ask for a new one before then")
+
+
+@router.post("/calendar/feed", response_model=CalendarFeedOut)
+async def calendar_feed(
+    caller: CurrentCaller, context: Context, request: Request, response: Response
+) -> CalendarFeedOut:
+    """A subscription URL for the deadline calendar, for calendar apps that cannot sign in: it shows what
+    `GET /api/v1/calendar.ics` shows you, in this role, and grants nothing else."""
+    await authorize(context, caller, "calendar.read")
+    settings = context.settings
+    principal: Principal = request.state.principal
+    expires_at = datetime.now(UTC).replace(microsecond=0) + timedelta(days=settings.calendar_feed_days)
+    grant = FeedGrant(user=caller.actor.user, role=caller.actor.role, board=principal.board, expires_at=expires_at)
+    token = issue_feed_token(grant, settings.calendar_feed_secrets()[0])
+    async with context.sessions.begin() as session:
+        register.append_audit(
+            session,
+            business_key=f"calendar-feed:{uuid.uuid4().hex}",  # the same second's request gets the same token
+            reference="-",
+            kind="calendar_feed_issued",
+            actor=caller.actor.user,
+            role=caller.actor.role.value,
+            summary=f"Calendar subscription URL issued, valid until {expires_at.date().isoformat()}",
+            details={"expires_at": expires_at.isoformat(), "board": principal.board},
+        )
+    url = f"{settings.public_base_url.rstrip('/')}{FEED_PATH}?token={token}"
+    response.headers["Cache-Control"] = "no-store"
+    return CalendarFeedOut(url=url, webcal_url="webcal://" + url.split("://", 1)[1], expires_at=expires_at)
 
 
 @router.get("/calendar.ics", response_class=Response, responses={200: {"content": {"text/calendar": {}}}})
-async def deadline_calendar(caller: CurrentCaller, context: Context) -> Response:
+async def deadline_calendar(
+    request: Request,
+    context: Context,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    role: Annotated[
+        str | None, Header(alias=ROLE_HEADER, description="The role to act in, when your token grants several.")
+    ] = None,
+    token: Annotated[
+        str | None,
+        Query(
+            description="A calendar feed token (from `POST /api/v1/calendar/feed`), instead of the Authorization header"
+        ),
+    ] = None,
+) -> Response:
+    """The open deadlines of your cases. Sign in with the Authorization header, or subscribe to the URL from
+    `POST /api/v1/calendar/feed`."""
+    if token is not None:
+        caller = await _token_caller(context, token)
+    else:
+        # current_actor may fetch the identity provider's keys: a worker thread, as FastAPI runs it elsewhere.
+        actor = await run_in_threadpool(current_actor, request, credentials, role)
+        caller = current_caller(request, actor)
     await authorize(context, caller, "calendar.read")
     async with context.sessions() as session:
         rows = await register.open_deadlines(session, boards=sorted(caller.boards))
@@ -37,6 +106,32 @@ async def deadline_calendar(caller: CurrentCaller, context: Context) -> Response
     lines.append("END:VCALENDAR")
     body = "".join(_fold(line) + "\r\n" for line in lines)
     return Response(body, media_type="text/calendar; charset=utf-8")
+
+
+async def _token_caller(context: AppContext, token: str) -> Caller:
+    """The caller a feed token stands for, scoped to boards as the header path is; a bad token is a 401,
+    audited like every refusal (under the token's user only when its signature proves it)."""
+    settings = context.settings
+    try:
+        grant = verify_feed_token(token, settings.calendar_feed_secrets(), now=datetime.now(UTC))
+    except FeedTokenError as error:
+        await record_refusal(
+            context,
+            user=error.user or "unknown",
+            role=error.role or "unknown",
+            action="calendar.read",
+            reason=error.reason,
+            reference=None,
+        )
+        raise ProblemError(
+            401,
+            "Not authenticated",
+            f"{error.reason} Ask for a new subscription URL (POST /api/v1/calendar/feed) and subscribe again.",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from None
+    actor = Actor(user=grant.user, role=grant.role)
+    principal = Principal(user=grant.user, roles=(grant.role,), board=grant.board)
+    return Caller(actor=actor, boards=visible_boards(principal, actor, settings))
 
 
 def _ical_date(day: date) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
@@ -20,6 +21,7 @@ from api.schemas import (
     OpenCaseRequest,
     TimelineEventOut,
 )
+from domain.case_messages import CaseState
 from domain.stages import Stage
 from store import register
 from store.models import Case
@@ -70,7 +72,7 @@ async def list_cases(
             board=c.board,
             stage=c.stage,
             overdue=c.overdue,
-            next_deadline=_next_deadline(c),
+            next_deadline=_next_deadline(c.next_deadline_key, c.next_deadline_due),
             created_at=c.created_at,
         )
         for c in cases
@@ -112,10 +114,47 @@ async def read_case(context: Context, reference: str) -> CaseOut:
         if case is None:
             raise not_found(reference)
         deadlines = await register.case_deadlines(session, reference=reference)
+    return _case_out(
+        case,
+        stage=case.stage,
+        overdue=case.overdue,
+        next_deadline=_next_deadline(case.next_deadline_key, case.next_deadline_due),
+        deadlines=[DeadlineOut.model_validate(d, from_attributes=True) for d in deadlines],
+        awaiting=[AwaitedOut.model_validate(item) for item in case.awaiting],
+        updated_at=case.updated_at,
+    )
+
+
+def case_after_decision(case: Case, state: CaseState) -> CaseOut:
+    """The case as a decision left it: the workflow's new state over the row read before it (its fixed facts).
+    The register holds the same by now (the decision waits for its write), so no second read is needed."""
+    return _case_out(
+        case,
+        stage=state.stage,
+        overdue=state.overdue,
+        next_deadline=_next_deadline(state.next_deadline_key, state.next_deadline_due),
+        deadlines=[
+            DeadlineOut.model_validate(d.model_dump()) for d in sorted(state.deadlines, key=lambda d: (d.due, d.key))
+        ],
+        awaiting=[AwaitedOut.model_validate(item.model_dump()) for item in state.awaiting],
+        updated_at=datetime.now(UTC),
+    )
+
+
+def _case_out(
+    case: Case,
+    *,
+    stage: str,
+    overdue: bool,
+    next_deadline: NextDeadlineOut | None,
+    deadlines: list[DeadlineOut],
+    awaiting: list[AwaitedOut],
+    updated_at: datetime,
+) -> CaseOut:
     return CaseOut(
         reference=case.reference,
         board=case.board,
-        stage=case.stage,
+        stage=stage,
         workflow_id=case.workflow_id,
         rule_pack=case.rule_pack,
         rule_pack_version=case.rule_pack_version,
@@ -123,32 +162,18 @@ async def read_case(context: Context, reference: str) -> CaseOut:
         notified_on=case.notified_on,
         incident=case.incident,
         assessment=case.assessment,
-        overdue=case.overdue,
-        next_deadline=_next_deadline(case),
-        deadlines=[
-            DeadlineOut(
-                key=d.key,
-                title=d.title,
-                due=d.due,
-                status=d.status,
-                rule=d.rule,
-                source=d.source,
-                met_at=d.met_at,
-                breached_at=d.breached_at,
-            )
-            for d in deadlines
-        ],
-        awaiting=[AwaitedOut.model_validate(item) for item in case.awaiting],
+        overdue=overdue,
+        next_deadline=next_deadline,
+        deadlines=deadlines,
+        awaiting=awaiting,
         breaches=[d.key for d in deadlines if d.breached_at is not None],
         created_at=case.created_at,
-        updated_at=case.updated_at,
+        updated_at=updated_at,
     )
 
 
-def _next_deadline(case: Case) -> NextDeadlineOut | None:
-    if case.next_deadline_key is None or case.next_deadline_due is None:
-        return None
-    return NextDeadlineOut(key=case.next_deadline_key, due=case.next_deadline_due)
+def _next_deadline(key: str | None, due: date | None) -> NextDeadlineOut | None:
+    return NextDeadlineOut(key=key, due=due) if key is not None and due is not None else None
 
 
 def not_found(reference: str) -> ProblemError:

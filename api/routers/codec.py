@@ -2,7 +2,8 @@
 
 Temporal's remote codec protocol: the body and the answer are ``temporal.api.common.v1.Payloads`` in protobuf
 JSON, ``{"payloads": [{"metadata": {"encoding": "<base64>"}, "data": "<base64>"}]}``; the UI names the namespace
-in ``X-Namespace``. Decoding hands out plaintext about children, so only the ``operator`` role may call it: with
+in ``X-Namespace``. Decoding hands out plaintext about children, so only the roles the matrix allows for
+``codec.use`` (the ``operator``) may call it, refusals audited like every other: with
 ``Authorization: Bearer`` (the UI's "Pass the user access token", HTTPS only) or with the codec session cookie
 (the UI's "Include cross-origin credentials"), which dev mode hands out at ``GET /codec/dev-session``.
 Browsers may call it only from the origins in ``SCR_CODEC_CORS_ORIGINS`` (the Web UI).
@@ -21,11 +22,11 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.api.common.v1 import Payload, Payloads
 
-from api.auth import authenticate, bearer_scheme, bearer_token, require_any_role
+from api.auth import Principal, authenticate, bearer_scheme, bearer_token
 from api.context import Context
 from api.errors import ProblemError
+from api.permissions import PERMISSIONS, Caller, authorize
 from domain.case_messages import Actor
-from domain.roles import Role
 from workflows.payload_codec import PayloadDecryptionError
 
 PREFIX = "/codec"
@@ -50,15 +51,24 @@ class PayloadsJson(BaseModel):
     payloads: list[PayloadJson] = Field(default_factory=list, max_length=MAX_PAYLOADS)
 
 
-def codec_operator(
+def codec_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
-) -> Actor:
-    """An operator, proven by the bearer token or, for the Web UI, the codec session cookie."""
+) -> Principal:
+    """Who calls, proven by the bearer token or, for the Web UI, the codec session cookie. Sync: FastAPI runs it
+    in a worker thread, so a JWKS fetch never blocks the event loop."""
     cookie = request.cookies.get(SESSION_COOKIE)
     token = cookie if credentials is None and cookie else bearer_token(credentials)
-    principal = authenticate(request, token)
-    role = require_any_role(principal, [Role.OPERATOR], action="decode or encode Temporal payloads")
-    return Actor(user=principal.user, role=role)
+    return authenticate(request, token)
+
+
+async def codec_operator(principal: Annotated[Principal, Depends(codec_principal)], context: Context) -> Actor:
+    """The Web UI cannot send X-SCR-Role, so the caller acts in the first of their roles the matrix allows for
+    ``codec.use`` (or, having none, is refused through ``authorize``). The codec is not scoped to a board."""
+    allowed = PERMISSIONS["codec.use"]
+    role = next((role for role in principal.roles if role in allowed), principal.roles[0])
+    actor = Actor(user=principal.user, role=role)
+    await authorize(context, Caller(actor=actor, boards=frozenset()), "codec.use")
+    return actor
 
 
 CodecOperator = Annotated[Actor, Depends(codec_operator)]

@@ -11,7 +11,7 @@ from api.auth import CurrentActor
 from api.context import Context
 from api.errors import ProblemError
 from api.permissions import CurrentCaller, authorize, case_in_scope
-from api.routers.cases import CaseReference, read_case
+from api.routers.cases import CaseReference, case_after_decision
 from api.schemas import CaseOut
 from domain.case_rules import DECISIONS
 from domain.decision_inputs import DECISION_MODELS
@@ -21,10 +21,10 @@ router = APIRouter(prefix="/api/v1/cases", tags=["decisions"])
 
 def _endpoint(kind: str, model: type[Any]) -> Callable[..., Awaitable[CaseOut]]:
     async def decide(reference: CaseReference, body: model, caller: CurrentCaller, context: Context) -> CaseOut:  # type: ignore[valid-type]
-        await case_in_scope(context, caller, reference)  # 404 for an unknown case, or another board's
+        case = await case_in_scope(context, caller, reference)  # 404 for an unknown case, or another board's
         await authorize(context, caller, f"decisions.{kind}", reference=reference)
-        await case_service.decide(context, reference=reference, actor=caller.actor, decision=body)
-        return await read_case(context, reference)
+        state = await case_service.decide(context, reference=reference, actor=caller.actor, decision=body)
+        return case_after_decision(case, state)
 
     decide.__name__ = f"decide_{kind}"
     return decide

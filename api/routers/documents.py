@@ -20,14 +20,12 @@ from starlette.types import Message
 from activities.text_extraction import UnreadableDocumentError, extract_sections, has_text
 from api.context import AppContext, Context
 from api.errors import ProblemError
-from api.permissions import Caller, CurrentCaller, audit_refusal, case_in_scope
+from api.permissions import Caller, CurrentCaller, audit_refusal, authorize, case_in_scope
 from api.routers.cases import CaseReference
 from domain.documents import (
     ALLOWED_CONTENT_TYPES,
     KIND_TITLES,
     PUBLISHABLE_KINDS,
-    READERS,
-    UPLOADERS,
     ContentMismatch,
     DocumentKind,
     UnsupportedType,
@@ -37,7 +35,6 @@ from domain.documents import (
     normalise_content_type,
     safe_filename,
 )
-from domain.roles import Role
 from store import documents as document_register
 from store import register
 from store.document_store import DocumentStore, document_store_from_settings
@@ -90,7 +87,7 @@ def document_store(context: AppContext, request: Request) -> DocumentStore:
 
 
 async def refuse(context: AppContext, caller: Caller, reason: str, *, action: str, reference: str | None) -> NoReturn:
-    """403, kept in the audit trail like every refusal."""
+    """403 for what the role may do in general but not to this document kind, audited like every refusal."""
     await audit_refusal(context, caller.actor, action=action, reason=reason, reference=reference)
     raise ProblemError(403, "Forbidden", reason)
 
@@ -103,15 +100,6 @@ def no_nul(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(no_nul)]
-
-
-async def require_roles(
-    context: AppContext, caller: Caller, roles: tuple[Role, ...], *, action: str, reference: str | None
-) -> None:
-    if caller.actor.role not in roles:
-        names = ", ".join(role.value for role in roles)
-        reason = f"Your role '{caller.actor.role.value}' cannot {action}; this needs: {names}."
-        await refuse(context, caller, reason, action=action, reference=reference)
 
 
 _UPLOAD_BODY: dict[str, Any] = {
@@ -149,8 +137,8 @@ async def upload_document(
 ) -> DocumentOut:
     """Upload a document to the case (multipart: `file` and `kind`). Agency contacts upload IMRs, agency accounts
     and information responses; board staff any kind."""
-    action = "upload documents"
-    await require_roles(context, caller, UPLOADERS, action=action, reference=reference)
+    action = "documents.upload"
+    await authorize(context, caller, action, reference=reference)
     await case_in_scope(context, caller, reference)
     max_bytes = context.settings.max_document_bytes
     declared = request.headers.get("content-length")
@@ -236,7 +224,7 @@ async def list_documents(
     kind: Annotated[DocumentKind | None, Query(description="Only documents of this kind")] = None,
 ) -> list[DocumentOut]:
     """The case's documents, oldest first (the publisher sees only the publishable kinds)."""
-    await require_roles(context, caller, READERS, action="read documents", reference=reference)
+    await authorize(context, caller, "documents.read", reference=reference)
     await case_in_scope(context, caller, reference)
     async with context.sessions() as session:
         documents = await document_register.list_documents(
@@ -255,8 +243,8 @@ async def download_document(
     reference: CaseReference, document_id: DocumentId, caller: CurrentCaller, context: Context, request: Request
 ) -> Response:
     """The document's bytes, as uploaded."""
-    action = "download documents"
-    await require_roles(context, caller, READERS, action=action, reference=reference)
+    action = "documents.read"
+    await authorize(context, caller, action, reference=reference)
     await case_in_scope(context, caller, reference)
     async with context.sessions() as session:
         document = await document_register.find_document(session, reference=reference, document_id=document_id)

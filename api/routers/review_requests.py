@@ -15,10 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from api.context import Context
 from api.errors import ProblemError
-from api.permissions import CurrentCaller
-from api.routers.documents import MAX_ID, Text, require_roles
+from api.permissions import CurrentCaller, authorize
+from api.routers.documents import MAX_ID, Text
 from domain.publication_messages import REFERENCE_PATTERN
-from domain.roles import Role
 from store import documents as document_register
 from store import register
 from store.models import Case, ReviewRequest
@@ -27,7 +26,6 @@ public_router = APIRouter(prefix="/api/v1/public", tags=["public"])
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
 
 MAX_PUBLIC_REQUEST_BYTES = 8 * 1024
-ANSWERERS = (Role.BUSINESS_MANAGER,)
 RequestStatus = Literal["open", "provided", "refused"]
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]+)+$"
@@ -156,7 +154,7 @@ async def list_requests(
     status_: Annotated[RequestStatus | None, Query(alias="status", description="Only requests in this state")] = None,
 ) -> list[ReviewRequestOut]:
     """Requests for removed reviews of the caller's board, newest first."""
-    await require_roles(context, caller, ANSWERERS, action="read requests for removed reviews", reference=None)
+    await authorize(context, caller, "review_requests.read")
     async with context.sessions() as session:
         rows = await document_register.list_review_requests(session, status=status_, boards=sorted(caller.boards))
     return [_out(row) for row in rows]
@@ -167,7 +165,7 @@ async def answer_request(
     request_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: AnswerRequest, caller: CurrentCaller, context: Context
 ) -> ReviewRequestOut:
     """Record the board's answer to a request: the review was provided, or refused (with why)."""
-    await require_roles(context, caller, ANSWERERS, action="answer requests for removed reviews", reference=None)
+    await authorize(context, caller, "review_requests.answer")
     async with context.sessions.begin() as session:
         row = await session.get(ReviewRequest, request_id, with_for_update=True)
         case = await session.get(Case, row.case_reference) if row is not None else None

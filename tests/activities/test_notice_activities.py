@@ -6,6 +6,7 @@ import email
 import email.policy
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 
 import pytest
@@ -19,27 +20,61 @@ from temporalio.testing import ActivityEnvironment
 from activities.mailer import SmtpMailSender
 from activities.notice_activities import NoticeActivities
 from domain.case_messages import NoticeKind, NoticeResult, SendNoticeInput
-from domain.roles import Recipient
+from domain.roles import Recipient, Role
 from store import register
 from store.database import session_factory
 from store.models import AuditEvent, Notice
+from store.notice_directory import NoticeDirectory, parse_notice_directory
 from tests.case_harness import register_case as open_case
 from tests.services import MailBox, free_port
 
 SENDER = "scr-notices@lscb.example"
 OFSTED = "enquiries@ofsted.example"
 PANEL = "national-panel@dfe.example"
-DIRECTORY = {Recipient.OFSTED.value: OFSTED, Recipient.NATIONAL_PANEL.value: PANEL}
+BUSINESS_MANAGER = "business-manager@nel-lscb.example"
+# More partners than fit in 254 characters together: the register keeps every address of the entry.
+PARTNERS = [
+    "safeguarding@police.example",
+    "safeguarding@health.example",
+    "safeguarding@education.example",
+    *(f"safeguarding@agency-{n:02d}.partners.example" for n in range(1, 10)),
+]
+SEL_OFSTED = "south-east@ofsted.example"
+DIRECTORY = parse_notice_directory(
+    f"""
+    [NEL]  # the board of every case register_case opens
+    ofsted = "{OFSTED}"
+    dfe = "scr@dfe.example"
+    national_panel = "{PANEL}"
+    independent_chair = "chair@nel-lscb.example"
+    sub_group = "sub-group@nel-lscb.example"
+    business_manager = "{BUSINESS_MANAGER}"
+    partners = {PARTNERS!r}
+
+    [SEL]
+    ofsted = "{SEL_OFSTED}"
+    dfe = "scr@dfe.example"
+    national_panel = "{PANEL}"
+    independent_chair = "chair@sel-lscb.example"
+    sub_group = "sub-group@sel-lscb.example"
+    business_manager = "business-manager@sel-lscb.example"
+    partners = "partners@sel-lscb.example"
+    """,
+    "test-directory.toml",
+    frozenset({"NEL", "SEL"}),
+)
 CASE_URL_BASE = "https://scr.lscb.example/api/v1/cases/"  # the trailing slash must not double up
 
 FACTS = {"aware_on": "2016-03-24", "grounds": "child seriously harmed; abuse or neglect suspected"}
 
 
-def notices(engine: AsyncEngine, port: int, *, timeout: float = 10.0) -> NoticeActivities:
+def notices(
+    engine: AsyncEngine, port: int, *, timeout: float = 10.0, directory: NoticeDirectory = DIRECTORY
+) -> NoticeActivities:
     return NoticeActivities(
         session_factory(engine),
         SmtpMailSender(host="127.0.0.1", port=port, timeout=timeout),
-        directory=DIRECTORY,
+        directory=directory,
         sender=SENDER,
         case_url_base=CASE_URL_BASE,
     )
@@ -73,8 +108,10 @@ def received(mail: MailBox) -> list[EmailMessage]:
     ]
 
 
-def body_of(message: EmailMessage) -> str:
-    content = message.get_content()
+def body_of(message: EmailMessage, subtype: str = "plain") -> str:
+    part = message.get_body((subtype,))
+    assert isinstance(part, EmailMessage), f"no text/{subtype} part"
+    content = part.get_content()
     assert isinstance(content, str)
     return content
 
@@ -198,6 +235,11 @@ async def test_the_email_carries_only_what_the_template_puts_there(engine: Async
         f"Case record: https://scr.lscb.example/api/v1/cases/{reference}",
         "This message contains no personal details by design.",
     ]
+    assert [part.get_content_type() for part in message.walk()] == [
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -213,7 +255,7 @@ async def test_the_email_carries_only_what_the_template_puts_there(engine: Async
             NoticeKind.DEADLINE_REMINDER,
             {"title": "Notify Ofsted", "due": "2016-04-04", "rule": "5 working days after", "source": "NEL (001) §1"},
             "Reminder: Notify Ofsted due 2016-04-04",
-            "Rule: 5 working days after (NEL (001) §1).",
+            "Rule:     5 working days after (NEL (001) §1)",
         ),
         (
             NoticeKind.DEADLINE_ESCALATION,
@@ -435,3 +477,175 @@ async def test_a_message_refused_for_good_at_data_is_not_retried_forever(engine:
     assert raised.value.non_retryable is True
     [row] = await notice_rows(engine)
     assert row.status == "rejected"
+
+
+# --- the notice directory and the templates -----------------------------------------------------------
+
+
+class RecordingHandler:
+    """An SMTP server that keeps each message with its envelope recipients; refuses those in ``refuse``."""
+
+    def __init__(self, refuse: frozenset[str] = frozenset()) -> None:
+        self.refuse = refuse
+        self.delivered: list[tuple[list[str], EmailMessage]] = []
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        message = email.message_from_bytes(envelope.original_content or b"", policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.delivered.append((list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+
+@contextmanager
+def recording_server(handler: RecordingHandler) -> Iterator[int]:
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()
+
+
+LEARNING_FACTS = {"year": "2026", "board": "NEL", "link": "https://nel-lscb.example/learning/2026-summary"}
+
+
+def learning_summary(reference: str = "NEL-2026-LS") -> SendNoticeInput:
+    return SendNoticeInput(
+        reference=reference,
+        kind=NoticeKind.LEARNING_SUMMARY,
+        occurrence="2026",
+        recipient=Recipient.PARTNERS,
+        facts=LEARNING_FACTS,
+    )
+
+
+async def test_the_email_is_plain_text_with_an_html_alternative(engine: AsyncEngine, mail: MailBox) -> None:
+    reference = await open_case(engine)
+    facts = {"aware_on": "2016-03-24", "grounds": "abuse & neglect <suspected>"}
+    data = SendNoticeInput(
+        reference=reference, kind=NoticeKind.INCIDENT_NOTIFICATION, occurrence="1", recipient="ofsted", facts=facts
+    )
+
+    await notices(engine, mail.port).send_notice(data)
+
+    [message] = received(mail)
+    assert message.get_content_type() == "multipart/alternative"
+    plain, html = body_of(message, "plain"), body_of(message, "html")
+    case_url = f"https://scr.lscb.example/api/v1/cases/{reference}"
+    assert "Grounds: abuse & neglect <suspected>" in plain
+    assert "Grounds: abuse &amp; neglect &lt;suspected&gt;" in html
+    assert "<suspected>" not in html
+    assert f'<a href="{case_url}">{case_url}</a>' in html
+    for text in (plain, html):
+        assert reference in text
+        assert "This message contains no personal details by design." in text
+
+
+async def test_an_entry_with_several_addresses_gets_one_message_to_all_of_them(engine: AsyncEngine) -> None:
+    handler = RecordingHandler()
+    with recording_server(handler) as port:
+        activities = notices(engine, port)
+        first = await activities.send_notice(learning_summary())
+        again = await activities.send_notice(learning_summary())
+
+    assert (first.newly_sent, again.newly_sent) == (True, False)
+    [(envelope_recipients, message)] = handler.delivered
+    assert envelope_recipients == PARTNERS
+    assert [address.addr_spec for address in message["To"].addresses] == PARTNERS
+    assert message["Subject"] == "[NEL-2026-LS] NEL learning summary 2026: findings and recommendations"
+    plain = body_of(message)
+    assert f"Learning summary NEL-2026-LS: {LEARNING_FACTS['link']}" in plain.splitlines()
+    assert "Case record" not in plain  # a summary is not a case: its link is the report's
+    assert f'href="{LEARNING_FACTS["link"]}"' in body_of(message, "html")
+    [row] = await notice_rows(engine)
+    assert row.business_key == first.business_key == "NEL-2026-LS:learning_summary:partners:2026"
+    assert row.recipient == "partners"
+    assert row.address == ", ".join(PARTNERS)
+    assert [event.kind for event in await timeline(engine, "NEL-2026-LS")] == ["notice_sent"]
+
+
+async def test_each_board_sends_to_its_own_addresses(engine: AsyncEngine, mail: MailBox) -> None:
+    nel = await open_case(engine)
+    sel = "SEL-2016-0001"  # the board is the reference's prefix
+
+    await notices(engine, mail.port).send_notice(incident_notice(nel))
+    await notices(engine, mail.port).send_notice(incident_notice(sel))
+
+    assert {m["X-SCR-Reference"]: m["To"] for m in received(mail)} == {nel: OFSTED, sel: SEL_OFSTED}
+    assert {row.case_reference: row.address for row in await notice_rows(engine)} == {nel: OFSTED, sel: SEL_OFSTED}
+    assert [event.kind for event in await timeline(engine, sel)] == ["notice_sent"]
+
+
+async def test_a_role_without_an_entry_is_told_through_the_business_manager(engine: AsyncEngine, mail: MailBox) -> None:
+    reference = await open_case(engine)
+    data = SendNoticeInput(
+        reference=reference,
+        kind=NoticeKind.CASE_DECISION,
+        occurrence="quality_assurance:1",
+        recipient=Role.LEAD_REVIEWER,
+        facts={"decision_text": "the final report went back to the reviewer: plain_english", "stage": "in_review"},
+    )
+
+    await notices(engine, mail.port).send_notice(data)
+
+    [message] = received(mail)
+    assert message["To"] == BUSINESS_MANAGER
+    [row] = await notice_rows(engine)
+    assert (row.recipient, row.address) == ("lead_reviewer", BUSINESS_MANAGER)
+
+
+async def test_a_board_not_in_the_directory_fails_without_retry(engine: AsyncEngine, mail: MailBox) -> None:
+    with pytest.raises(ApplicationError) as raised:
+        await notices(engine, mail.port).send_notice(incident_notice("XYZ-2016-0001"))
+
+    assert raised.value.type == "UnknownBoard"
+    assert raised.value.non_retryable is True
+    assert "XYZ" in str(raised.value)
+    assert mail.messages() == []
+    assert await notice_rows(engine) == []
+
+
+async def test_a_notice_missing_a_fact_fails_without_retry(engine: AsyncEngine, mail: MailBox) -> None:
+    reference = await open_case(engine)
+    data = SendNoticeInput(
+        reference=reference,
+        kind=NoticeKind.CHAIR_DECISION,
+        occurrence="1",
+        recipient=Recipient.OFSTED,
+        facts={"decision_text": "initiate a serious case review"},  # no decided_on
+    )
+
+    with pytest.raises(ApplicationError) as raised:
+        await notices(engine, mail.port).send_notice(data)
+
+    assert raised.value.type == "NoticeTemplateError"
+    assert raised.value.non_retryable is True
+    assert "decided_on" in str(raised.value)
+    assert mail.messages() == []
+    assert await notice_rows(engine) == []
+
+
+async def test_an_address_refused_among_several_is_on_the_timeline(engine: AsyncEngine) -> None:
+    handler = RecordingHandler(refuse=frozenset({PARTNERS[1]}))
+    with recording_server(handler) as port:
+        result = await notices(engine, port).send_notice(learning_summary())
+
+    assert result.newly_sent is True
+    [(envelope_recipients, _)] = handler.delivered
+    assert envelope_recipients == [address for address in PARTNERS if address != PARTNERS[1]]
+    [row] = await notice_rows(engine)
+    assert row.status == "sent"
+    [event] = await timeline(engine, "NEL-2026-LS")
+    assert event.kind == "notice_sent"
+    assert list(event.details["refused"]) == [PARTNERS[1]]
+    assert event.details["refused"][PARTNERS[1]].startswith("550")
+    assert PARTNERS[1] in event.summary

@@ -150,6 +150,9 @@ async def test_chair_decision_is_recorded_with_who_and_why(stack: Stack) -> None
     case = decided.json()
     assert case["stage"] == "panel_scrutiny"
     assert {d["key"]: d["status"] for d in case["deadlines"]}["chair_decision"] == "met"
+    # The answer is built from the workflow's new state; the register, read afterwards, says the same.
+    read = (await stack.http.get(f"/api/v1/cases/{reference}", headers=stack.auth("auditor"))).json()
+    assert {**case, "updated_at": None} == {**read, "updated_at": None}
 
     again = await stack.decide(reference, {"decision": "initiate_scr", "rationale": "Changed my mind"})
     assert again.status_code == 409
@@ -196,15 +199,23 @@ async def test_tasks_list_the_decisions_awaiting_my_role_soonest_first(stack: St
     assert [a["kind"] for a in screened.json()["awaiting"]] == ["chair"]
 
     chair_tasks = (await stack.http.get("/api/v1/tasks", headers=stack.auth("independent_chair"))).json()
-    assert [(t["reference"], t["kind"]) for t in chair_tasks] == [(later, "chair")]
-    assert chair_tasks[0]["decide_at"] == f"/api/v1/cases/{later}/decisions/chair"
+    assert chair_tasks["total"] == 1
+    assert [(t["reference"], t["kind"]) for t in chair_tasks["items"]] == [(later, "chair")]
+    assert chair_tasks["items"][0]["decide_at"] == f"/api/v1/cases/{later}/decisions/chair"
     chair_due = {d["key"]: d["due"] for d in screened.json()["deadlines"]}["chair_decision"]
-    assert chair_tasks[0]["due"] == chair_due
+    assert chair_tasks["items"][0]["due"] == chair_due
 
     sub_group_tasks = (await stack.http.get("/api/v1/tasks", headers=stack.auth("sub_group"))).json()
-    assert [(t["reference"], t["kind"]) for t in sub_group_tasks] == [(sooner, "screening"), (newest, "screening")]
-    assert sub_group_tasks[0]["due"] < sub_group_tasks[1]["due"]
-    assert (await stack.http.get("/api/v1/tasks", headers=stack.auth("publisher"))).json() == []
+    assert [(t["reference"], t["kind"]) for t in sub_group_tasks["items"]] == [
+        (sooner, "screening"),
+        (newest, "screening"),
+    ]
+    assert sub_group_tasks["items"][0]["due"] < sub_group_tasks["items"][1]["due"]
+    second_page = (await stack.http.get("/api/v1/tasks?limit=1&offset=1", headers=stack.auth("sub_group"))).json()
+    assert (second_page["total"], [t["reference"] for t in second_page["items"]]) == (2, [newest])
+    nothing = (await stack.http.get("/api/v1/tasks", headers=stack.auth("publisher"))).json()
+    assert (nothing["total"], nothing["items"]) == (0, [])
+    assert (await stack.http.get("/api/v1/tasks?limit=500", headers=stack.auth("sub_group"))).status_code == 422
 
 
 async def test_every_decision_kind_is_documented_in_the_openapi_schema(stack: Stack) -> None:

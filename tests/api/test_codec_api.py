@@ -16,6 +16,7 @@ from temporalio.client import Client
 
 from api.app import create_app
 from api.context import AppContext
+from store.database import create_engine, session_factory
 from store.settings import Settings
 from tests.payload_keys import TEST_KEY_ID, encrypting_converter
 
@@ -36,20 +37,25 @@ def _plain_payloads(*texts: str) -> dict[str, Any]:
     }
 
 
-def build_app(settings: Settings | None = None) -> FastAPI:
+def build_app(settings: Settings | None = None, sessions: async_sessionmaker[AsyncSession] | None = None) -> FastAPI:
+    """The codec needs only the client's converter, and the register for auditing refusals."""
     settings = settings or Settings()
     temporal = cast(Client, SimpleNamespace(namespace="default", data_converter=encrypting_converter()))
-    context = AppContext(settings=settings, sessions=cast(async_sessionmaker[AsyncSession], None), temporal=temporal)
+    context = AppContext(
+        settings=settings, sessions=cast(async_sessionmaker[AsyncSession], sessions), temporal=temporal
+    )
     app = create_app(settings, context)
     app.state.context = context  # httpx's ASGI transport does not run the lifespan
     return app
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=build_app())
+async def http(sqlite_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    engine = create_engine(sqlite_url)
+    transport = httpx.ASGITransport(app=build_app(sessions=session_factory(engine)))
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
         yield client
+    await engine.dispose()
 
 
 async def test_an_operator_encodes_and_decodes_payloads(http: httpx.AsyncClient) -> None:

@@ -19,6 +19,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import FastAPI
+from pydantic import SecretStr
 from temporalio.client import Client
 
 from api.app import create_app
@@ -305,5 +306,8 @@ def test_the_service_refuses_to_start_with_unsafe_or_incomplete_auth_settings() 
         oidc_audience=AUDIENCE,
         payload_keys=TEST_PAYLOAD_KEYS,
     )
+    with pytest.raises(RuntimeError, match="production needs SCR_CALENDAR_FEED_SECRET"):
+        create_app(production)
+    production.calendar_feed_secret = SecretStr("f" * 32)
     assert production.oidc_jwks_endpoint == "https://login.board.example/realms/scr/.well-known/jwks.json"
     assert isinstance(create_app(production), FastAPI)

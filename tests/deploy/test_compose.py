@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.deploy.tools import DEPLOY, NOT_SETTINGS, parse_search_attributes, run_tool, setting_names
+from tests.deploy.tools import (
+    DEPLOY,
+    NOT_SETTINGS,
+    SHARED_DIRECTORY_SETTINGS,
+    image_owned_directories,
+    parse_search_attributes,
+    run_tool,
+    setting_names,
+)
 from workflows.temporal_client import SEARCH_ATTRIBUTES, TASK_QUEUE
 
 COMPOSE_DIR = DEPLOY / "compose"
@@ -208,3 +216,41 @@ def test_temporal_uses_postgresql_and_the_ui_decodes_through_the_api() -> None:
     assert with_defaults(ui["TEMPORAL_ADDRESS"]) == "temporal:7233"
     api = environment(services()["api"])
     assert with_defaults(api["SCR_CODEC_CORS_ORIGINS"]) == "http://127.0.0.1:8080", "the UI's origin may call /codec"
+
+
+def mounts(service: dict[str, Any]) -> dict[str, str]:
+    """Mount path → volume name (or host path), from the short or the long syntax."""
+    found: dict[str, str] = {}
+    for item in service.get("volumes", []):
+        if isinstance(item, str):
+            source, target = item.split(":")[:2]
+        else:
+            source, target = item["source"], item["target"]
+        found[target] = source
+    return found
+
+
+def test_api_and_workers_share_the_document_and_site_volumes_where_the_settings_point() -> None:
+    api, worker = services()["api"], services()["worker"]
+    named = load()["volumes"]
+    volumes = []
+    for setting in SHARED_DIRECTORY_SETTINGS:
+        path = environment(api).get(setting)
+        assert path, f"api: {setting} is not set"
+        assert environment(worker).get(setting) == path, f"worker: {setting} differs from the api's"
+        volume = mounts(api).get(path)
+        assert volume, f"api: no volume at {setting}={path}"
+        assert mounts(worker).get(path) == volume, f"worker: not the api's volume at {path}"
+        assert volume in named, f"{volume}: a named volume (a bind mount's owner would have to be set by hand)"
+        assert path in image_owned_directories(), f"{path}: the image creates it owned by its user"
+        volumes.append(volume)
+    assert len(set(volumes)) == len(volumes), "documents and the site are separate volumes"
+    for name in ("api", "worker"):
+        for item in services()[name]["volumes"]:
+            assert not (isinstance(item, str) and item.endswith(":ro")), f"{name}: both write (uploads; the site)"
+
+
+def test_the_api_signs_calendar_feeds_with_a_secret_from_env() -> None:
+    api = environment(services()["api"])
+    assert api["SCR_CALENDAR_FEED_SECRET"].startswith("${SCR_CALENDAR_FEED_SECRET:?")
+    assert "SCR_CALENDAR_FEED_SECRET" not in environment(services()["worker"]), "only the API signs and verifies"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.tools import DEPLOY, REPO, run_tool
+from tests.deploy.tools import DEPLOY, REPO, SHARED_DIRECTORY_SETTINGS, image_owned_directories, run_tool
 
 DOCKERFILE = DEPLOY / "docker" / "Dockerfile"
 
@@ -91,6 +91,22 @@ def test_runs_as_a_non_root_user_with_scr_as_entrypoint() -> None:
     assert entrypoint == [["scr"]]
     command = [json.loads(arguments) for keyword, arguments in final if keyword == "CMD"]
     assert command == [["api"]], "api by default; `worker` and `migrate` are the other commands"
+
+
+def test_the_shared_folders_exist_in_the_image_owned_by_its_user() -> None:
+    # A new named volume (compose) copies the ownership of the image directory it is mounted on: created here,
+    # owned by the service's user, SCR_DOCUMENT_DIR and SCR_SITE_DIR start out writable without root.
+    final = stages()[-1]
+    user = [arguments for keyword, arguments in final if keyword == "USER"][-1]
+    uid, _, gid = user.partition(":")
+    env = dict(pair.split("=", 1) for keyword, arguments in final if keyword == "ENV" for pair in arguments.split())
+    owned = image_owned_directories()
+    paths = [env[setting] for setting in SHARED_DIRECTORY_SETTINGS]
+    assert len(set(paths)) == len(paths)
+    for path in paths:
+        assert owned.get(path) == (int(uid), int(gid or uid)), f"{path}: not created owned by the image's user"
+    creating = [a for k, a in final if k == "RUN" and "install --directory" in a]
+    assert creating, "created in the runtime stage, not copied from the build stage"
 
 
 def test_healthcheck_asks_a_configurable_url() -> None:

@@ -19,7 +19,15 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.deploy.tools import DEPLOY, NOT_SETTINGS, parse_search_attributes, run_tool, setting_names
+from tests.deploy.tools import (
+    DEPLOY,
+    NOT_SETTINGS,
+    SHARED_DIRECTORY_SETTINGS,
+    image_owned_directories,
+    parse_search_attributes,
+    run_tool,
+    setting_names,
+)
 from workflows.temporal_client import SEARCH_ATTRIBUTES, TASK_QUEUE
 
 K8S = DEPLOY / "k8s"
@@ -229,6 +237,34 @@ def test_every_pod_has_resources_probes_and_runs_unprivileged(overlay: list[dict
             if name.startswith("Deployment/"):
                 assert "readinessProbe" in container, name
                 assert "livenessProbe" in container, name
+
+
+def test_api_and_workers_mount_the_same_claims_where_the_settings_point(overlay: list[dict[str, Any]]) -> None:
+    config = find(overlay, "ConfigMap", "scr-config")["data"]
+    claims: dict[str, set[str]] = {setting: set() for setting in SHARED_DIRECTORY_SETTINGS}
+    for name in ("scr-api", "scr-worker"):
+        spec = find(overlay, "Deployment", name)["spec"]["template"]["spec"]
+        volumes = {volume["name"]: volume for volume in spec["volumes"]}
+        (container,) = spec["containers"]
+        mounted = {mount["mountPath"]: mount for mount in container["volumeMounts"]}
+        for setting in SHARED_DIRECTORY_SETTINGS:
+            assert setting not in env_of(container), f"{name}: {setting} comes from scr-config, as for the others"
+            mount = mounted.get(config[setting])
+            assert mount, f"{name}: nothing mounted at {setting}={config[setting]}"
+            assert not mount.get("readOnly"), f"{name}: {config[setting]} is written (uploads; the site)"
+            claims[setting].add(volumes[mount["name"]]["persistentVolumeClaim"]["claimName"])
+        security = spec["securityContext"]
+        assert security["fsGroup"] == security["runAsGroup"], f"{name}: the shared files belong to the pods' group"
+    for setting, names in claims.items():
+        assert len(names) == 1, f"{setting}: the API and the workers mount different claims {names}"
+        assert config[setting] in image_owned_directories(), "the same paths as the image (and compose)"
+    documents, site = (claims[setting].pop() for setting in SHARED_DIRECTORY_SETTINGS)
+    assert documents != site
+    for claim in (documents, site):
+        pvc = find(overlay, "PersistentVolumeClaim", claim)["spec"]
+        assert pvc["accessModes"] == ["ReadWriteMany"], f"{claim}: pods on several nodes mount it at once"
+        assert pvc.get("storageClassName"), f"{claim}: the overlay names an RWX storage class"
+        assert "storageClassName" not in find(render(BASE), "PersistentVolumeClaim", claim)["spec"], "site-specific"
 
 
 def test_disruption_budgets_cover_the_api_and_the_workers(overlay: list[dict[str, Any]]) -> None:

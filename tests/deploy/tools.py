@@ -43,3 +43,17 @@ def parse_search_attributes(text: str) -> dict[str, str]:
     pairs = [_PAIR.match(part) for part in text.split()]
     assert all(pairs), f"not NAME=Type pairs: {text!r}"
     return {m.group(1): m.group(2) for m in pairs if m}
+
+
+# The settings naming the folders the API and the workers share (documents; the public site).
+SHARED_DIRECTORY_SETTINGS = ("SCR_DOCUMENT_DIR", "SCR_SITE_DIR")
+
+_OWNED_DIRECTORIES = re.compile(r"install --directory --owner=(\d+) --group=(\d+) --mode=0?[0-7]{3} ((?:/[\w./-]+ ?)+)")
+
+
+def image_owned_directories() -> dict[str, tuple[int, int]]:
+    """Directories the image creates with ``install --directory --owner=UID --group=GID``: path → (uid, gid)."""
+    text = (DEPLOY / "docker" / "Dockerfile").read_text().replace("\\\n", " ")
+    return {
+        path: (int(uid), int(gid)) for uid, gid, paths in _OWNED_DIRECTORIES.findall(text) for path in paths.split()
+    }

@@ -36,7 +36,7 @@ from store.document_store import FilesystemDocumentStore
 from tests.case_harness import DEATH, NOT_NOTIFIABLE, SERIOUS_HARM, running_worker, screen, settings_for
 from tests.payload_keys import encrypting_converter
 from tests.publication_harness import CLEAN_RESPONSE, CLEAN_SUMMARY, add_document, record_identifiers
-from tests.services import MailBox, binary, register_search_attributes
+from tests.services import MailBox, binary, plain_text, register_search_attributes
 from tests.workflows.story import Story, oracle_working_days, passing_quality
 
 CHAIR, BM, SG, PUBLISHER = "independent_chair", "business_manager", "sub_group", "publisher"
@@ -334,7 +334,7 @@ async def test_not_publishing_challenged_and_overturned(story: Story) -> None:
         story.settings.mail_dfe,
         story.settings.mail_national_panel,
     }
-    assert "the report is published" in final[0].get_content()
+    assert "the report is published" in plain_text(final[0])
 
 
 async def test_not_publishing_confirmed_still_publishes_the_actions(story: Story) -> None:
@@ -353,7 +353,7 @@ async def test_not_publishing_confirmed_still_publishes_the_actions(story: Story
     state = await story.by(PUBLISHER, RecordPublishedInput())
     assert state.stage == "published"
     copies = await story.wait_for_mail("Pre-publication copy", 3)
-    assert all("board's response and action plan" in m.get_content() for m in copies)
+    assert all("board's response and action plan" in plain_text(m) for m in copies)
     published = sorted(p.name for p in (story.settings.site_dir / "reviews" / state.reference).iterdir())
     assert not [name for name in published if "overview" in name or "executive" in name]  # withheld
 

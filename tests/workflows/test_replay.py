@@ -18,6 +18,7 @@ from tests.case_harness import ALICE, SERIOUS_HARM, decide, open_case, running_w
 from tests.payload_keys import encrypting_codec, encrypting_converter, payloads_in
 from tests.services import MailBox
 from workflows.case_workflow import ScrCaseWorkflow
+from workflows.learning_summary_workflow import LearningSummaryWorkflow
 
 HISTORIES = Path(__file__).parent.parent / "histories"
 
@@ -25,7 +26,7 @@ HISTORIES = Path(__file__).parent.parent / "histories"
 def _replayer() -> Replayer:
     # The production converter with the tests' key: encrypted histories decrypt, and plaintext payloads
     # (recorded before encryption was turned on) pass through the codec unchanged.
-    return Replayer(workflows=[ScrCaseWorkflow], data_converter=encrypting_converter())
+    return Replayer(workflows=[ScrCaseWorkflow, LearningSummaryWorkflow], data_converter=encrypting_converter())
 
 
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
