@@ -138,6 +138,7 @@ class NoticeKind(StrEnum):
     DEADLINE_REMINDER = "deadline_reminder"
     DEADLINE_ESCALATION = "deadline_escalation"
     REVIEW_REMINDER = "review_reminder"
+    NOTICE_UNDELIVERED = "notice_undelivered"  # to the business manager: a notice the mail server refused
     LEARNING_SUMMARY = "learning_summary"  # the board's annual learning summary, to its partners
 
 

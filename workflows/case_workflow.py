@@ -39,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.case_rules import SYSTEM, DecisionRefused, NoticeRequest, Outcome
     from domain.criteria import assess
     from domain.publication_messages import PublishReviewInput, PublishReviewResult, RemoveReviewInput
-    from domain.roles import Recipient
+    from domain.roles import Recipient, Role
     from domain.rule_pack import CaseEvent
     from domain.stages import Stage
     from domain.uk_time import london_date
@@ -60,6 +60,8 @@ PATIENT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inter
 LOCAL_ACTIVITIES = "local-register-and-deadlines"
 # A notice's recipients are sent to at once rather than one after another (BENCHMARKS.md, P6).
 PARALLEL_NOTICES = "parallel-notice-recipients"
+# A notice that cannot be delivered is escalated to the business manager by email, not only recorded.
+ESCALATE_UNDELIVERED = "escalate-undelivered-notices"
 
 
 @workflow.defn(name="ScrCaseWorkflow")
@@ -343,6 +345,11 @@ class ScrCaseWorkflow:
                     details={"reason": reason, "recipient": recipient},
                 )
             )
+            manager = Role.BUSINESS_MANAGER.value
+            if recipient != manager and workflow.patched(ESCALATE_UNDELIVERED):
+                what = {"notice": notice.kind.value.replace("_", " "), "recipient": recipient.replace("_", " ")}
+                occurrence = f"{notice.kind.value}:{recipient}:{notice.occurrence}"
+                self._outbox.append(NoticeRequest(NoticeKind.NOTICE_UNDELIVERED, (manager,), occurrence, what))
             return False
 
     # -- views -------------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import email
 import email.policy
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from email.message import EmailMessage
 
 import pytest
@@ -26,7 +25,7 @@ from store.database import session_factory
 from store.models import AuditEvent, Notice
 from store.notice_directory import NoticeDirectory, parse_notice_directory
 from tests.case_harness import register_case as open_case
-from tests.services import MailBox, free_port
+from tests.services import MailBox, RecordingHandler, free_port, recording_server
 
 SENDER = "scr-notices@lscb.example"
 OFSTED = "enquiries@ofsted.example"
@@ -480,39 +479,6 @@ async def test_a_message_refused_for_good_at_data_is_not_retried_forever(engine:
 
 
 # --- the notice directory and the templates -----------------------------------------------------------
-
-
-class RecordingHandler:
-    """An SMTP server that keeps each message with its envelope recipients; refuses those in ``refuse``."""
-
-    def __init__(self, refuse: frozenset[str] = frozenset()) -> None:
-        self.refuse = refuse
-        self.delivered: list[tuple[list[str], EmailMessage]] = []
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
-    ) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 Mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        message = email.message_from_bytes(envelope.original_content or b"", policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.delivered.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-
-@contextmanager
-def recording_server(handler: RecordingHandler) -> Iterator[int]:
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port
-    finally:
-        controller.stop()
 
 
 LEARNING_FACTS = {"year": "2026", "board": "NEL", "link": "https://nel-lscb.example/learning/2026-summary"}

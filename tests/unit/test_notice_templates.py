@@ -36,6 +36,7 @@ EXAMPLES: dict[NoticeKind, dict[str, str]] = {
         "source": "NEL SCR procedure (001) §10",
     },
     NoticeKind.REVIEW_REMINDER: {"open_actions": "A1, A3"},
+    NoticeKind.NOTICE_UNDELIVERED: {"notice": "incident notification", "recipient": "ofsted"},
     NoticeKind.LEARNING_SUMMARY: {"year": "2026", "board": "NEL", "link": "https://nel-lscb.example/learning/2026"},
 }
 OPTIONAL = {NoticeKind.CASE_DECISION: {"stage", "decided_on"}}  # the scrutiny outcome has no stage

@@ -33,7 +33,7 @@ from tests.case_harness import (
     screen,
     settings_for,
 )
-from tests.services import MailBox
+from tests.services import MailBox, RecordingHandler, recording_server
 from workflows.case_workflow import OVERDUE, ScrCaseWorkflow
 
 
@@ -229,3 +229,38 @@ async def test_case_opened_late_records_breaches_without_stale_escalations(
     assert deadlines["notify_ofsted"] == DeadlineStatus.MET_LATE
     assert deadlines["chair_decision"] == DeadlineStatus.OVERDUE
     assert not any("Reminder" in s or "Deadline missed" in s for s in _subjects(mail))
+
+
+async def test_a_notice_the_mail_server_refuses_is_recorded_and_escalated_to_the_business_manager(
+    time_skipping_env: WorkflowEnvironment, sqlite_url: str, sqlite_engine: AsyncEngine
+) -> None:
+    client = time_skipping_env.client
+    handler = RecordingHandler(refuse=frozenset({"enquiries@ofsted.example"}))
+    with recording_server(handler) as port:
+        settings = settings_for(database_url=sqlite_url, smtp_port=port)
+        assert settings.mail_ofsted == "enquiries@ofsted.example"
+        async with running_worker(client, sqlite_engine, settings):
+            handle = await open_case(
+                client, sqlite_engine, settings, incident=SERIOUS_HARM, aware_on=await _today(time_skipping_env)
+            )
+            await handle.execute_update(ScrCaseWorkflow.registered)
+            for _ in range(200):
+                if len(handler.delivered) >= 2:
+                    break
+                await asyncio.sleep(0.05)
+            state = await handle.query(ScrCaseWorkflow.state)
+
+    # The panel got the incident notice; Ofsted's was refused, and the business manager was told by email.
+    delivered = {tuple(recipients): str(message["Subject"]) for recipients, message in handler.delivered}
+    reference = state.reference
+    assert delivered == {
+        (settings.mail_national_panel,): f"[{reference}] Notification of a serious child safeguarding incident",
+        (settings.mail_business_manager,): f"[{reference}] Notice not delivered: incident notification to ofsted",
+    }
+    # Ofsted was not notified, so the deadline to notify it stays open; the refusal is on the case's timeline.
+    assert {d.key: d.status for d in state.deadlines}["notify_ofsted"] == DeadlineStatus.PENDING
+    async with session_factory(sqlite_engine)() as session:
+        timeline = await register.case_timeline(session, reference=reference)
+    [failed] = [event for event in timeline if event.kind == "notice_failed"]
+    assert failed.details["recipient"] == "ofsted"
+    assert "550" in failed.details["reason"]
