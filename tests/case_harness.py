@@ -190,21 +190,27 @@ async def api_stack(client: Client, database_url: str, smtp_port: int) -> AsyncI
         await engine.dispose()
 
 
-async def register_case(engine: AsyncEngine) -> str:
-    """A case row in the register only (no workflow): what activity tests need to record against."""
+async def register_case(
+    engine: AsyncEngine,
+    *,
+    board: str = "NEL",
+    stage: str = "notified",
+    incident: dict[str, Any] | None = None,
+) -> str:
+    """A case row in the register only (no workflow): what activity and API tests need to record against."""
     async with session_factory(engine).begin() as session:
         case = await register.create_case(
             session,
-            board="NEL",
+            board=board,
             year=2016,
             idempotency_key=None,
             request_fingerprint="test",
-            stage="notified",
+            stage=stage,
             rule_pack="SCR 2015",
             rule_pack_version="1",
             aware_on=date(2016, 3, 24),
             notified_on=date(2016, 3, 24),
-            incident={"outcome": "seriously_harmed", "abuse_or_neglect": "suspected"},
+            incident=incident or {"outcome": "seriously_harmed", "abuse_or_neglect": "suspected"},
             created_by="bob",
             workflow_id_for=lambda reference: f"scr-case-{reference}",
         )

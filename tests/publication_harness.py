@@ -19,11 +19,11 @@ from api.app import create_app
 from api.context import AppContext
 from domain.anonymisation import CaseIdentifiers
 from store import documents as document_register
-from store import register
 from store.database import session_factory
 from store.document_store import FilesystemDocumentStore
 from store.models import CaseDocument
 from store.settings import Settings
+from tests.case_harness import register_case
 from tests.payload_keys import encrypting_converter
 
 FAMILY = CaseIdentifiers(
@@ -42,23 +42,10 @@ CLEAN_RESPONSE = "The board's response\n\nActions taken: training for 300 staff.
 
 
 async def create_case(engine: AsyncEngine, board: str = "NEL") -> str:
-    async with session_factory(engine).begin() as session:
-        case = await register.create_case(
-            session,
-            board=board,
-            year=2016,
-            idempotency_key=None,
-            request_fingerprint="test",
-            stage="pre_publication",
-            rule_pack="SCR 2015",
-            rule_pack_version="1",
-            aware_on=date(2016, 3, 24),
-            notified_on=date(2016, 3, 24),
-            incident={"outcome": "died", "abuse_or_neglect": "known"},
-            created_by="bob",
-            workflow_id_for=lambda reference: f"scr-case-{reference}",
-        )
-    return case.reference
+    """A case ready to publish, in the register only."""
+    return await register_case(
+        engine, board=board, stage="pre_publication", incident={"outcome": "died", "abuse_or_neglect": "known"}
+    )
 
 
 async def record_identifiers(engine: AsyncEngine, reference: str, identifiers: CaseIdentifiers = FAMILY) -> None:
