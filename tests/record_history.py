@@ -9,24 +9,29 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from domain.learning_summary_messages import LearningSummaryInput
 from store.database import create_engine
+from store.settings import Settings
 from tests.case_harness import running_worker, settings_for
 from tests.learning_harness import populate_year
 from tests.payload_keys import encrypting_converter
-from tests.services import binary, fresh_database, mailbox, register_search_attributes
+from tests.services import MailBox, binary, fresh_database, mailbox, register_search_attributes
 from tests.workflows.story import Story, full_case
 from tests.workflows.test_replay import record_case_history
 from workflows.learning_summary_workflow import LearningSummaryWorkflow, learning_summary_workflow_id
 from workflows.temporal_client import SEARCH_ATTRIBUTES
 
 
-async def record_full_case(out: Path) -> None:
-    """A whole case, notification to closure, on the time-skipping server."""
+@asynccontextmanager
+async def time_skipping_stack() -> AsyncIterator[tuple[WorkflowEnvironment, AsyncEngine, Settings, MailBox]]:
+    """The time-skipping server (the tests' payload key), a fresh SQLite register and an SMTP sink."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"), data_converter=encrypting_converter()
     )
@@ -35,17 +40,24 @@ async def record_full_case(out: Path) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             async with fresh_database("sqlite", Path(tmp)) as url, mailbox(Path(tmp) / "mail") as box:
                 engine = create_engine(url)
-                settings = settings_for(database_url=url, smtp_port=box.port)
                 try:
-                    async with running_worker(env.client, engine, settings, terminate_cases=False):
-                        story = Story(env, engine, settings, box)
-                        await full_case(story)
-                        history = await story.case.fetch_history()
+                    yield env, engine, settings_for(database_url=url, smtp_port=box.port), box
                 finally:
                     await engine.dispose()
-        out.write_text(history.to_json())
     finally:
         await env.shutdown()
+
+
+async def record_full_case(out: Path) -> None:
+    """A whole case, notification to closure."""
+    async with (
+        time_skipping_stack() as (env, engine, settings, box),
+        running_worker(env.client, engine, settings, terminate_cases=False),
+    ):
+        story = Story(env, engine, settings, box)
+        await full_case(story)
+        history = await story.case.fetch_history()
+    out.write_text(history.to_json())
 
 
 async def record(out: Path) -> None:
@@ -64,33 +76,20 @@ async def record(out: Path) -> None:
 
 
 async def record_learning_summary(out: Path) -> None:
-    """A board's learning summary of a year of cases, on the time-skipping server."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary("temporal-test-server"), data_converter=encrypting_converter()
-    )
-    try:
-        await register_search_attributes(env.client)
-        with tempfile.TemporaryDirectory() as tmp:
-            async with fresh_database("sqlite", Path(tmp)) as url, mailbox(Path(tmp) / "mail") as box:
-                engine = create_engine(url)
-                settings = settings_for(database_url=url, smtp_port=box.port)
-                board = next(iter(settings.board_codes))
-                try:
-                    await populate_year(engine, board=board, year=2025)
-                    async with running_worker(env.client, engine, settings):
-                        handle = await env.client.start_workflow(
-                            LearningSummaryWorkflow.run,
-                            LearningSummaryInput(board=board, year=2025),
-                            id=learning_summary_workflow_id(board, 2025),
-                            task_queue=settings.task_queue,
-                        )
-                        await handle.result()
-                        history = await handle.fetch_history()
-                finally:
-                    await engine.dispose()
-        out.write_text(history.to_json())
-    finally:
-        await env.shutdown()
+    """A board's learning summary of a year of cases."""
+    async with time_skipping_stack() as (env, engine, settings, _box):
+        board = next(iter(settings.board_codes))
+        await populate_year(engine, board=board, year=2025)
+        async with running_worker(env.client, engine, settings):
+            handle = await env.client.start_workflow(
+                LearningSummaryWorkflow.run,
+                LearningSummaryInput(board=board, year=2025),
+                id=learning_summary_workflow_id(board, 2025),
+                task_queue=settings.task_queue,
+            )
+            await handle.result()
+            history = await handle.fetch_history()
+    out.write_text(history.to_json())
 
 
 async def main(folder: Path, release: str) -> None:
