@@ -53,7 +53,8 @@ class Settings(BaseSettings):
     mail_business_manager: str = "business-manager@lscb.example"
     mail_partners: str = "partners@lscb.example"
     notice_directory: Path | None = None
-    """TOML file of each board's notice recipients (store/notice_directory.py, deploy/notice-directory.example.toml),
+    """TOML file of each board's notice recipients (store/notice_directory.py; example:
+    deploy/k8s/overlays/example/notice-directory.toml),
     checked when a worker starts. Unset: every board in SCR_BOARDS gets the SCR_MAIL_* addresses."""
 
     max_request_bytes: int = Field(1_048_576, ge=1024)

@@ -12,13 +12,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import kubernetes_validate
 import pytest
 import yaml
 
+from store.notice_directory import parse_notice_directory
+from store.settings import Settings
 from tests.deploy.tools import (
     DEPLOY,
     NOT_SETTINGS,
@@ -386,3 +388,18 @@ def test_yamllint_is_real(tmp_path: Path) -> None:
     result = run_tool("yamllint", "-c", DEPLOY / ".yamllint", bad)
     assert result.returncode != 0
     assert "duplicate" in result.stdout
+
+
+def test_workers_read_a_valid_notice_directory_where_the_setting_points(overlay: list[dict[str, Any]]) -> None:
+    config = find(overlay, "ConfigMap", "scr-config")["data"]
+    path = PurePosixPath(config["SCR_NOTICE_DIRECTORY"])
+    spec = find(overlay, "Deployment", "scr-worker")["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    [mount] = [m for m in container["volumeMounts"] if PurePosixPath(m["mountPath"]) == path.parent]
+    assert mount.get("readOnly"), "the workers only read the directory"
+    source = next(volume for volume in spec["volumes"] if volume["name"] == mount["name"])["configMap"]
+    generated = next(r for r in overlay if r["kind"] == "ConfigMap" and r["metadata"]["name"] == source["name"])
+    # What the workers will check when they start: every board the site serves, every required recipient.
+    boards = Settings(boards=config["SCR_BOARDS"]).board_codes
+    directory = parse_notice_directory(generated["data"][path.name], path.name, boards)
+    assert set(directory.boards) == boards

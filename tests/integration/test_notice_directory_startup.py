@@ -17,7 +17,7 @@ from store.settings import Settings
 from workers.case_worker import build_worker
 
 SCR = str(Path(sys.executable).with_name("scr"))
-EXAMPLE = Path(__file__).parents[2] / "deploy" / "notice-directory.example.toml"
+EXAMPLE = Path(__file__).parents[2] / "deploy" / "k8s" / "overlays" / "example" / "notice-directory.toml"
 
 
 def bad_directory(tmp_path: Path) -> Path:

@@ -18,7 +18,7 @@ from store.notice_directory import (
 )
 from store.settings import Settings
 
-EXAMPLE = Path(__file__).parents[2] / "deploy" / "notice-directory.example.toml"
+EXAMPLE = Path(__file__).parents[2] / "deploy" / "k8s" / "overlays" / "example" / "notice-directory.toml"
 
 NEL = """
 [NEL]
