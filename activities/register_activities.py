@@ -61,17 +61,28 @@ class RegisterActivities:
 
 
 async def _apply_snapshot(session: AsyncSession, case: Case, snapshot: CaseSnapshot) -> None:
-    # Snapshots carry the workflow's own counter: an older one retried late never overwrites a newer one.
-    if snapshot.version <= case.snapshot_version:
+    # Snapshots carry the workflow's own counter: an older one retried late (or written concurrently by the
+    # workflow's main loop and a decision) never overwrites a newer one. The check and the write are one
+    # conditional UPDATE, which holds the row (PostgreSQL) or the database (SQLite) until commit.
+    awaiting = [item.model_dump(mode="json") for item in snapshot.awaiting]
+    applied = await register.apply_snapshot(
+        session,
+        reference=case.reference,
+        version=snapshot.version,
+        values={
+            "stage": snapshot.stage,
+            "overdue": snapshot.overdue,
+            "next_deadline_key": snapshot.next_deadline_key,
+            "next_deadline_due": snapshot.next_deadline_due,
+            "awaiting": awaiting,
+            "updated_at": datetime.now(UTC),
+        },
+    )
+    if not applied:
         return
-    case.snapshot_version = snapshot.version
-    case.stage = snapshot.stage
-    case.overdue = snapshot.overdue
-    case.next_deadline_key = snapshot.next_deadline_key
-    case.next_deadline_due = snapshot.next_deadline_due
-    case.awaiting = [item.model_dump(mode="json") for item in snapshot.awaiting]
-    await register.replace_tasks(session, case)
-    case.updated_at = datetime.now(UTC)
+    await register.replace_tasks(
+        session, reference=case.reference, board=case.board, stage=snapshot.stage, awaiting=awaiting
+    )
     existing = {row.key: row for row in await register.case_deadlines(session, reference=case.reference)}
     for record in snapshot.deadlines:
         row = existing.get(record.key)

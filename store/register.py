@@ -107,23 +107,36 @@ async def list_cases(
 CLOSED_STAGES = ("closed", "closed_without_review")  # = domain.case_rules.TERMINAL (a test keeps them equal)
 
 
-async def replace_tasks(session: AsyncSession, case: Case) -> None:
-    """Rewrite the case's rows of the task list from what it now awaits, ``case.awaiting`` (none once closed)."""
-    await session.execute(delete(CaseTask).where(CaseTask.case_reference == case.reference))
-    if case.stage in CLOSED_STAGES:
+async def apply_snapshot(session: AsyncSession, *, reference: str, version: int, values: dict[str, Any]) -> bool:
+    """Write the case's snapshot columns if ``version`` is newer than the one stored; False if it is not."""
+    result = await session.execute(
+        update(Case)
+        .where(Case.reference == reference, Case.snapshot_version < version)
+        .values(snapshot_version=version, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def replace_tasks(
+    session: AsyncSession, *, reference: str, board: str, stage: str, awaiting: Sequence[dict[str, Any]]
+) -> None:
+    """Rewrite the case's rows of the task list from what it now awaits (none once closed)."""
+    await session.execute(delete(CaseTask).where(CaseTask.case_reference == reference))
+    if stage in CLOSED_STAGES:
         return
     session.add_all(
         CaseTask(
-            case_reference=case.reference,
+            case_reference=reference,
             position=position,
             role=role,
             kind=item["kind"],
-            board=case.board,
-            stage=case.stage,
+            board=board,
+            stage=stage,
             description=item["description"],
             due=date.fromisoformat(item["due"]) if item.get("due") else None,
         )
-        for position, item in enumerate(case.awaiting)
+        for position, item in enumerate(awaiting)
         for role in dict.fromkeys(item["roles"])
     )
 

@@ -28,7 +28,7 @@ PEER = AwaitedDecision(kind="peer_response", roles=["independent_chair"], descri
 def snapshot_event(reference: str, version: int, stage: str, awaiting: list[AwaitedDecision]) -> RecordCaseEventInput:
     return RecordCaseEventInput(
         reference=reference,
-        business_key=f"{reference}:{version}:test",
+        business_key=f"{reference}:{version}:{stage}",
         kind="test",
         actor=SYSTEM,
         at=datetime(2016, 3, 24, 10, tzinfo=UTC),
@@ -121,3 +121,21 @@ async def test_migration_0004_fills_the_task_list_of_existing_open_cases(engine:
 
 def test_the_register_treats_as_closed_exactly_the_stages_the_rules_end_in() -> None:
     assert set(register.CLOSED_STAGES) == {stage.value for stage in TERMINAL}
+
+
+async def test_snapshots_written_at_once_leave_the_newest_whole(engine: AsyncEngine) -> None:
+    """The workflow's main loop and a decision can write two snapshots of one case at the same moment: whichever
+    commits last, the register shows the newer one entirely (stage, awaited decisions and task rows together)."""
+    record = RegisterActivities(session_factory(engine)).record_case_event
+    for _ in range(5):
+        reference = await register_case(engine)
+        await record(snapshot_event(reference, 1, "awaiting_chair_decision", [CHAIR]))
+        older = snapshot_event(reference, 2, "awaiting_chair_decision", [CHAIR, PEER])
+        newer = snapshot_event(reference, 3, "pre_publication", [CONSENT, MEDIA])
+        await asyncio.gather(record(newer), record(older))
+        async with session_factory(engine)() as session:
+            case = await register.find_case(session, reference=reference)
+        assert case is not None
+        assert (case.snapshot_version, case.stage) == (3, "pre_publication")
+        assert [item["description"] for item in case.awaiting] == ["Record: family informed", "Record: media strategy"]
+        assert await tasks(engine, "independent_chair") == ([], 0)
