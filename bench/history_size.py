@@ -89,6 +89,19 @@ class Story:
     async def publish(self, ready: bool) -> None:
         await self.do("published", "publisher", {} if ready else {"location": "/reviews/bench"})
 
+    async def publish_a_month_after(self, day: date) -> None:
+        """Decide to publish 30 days after ``day``, take the pre-publication steps, and publish on the date."""
+        publication_on = day + timedelta(days=30)
+        await self.do(
+            "publication",
+            "independent_chair",
+            {"decision": "publish", "publication_on": publication_on.isoformat(), "reasons": "Ready"},
+        )
+        await self.prepublication()
+        ready = await self.prepare_publication()
+        await self.forward(31)
+        await self.publish(ready)
+
     async def prepublication(self) -> None:
         for item in ("professionals_informed", "family_supported", "media_strategy_ready"):
             await self.do("prepublication", "business_manager", {"item": item, "note": "Done"})
@@ -117,16 +130,7 @@ async def full_case(story: Story, today: date) -> None:
     await story.do("final_report", "lead_reviewer", {"document": "overview-1", "summary": "Report"})
     await story.do("quality_assurance", "sub_group", {"checks": _checks()})
     await story.do("action_plan", "sub_group", {"actions": [_action("A1", today + timedelta(days=60))]})
-    publication_on = today + timedelta(days=30)
-    await story.do(
-        "publication",
-        "independent_chair",
-        {"decision": "publish", "publication_on": publication_on.isoformat(), "reasons": "Ready"},
-    )
-    await story.prepublication()
-    ready = await story.prepare_publication()
-    await story.forward(31)
-    await story.publish(ready)
+    await story.publish_a_month_after(today)
     await story.do("action_progress", "sub_group", {"action_id": "A1", "progress": "Done", "complete": True})
     await story.forward(370)
     await story.do("removal", "publisher", {"reason": "12 months and all actions complete"})
@@ -172,16 +176,7 @@ async def three_year_case(story: Story, today: date) -> None:
         _action("A3", day + timedelta(days=900)),
     ]
     await story.do("action_plan", "sub_group", {"actions": actions})
-    publication_on = day + timedelta(days=30)
-    await story.do(
-        "publication",
-        "independent_chair",
-        {"decision": "publish", "publication_on": publication_on.isoformat(), "reasons": "Ready"},
-    )
-    await story.prepublication()
-    ready = await story.prepare_publication()
-    await story.forward(31)
-    await story.publish(ready)
+    await story.publish_a_month_after(day)
     await story.forward(250)
     await story.do("action_progress", "sub_group", {"action_id": "A1", "progress": "Done", "complete": True})
     await story.forward(130)  # 12 months on the website: retained, monthly reviews while actions are open
