@@ -17,10 +17,11 @@ A person may hold several roles; each request acts in exactly one. With several,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, overload
 
 import jwt
 from fastapi import Depends, FastAPI, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import ProblemError
@@ -115,9 +116,15 @@ class OidcVerifier:
             jwks_cooldown_seconds=settings.oidc_jwks_cooldown_seconds,
         )
 
-    def verify(self, token: str) -> Principal:
+    @overload
+    def verify(self, token: str) -> Principal: ...
+    @overload
+    def verify(self, token: str, *, fetch_keys: bool) -> Principal | None: ...
+
+    def verify(self, token: str, *, fetch_keys: bool = True) -> Principal | None:
         """The token's principal, or ProblemError 401 (bad token), 403 (no SCR role) or 503 (JWKS unreachable).
-        Blocking (it may fetch the JWKS): call it from a thread, as FastAPI does for sync dependencies."""
+        Blocking when it must fetch the JWKS: call it from a thread then. Without ``fetch_keys`` it returns None
+        instead of fetching, so the usual case (keys cached) needs no thread."""
         if token.startswith("dev:"):
             raise _unauthenticated("Dev tokens are accepted only when SCR_AUTH_MODE=dev; send an OIDC access token.")
         try:
@@ -132,8 +139,11 @@ class OidcVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise _unauthenticated("The token does not name its signing key (kid).")
+        key = self._cached_key(kid)
+        if key is None and not fetch_keys:
+            return None
         try:
-            key = self._jwks.get_signing_key(kid)
+            key = key or self._jwks.get_signing_key(kid)
         except jwt.PyJWKClientConnectionError:
             raise ProblemError(
                 503, "Identity provider unavailable", "The identity provider's signing keys cannot be fetched."
@@ -165,6 +175,14 @@ class OidcVerifier:
         except jwt.InvalidTokenError:
             raise _unauthenticated("The token is not valid.") from None
         return self._principal(claims)
+
+    def _cached_key(self, kid: str) -> jwt.PyJWK | None:
+        """The signing key ``kid`` from the cached JWKS, as PyJWKClient would pick it, without fetching."""
+        cache = self._jwks.jwk_set_cache
+        keys = cache.get() if cache is not None else None  # None once the cached set has expired
+        if keys is None:
+            return None
+        return next((k for k in keys.keys if k.key_id == kid and k.public_key_use in ("sig", None)), None)
 
     def _principal(self, claims: dict[str, Any]) -> Principal:
         user = claims["sub"]
@@ -213,17 +231,30 @@ def parse_dev_token(token: str) -> Principal:
 
 
 def authenticate(request: Request, token: str) -> Principal:
-    """The principal a bearer token proves, by the app's auth mode; kept on ``request.state.principal``."""
+    """The principal a bearer token proves, by the app's auth mode; kept on ``request.state.principal``.
+    It may block (fetching the identity provider's keys): call it from a thread."""
+    principal = _authenticate(request, token, fetch_keys=True)
+    assert principal is not None  # fetching allowed: a principal or an error
+    return principal
+
+
+def authenticate_without_fetching(request: Request, token: str) -> Principal | None:
+    """As ``authenticate``, never blocking: None when the identity provider's keys would have to be fetched."""
+    return _authenticate(request, token, fetch_keys=False)
+
+
+def _authenticate(request: Request, token: str, *, fetch_keys: bool) -> Principal | None:
     settings: Settings = request.app.state.context.settings
     if settings.auth_mode == "dev":
-        principal = parse_dev_token(token)
+        principal: Principal | None = parse_dev_token(token)
     else:
         verifier: OidcVerifier | None = getattr(request.app.state, "oidc", None)
         if verifier is None:  # an app not built by create_app
             verifier = OidcVerifier.from_settings(settings)
             request.app.state.oidc = verifier
-        principal = verifier.verify(token)
-    request.state.principal = principal
+        principal = verifier.verify(token, fetch_keys=fetch_keys)
+    if principal is not None:
+        request.state.principal = principal
     return principal
 
 
@@ -258,7 +289,7 @@ def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
     return credentials.credentials
 
 
-def current_actor(
+async def current_actor(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     role: Annotated[
@@ -269,8 +300,12 @@ def current_actor(
         ),
     ] = None,
 ) -> Actor:
-    # A sync dependency: FastAPI runs it in a worker thread, so a JWKS fetch never blocks the event loop.
-    return choose_role(authenticate(request, bearer_token(credentials)), role)
+    # Async, so a request needs no worker thread (they queue under load); only a key fetch goes to one.
+    token = bearer_token(credentials)
+    principal = authenticate_without_fetching(request, token)
+    if principal is None:
+        principal = await run_in_threadpool(authenticate, request, token)
+    return choose_role(principal, role)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

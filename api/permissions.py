@@ -80,7 +80,7 @@ def visible_boards(principal: Principal, actor: Actor, settings: Settings) -> fr
     raise ProblemError(403, "Forbidden", "Your token names no board; ask your administrator to add the board claim.")
 
 
-def current_caller(request: Request, actor: CurrentActor) -> Caller:
+async def current_caller(request: Request, actor: CurrentActor) -> Caller:
     principal: Principal = request.state.principal
     return Caller(actor=actor, boards=visible_boards(principal, actor, request.app.state.context.settings))
 

@@ -10,13 +10,11 @@ cases under 10x its p99 at 100 cases.
 
 from __future__ import annotations
 
-import inspect
 import time
 from datetime import date
 from typing import Any
 
 from sqlalchemy import text
-from temporalio.worker import Worker
 
 from bench.api_client import StaffApi
 from bench.stack import BenchStack
@@ -94,12 +92,6 @@ async def open_to(
         "drain_after_s": round(drained, 1),
     }
     return stats, references
-
-
-def workflow_cache_size() -> int:
-    """The worker's workflow cache bound: the SDK default, as ``workers/case_worker.build_worker`` sets none."""
-    default = inspect.signature(Worker.__init__).parameters["max_cached_workflows"].default
-    return int(default)
 
 
 def compare_reads(small: dict[str, Any], large: dict[str, Any]) -> dict[str, Any]:

@@ -53,6 +53,9 @@ async def _floor_worker() -> None:
         workflows=[BenchFloorWorkflow],
         activities=[bench_noop],
         graceful_shutdown_timeout=timedelta(seconds=1),
+        # The same cache as the product's workers: with fewer floor workflows cached than the section pings, each
+        # ping would replay first and the floor would look slower than it is (it did in full mode before this).
+        max_cached_workflows=settings.worker_max_cached_workflows,
     )
     await _serve(worker)
 

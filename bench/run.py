@@ -50,6 +50,10 @@ class Sizes:
     deadline_background: int
     synthetic_cases: int = 0  # register rows cloned up to this many for the API reads (0: none)
     synthetic_read_samples: int = 10
+    # The workers' workflow cache (SCR_WORKER_MAX_CACHED_WORKFLOWS; the product's default is 1,000). Full mode holds
+    # every case the decision section touches (about 1,330): with fewer, each decision on a case pushed out of the
+    # cache replays its history first (measured in the first full run: ratio 3.3 instead of 2.5).
+    worker_cache: int = 1000
 
 
 QUICK = Sizes(
@@ -94,8 +98,9 @@ FULL = Sizes(
     throughput_seconds=90,
     throughput_concurrency=8,
     deadline_cases=500,
-    deadline_lead=30,
+    deadline_lead=60,  # burst 2 gets twice this: 500 fast-forwards of a second reminder need about 120 s
     deadline_background=2,
+    worker_cache=2000,
 )
 
 
@@ -155,13 +160,13 @@ async def run(sizes: Sizes, mode: str, workdir: Path, only: set[str] | None = No
         "machine": machine(),
         "sizes": sizes.__dict__,
     }
-    stack = BenchStack(workdir)
+    stack = BenchStack(workdir, worker_cache=sizes.worker_cache)
     api: StaffApi | None = None
     try:
         await stack.start()
         api = StaffApi(stack.api_url)
         today = london_date(datetime.now(UTC))
-        results["workflow_cache_size"] = capacity.workflow_cache_size()
+        results["workflow_cache_size"] = sizes.worker_cache
         idle_footprint = await capacity.footprint(stack)
         reads_small: dict[str, Any] = {}
         footprint_small: dict[str, Any] = {}
@@ -308,7 +313,8 @@ def table(results: dict[str, Any]) -> str:
         ("  floor: bare update, trivial workflow", "floor_update"),
         ("  POST .../decisions/chair (HTTP, +deadlines)", "http_chair"),
         ("  decide update, Python client (no HTTP)", "direct_decide"),
-        ("  floor + one no-op local activity", "floor_update_with_local_activity"),
+        ("  floor + one no-op activity started (P8 design)", "floor_update_starting_activity"),
+        ("  floor + one no-op local activity (P1 design)", "floor_update_with_local_activity"),
         ("  floor + one no-op activity (pre-P1 design)", "floor_update_with_activity"),
     ):
         add(label, pct(_get(rt, "series", key)))
@@ -318,10 +324,10 @@ def table(results: dict[str, Any]) -> str:
         f"{_fmt(ratio.get('p50'))} / {_fmt(ratio.get('p95'))} / {_fmt(ratio.get('p99'))}",
         "<= 1.5 at p50 and p99",
     )
-    local = _get(rt, "ratio_to_floor_with_local_activity") or {}
+    started = _get(rt, "ratio_to_floor_starting_activity") or {}
     add(
-        "  ratio ours/(floor + local activity)",
-        f"{_fmt(local.get('p50'))} / {_fmt(local.get('p95'))} / {_fmt(local.get('p99'))}",
+        "  ratio ours/(floor + started activity)",
+        f"{_fmt(started.get('p50'))} / {_fmt(started.get('p95'))} / {_fmt(started.get('p99'))}",
     )
     screening = _get(rt, "server_side_from_histories", "screening_update") or {}
     if screening.get("n"):

@@ -21,6 +21,7 @@ read-only view of the register for quiescence and timing checks.
 from __future__ import annotations
 
 import asyncio
+import compileall
 import os
 import shutil
 import socket
@@ -88,6 +89,7 @@ class Proc:
 @dataclass
 class BenchStack:
     workdir: Path
+    worker_cache: int = 1000  # SCR_WORKER_MAX_CACHED_WORKFLOWS of every `scr worker`
     temporal_port: int = field(default_factory=free_port)
     ui_port: int = field(default_factory=free_port)
     smtp_port: int = field(default_factory=free_port)
@@ -154,6 +156,7 @@ class BenchStack:
                 "SCR_VAR_DIR": str(self.workdir),
                 "SCR_METRICS_BIND": "",
                 "SCR_WORKER_HEALTH_BIND": "",
+                "SCR_WORKER_MAX_CACHED_WORKFLOWS": str(self.worker_cache),
             }
         )
         env.update(extra)
@@ -171,6 +174,9 @@ class BenchStack:
                 ignore=shutil.ignore_patterns("__pycache__", ".*cache", "results*.json"),
                 dirs_exist_ok=True,
             )
+        # Bytecode, as `pip install` leaves in the image: with PYTHONDONTWRITEBYTECODE set (it is, on these
+        # machines) the workflow sandbox would otherwise compile the workflow's modules for every new case.
+        compileall.compile_dir(self.source, quiet=1)
         server = start_dev_server(
             db_file=self.workdir / "temporal.db",
             port=self.temporal_port,

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     worker_graceful_shutdown_seconds: float = Field(20.0, ge=0)
     """On SIGTERM the worker stops polling and gives in-flight activities this long before cancelling them;
     keep it below the orchestrator's grace period (Kubernetes terminationGracePeriodSeconds)."""
+    worker_max_cached_workflows: int = Field(1000, ge=0)
+    """Cases the worker keeps in memory (about 0.25 MB each, BENCHMARKS.md). A decision or clock for a case not
+    in the cache first replays its history; size it to the cases that are active at once."""
     metrics_bind: str = "0.0.0.0:9464"
     """HOST:PORT of the worker's Prometheus endpoint (Temporal SDK metrics and ours); empty turns it off."""
     worker_health_bind: str = "0.0.0.0:8081"

@@ -57,4 +57,5 @@ def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Wor
             summaries.record_learning_summary,
         ],
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_shutdown_seconds),
+        max_cached_workflows=settings.worker_max_cached_workflows,
     )

@@ -62,6 +62,10 @@ LOCAL_ACTIVITIES = "local-register-and-deadlines"
 PARALLEL_NOTICES = "parallel-notice-recipients"
 # A notice that cannot be delivered is escalated to the business manager by email, not only recorded.
 ESCALATE_UNDELIVERED = "escalate-undelivered-notices"
+# A decision answers as soon as the workflow has taken it: its register write follows as an activity started in
+# the same workflow task, so the answer no longer waits for the database (BENCHMARKS.md, P8). The API keeps
+# read-your-writes for its own callers (api/register_fence.py).
+ANSWER_FIRST = "answer-decisions-before-register-write"
 
 
 @workflow.defn(name="ScrCaseWorkflow")
@@ -81,6 +85,9 @@ class ScrCaseWorkflow:
         )
         self._registered = carried is not None
         self._outbox: list[NoticeRequest] = []
+        self._unrecorded: list[RecordCaseEventInput] = []  # events taken, not yet in the register (oldest first)
+        self._recording = asyncio.Lock()
+        self._writer: asyncio.Task[None] | None = None  # the newest decision's register write (kept referenced)
         self._decisions = asyncio.Lock()  # one decision at a time: each is checked against the state it changes
         self._woken = False
 
@@ -96,10 +103,12 @@ class ScrCaseWorkflow:
             await self._send_outbox()
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._decisions.locked())
+                await self._write_unrecorded()
                 await self._send_outbox()
                 workflow.continue_as_new(CaseWorkflowInput(opening=data.opening, carried=self._case))
             await self._run_clock()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._write_unrecorded()
         await self._send_outbox()
 
     async def _open(self, data: OpenCaseInput) -> None:
@@ -194,7 +203,14 @@ class ScrCaseWorkflow:
                 raise ApplicationError(refused.message, type=refused.refusal.value) from None
             self._case = changed
             self._outbox.extend(outcome.notices)
-            await self._record(outcome, request.actor)
+            if workflow.patched(ANSWER_FIRST):
+                # Already durable in the workflow's history; the register write starts in this workflow task, in
+                # a task of its own so that neither the answer nor notices still going out hold it up.
+                self._unrecorded.append(self._event(outcome, request.actor))
+                self._publish_visibility()
+                self._writer = asyncio.create_task(self._write_unrecorded())
+            else:
+                await self._record(outcome, request.actor)
             self._woken = True
             return self._state()
 
@@ -283,27 +299,55 @@ class ScrCaseWorkflow:
 
     async def _record(self, outcome: Outcome, actor: Actor = SYSTEM, assessment: dict[str, Any] | None = None) -> None:
         """Write the event and the case's new snapshot to the register, and refresh what operators see."""
-        self._case.version += 1
-        await self._activity(
-            "record_case_event",
-            RecordCaseEventInput(
-                reference=self._case.reference,
-                business_key=f"{self._case.reference}:{self._case.version}:{outcome.kind}",
-                kind=outcome.kind,
-                actor=actor,
-                at=workflow.now(),
-                summary=outcome.summary,
-                rationale=outcome.rationale,
-                details=outcome.details,
-                snapshot=self._snapshot(),
-                assessment=assessment,
-            ),
-            result_type=bool,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=PATIENT_RETRY,
-            summary=f"record: {outcome.summary[:80]}",
-        )
+        if workflow.patched(ANSWER_FIRST):
+            # Behind any decisions still unwritten: the register receives every version in order.
+            self._unrecorded.append(self._event(outcome, actor, assessment))
+            await self._write_unrecorded(local=True)
+        else:
+            await self._activity(
+                "record_case_event",
+                self._event(outcome, actor, assessment),
+                result_type=bool,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=PATIENT_RETRY,
+                summary=f"record: {outcome.summary[:80]}",
+            )
         self._publish_visibility()
+
+    def _event(self, outcome: Outcome, actor: Actor, assessment: dict[str, Any] | None = None) -> RecordCaseEventInput:
+        """The next version of the case: the event and the snapshot it leaves, as the register will keep them."""
+        self._case.version += 1
+        return RecordCaseEventInput(
+            reference=self._case.reference,
+            business_key=f"{self._case.reference}:{self._case.version}:{outcome.kind}",
+            kind=outcome.kind,
+            actor=actor,
+            at=workflow.now(),
+            summary=outcome.summary,
+            rationale=outcome.rationale,
+            details=outcome.details,
+            snapshot=self._snapshot(),
+            assessment=assessment,
+        )
+
+    async def _write_unrecorded(self, *, local: bool = False) -> None:
+        """Write the queued events to the register, oldest first, one writer at a time: a case's versions reach
+        the register in order, so a snapshot version there means every event up to it is there too. After a
+        decision, a regular activity: a local one would hold the workflow task, and the decision's answer with it."""
+        async with self._recording:
+            while self._unrecorded:
+                data = self._unrecorded[0]
+                options: dict[str, Any] = {
+                    "result_type": bool,
+                    "start_to_close_timeout": ACTIVITY_TIMEOUT,
+                    "retry_policy": PATIENT_RETRY,
+                    "summary": f"record: {data.summary[:80]}",
+                }
+                if local:
+                    await workflow.execute_local_activity("record_case_event", data, **options)
+                else:
+                    await workflow.execute_activity("record_case_event", data, **options)
+                self._unrecorded.pop(0)
 
     async def _send_outbox(self) -> None:
         while self._outbox:

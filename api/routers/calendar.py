@@ -15,7 +15,6 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from api.auth import ROLE_HEADER, Principal, bearer_scheme, current_actor
 from api.context import AppContext, Context
@@ -83,9 +82,8 @@ async def deadline_calendar(
     if token is not None:
         caller = await _token_caller(context, token)
     else:
-        # current_actor may fetch the identity provider's keys: a worker thread, as FastAPI runs it elsewhere.
-        actor = await run_in_threadpool(current_actor, request, credentials, role)
-        caller = current_caller(request, actor)
+        actor = await current_actor(request, credentials, role)
+        caller = await current_caller(request, actor)
     await authorize(context, caller, "calendar.read")
     async with context.sessions() as session:
         rows = await register.open_deadlines(session, boards=sorted(caller.boards))

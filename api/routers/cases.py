@@ -127,7 +127,7 @@ async def read_case(context: Context, reference: str) -> CaseOut:
 
 def case_after_decision(case: Case, state: CaseState) -> CaseOut:
     """The case as a decision left it: the workflow's new state over the row read before it (its fixed facts).
-    The register holds the same by now (the decision waits for its write), so no second read is needed."""
+    The register catches up within milliseconds; this process's next reads wait for it (api/register_fence.py)."""
     return _case_out(
         case,
         stage=state.stage,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 
 from api import case_service
 from api.auth import CurrentActor
-from api.context import Context
+from api.context import DecidingContext
 from api.errors import ProblemError
 from api.permissions import CurrentCaller, authorize, case_in_scope
 from api.routers.cases import CaseReference, case_after_decision
@@ -20,10 +20,11 @@ router = APIRouter(prefix="/api/v1/cases", tags=["decisions"])
 
 
 def _endpoint(kind: str, model: type[Any]) -> Callable[..., Awaitable[CaseOut]]:
-    async def decide(reference: CaseReference, body: model, caller: CurrentCaller, context: Context) -> CaseOut:  # type: ignore[valid-type]
+    async def decide(reference: CaseReference, body: model, caller: CurrentCaller, context: DecidingContext) -> CaseOut:  # type: ignore[valid-type]
         case = await case_in_scope(context, caller, reference)  # 404 for an unknown case, or another board's
         await authorize(context, caller, f"decisions.{kind}", reference=reference)
         state = await case_service.decide(context, reference=reference, actor=caller.actor, decision=body)
+        context.fence.answered(reference, state.snapshot_version)
         return case_after_decision(case, state)
 
     decide.__name__ = f"decide_{kind}"

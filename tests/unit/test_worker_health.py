@@ -19,8 +19,10 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput
 
 from domain.case_messages import NoticeKind, NoticeResult, SendNoticeInput
+from store.database import create_engine
 from store.settings import Settings
 from tests.services import free_port
+from workers.case_worker import build_worker
 from workers.health import WorkerHealthServer, parse_bind, temporal_health_check
 from workers.worker_runtime import NOTICES_SENT, NoticeMetricsInterceptor, create_runtime, run_worker
 
@@ -210,3 +212,23 @@ async def test_scr_worker_process_serves_health_and_metrics_and_stops_on_sigterm
     assert started["graceful_shutdown_seconds"] == 5
     assert started["level"] == "info"
     assert "timestamp" in started
+
+
+async def test_the_workflow_cache_is_bounded_by_the_setting(
+    dev_server_env: WorkflowEnvironment, sqlite_url: str, tmp_path: Path
+) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        assert Settings().worker_max_cached_workflows == 1000  # the SDK's own default, kept
+        settings = Settings(
+            database_url=sqlite_url,
+            worker_max_cached_workflows=7,
+            var_dir=tmp_path,
+            task_queue=f"scr-test-{tmp_path.name}",  # a queue of its own: a client takes one worker per queue
+        )
+        async with build_worker(dev_server_env.client, engine, settings) as worker:
+            assert worker.config()["max_cached_workflows"] == 7
+    finally:
+        await engine.dispose()
+    with pytest.raises(ValueError, match="greater than or equal"):
+        Settings(worker_max_cached_workflows=-1)
