@@ -27,7 +27,7 @@ async def _deciding_context(request: Request) -> AppContext:
 
 
 async def _context(request: Request) -> AppContext:
-    context: AppContext = request.app.state.context
+    context = await _deciding_context(request)
     await context.fence.settle(context.sessions)  # read-your-writes: see api/register_fence.py
     return context
 

@@ -175,28 +175,15 @@ async def decision_round_trip(
         "diagnostic_decisions": len(direct),
         "warmup_discarded": warmup,
         "series": series,
-        "ratio": {
-            "p50": ratio(ours, bare, "p50_ms"),
-            "p95": ratio(ours, bare, "p95_ms"),
-            "p99": ratio(ours, bare, "p99_ms"),
-            "target": 1.5,
-        },
+        "ratio": {**_ratios(ours, bare), "target": 1.5},
         "ratio_chair": {
             "p50": ratio(series["http_chair"], bare, "p50_ms"),
             "p99": ratio(series["http_chair"], bare, "p99_ms"),
         },
         # The least an update costs that starts a write the way a decision does since P8: the same ratio against it.
-        "ratio_to_floor_starting_activity": {
-            "p50": ratio(ours, series["floor_update_starting_activity"], "p50_ms"),
-            "p95": ratio(ours, series["floor_update_starting_activity"], "p95_ms"),
-            "p99": ratio(ours, series["floor_update_starting_activity"], "p99_ms"),
-        },
+        "ratio_to_floor_starting_activity": _ratios(ours, series["floor_update_starting_activity"]),
         # The least a read-your-writes update costs with a local register write (a decision from P1 to P8).
-        "ratio_to_floor_with_local_activity": {
-            "p50": ratio(ours, series["floor_update_with_local_activity"], "p50_ms"),
-            "p95": ratio(ours, series["floor_update_with_local_activity"], "p95_ms"),
-            "p99": ratio(ours, series["floor_update_with_local_activity"], "p99_ms"),
-        },
+        "ratio_to_floor_with_local_activity": _ratios(ours, series["floor_update_with_local_activity"]),
         "decomposition_p50_ms": {
             "floor_update": p50["floor_update"],
             "one_activity_started": _diff(p50["floor_update_starting_activity"], p50["floor_update"]),
@@ -217,6 +204,10 @@ async def decision_round_trip(
             "floor_update_starting_activity": summarise_trips(floor_started_trips),
         },
     }
+
+
+def _ratios(ours: dict[str, Any], base: dict[str, Any]) -> dict[str, float | None]:
+    return {p: ratio(ours, base, f"{p}_ms") for p in ("p50", "p95", "p99")}
 
 
 def _diff(a: float | None, b: float | None) -> float | None:

@@ -89,7 +89,7 @@ class Proc:
 @dataclass
 class BenchStack:
     workdir: Path
-    worker_cache: int = 1000  # SCR_WORKER_MAX_CACHED_WORKFLOWS of every `scr worker`
+    worker_cache: int = 1000  # SCR_WORKER_MAX_CACHED_WORKFLOWS of every worker process, the floor's included
     temporal_port: int = field(default_factory=free_port)
     ui_port: int = field(default_factory=free_port)
     smtp_port: int = field(default_factory=free_port)
