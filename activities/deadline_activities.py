@@ -13,6 +13,7 @@ from datetime import date
 from temporalio import activity
 
 from activities.bank_holidays import build_calendar
+from domain.activity_contracts import COMPUTE_CASE_DEADLINES
 from domain.case_messages import ComputeDeadlinesInput, ScheduledDeadline
 from domain.rule_pack import CaseEvent, compute_deadlines, get_rule_pack
 from domain.uk_time import end_of_day, start_of_working_day
@@ -90,6 +91,6 @@ class DeadlineActivities:
     def __init__(self, closures: Iterable[date] = ()) -> None:
         self._closures = frozenset(closures)
 
-    @activity.defn(name="compute_case_deadlines")
+    @activity.defn(name=COMPUTE_CASE_DEADLINES.name)
     async def compute_case_deadlines(self, data: ComputeDeadlinesInput) -> list[ScheduledDeadline]:
         return schedule_deadlines(data, self._closures)

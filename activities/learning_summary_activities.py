@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.learning_summary_rendering import render_html, render_markdown
+from domain.activity_contracts import COMPILE_LEARNING_SUMMARY, RECORD_LEARNING_SUMMARY, RENDER_LEARNING_SUMMARY
 from domain.learning_summary import LearningSummaryFigures, compile_figures
 from domain.learning_summary_messages import (
     CompileLearningSummaryInput,
@@ -34,7 +35,7 @@ class LearningSummaryActivities:
         self._store = store
         self._base_url = public_base_url.rstrip("/")
 
-    @activity.defn(name="compile_learning_summary")
+    @activity.defn(name=COMPILE_LEARNING_SUMMARY.name)
     async def compile_learning_summary(self, data: CompileLearningSummaryInput) -> LearningSummaryFigures:
         """The board's figures of the year up to the end of ``as_at``; staff text screened against each case's
         recorded identifying details (which never leave this activity)."""
@@ -54,7 +55,7 @@ class LearningSummaryActivities:
         )
         return figures
 
-    @activity.defn(name="render_learning_summary")
+    @activity.defn(name=RENDER_LEARNING_SUMMARY.name)
     async def render_learning_summary(self, figures: LearningSummaryFigures) -> StoredLearningSummary:
         """Render the HTML and Markdown and put both in the document store (by content: a retry stores nothing new)."""
         html, markdown = await asyncio.to_thread(lambda: (render_html(figures), render_markdown(figures)))
@@ -63,7 +64,7 @@ class LearningSummaryActivities:
             markdown_sha256=await self._store.put(markdown.encode()),
         )
 
-    @activity.defn(name="record_learning_summary")
+    @activity.defn(name=RECORD_LEARNING_SUMMARY.name)
     async def record_learning_summary(self, data: RecordLearningSummaryInput) -> RecordedLearningSummary:
         """The board's row for the year now names these renderings and this run; returns where staff read it."""
         async with self._sessions.begin() as session:

@@ -18,7 +18,6 @@ import jinja2
 from markupsafe import Markup
 
 from activities.learning_summary_charts import BAD, GOOD, NEUTRAL, PENDING, Row, Segment, bar_chart
-from domain.case_rules import CHAIR_DECISION_TEXT
 from domain.learning_summary import (
     SOURCE_TITLES,
     ActionProgress,
@@ -26,6 +25,7 @@ from domain.learning_summary import (
     LearningSummaryFigures,
     key_figures,
 )
+from domain.lifecycle.referral import CHAIR_DECISION_TEXT
 
 TEMPLATES = Path(__file__).with_name("templates") / "learning_summary"
 RULE_LABELS = {

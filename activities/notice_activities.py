@@ -22,6 +22,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.mailer import MailSender, PermanentRecipientError
 from activities.notice_templates import NoticeTemplateError, NoticeTemplates, RenderedNotice
+from domain.activity_contracts import SEND_NOTICE
 from domain.case_messages import NoticeResult, SendNoticeInput
 from store import register
 from store.models import Notice
@@ -50,7 +51,7 @@ class NoticeActivities:
         self._case_url_base = case_url_base.rstrip("/")
         self._templates = templates or NoticeTemplates()
 
-    @activity.defn(name="send_notice")
+    @activity.defn(name=SEND_NOTICE.name)
     async def send_notice(self, data: SendNoticeInput) -> NoticeResult:
         # Configuration and template errors will not mend on retry: fail at once, and the case records that
         # the notice must be sent by hand.

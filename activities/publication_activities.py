@@ -32,6 +32,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.anonymisation_gate import DocumentHit, IdentifiersNotRecordedError, run_gate
 from activities.text_extraction import UnreadableDocumentError, document_text
+from domain.activity_contracts import PUBLISH_REVIEW, REMOVE_REVIEW
 from domain.documents import KIND_TITLES, PDF, DocumentKind, kinds_to_publish, published_file
 from domain.publication_messages import (
     PublicationHitSummary,
@@ -82,7 +83,7 @@ class PublicationActivities:
         self._site = Path(site_dir)
         self._templates = site_environment()
 
-    @activity.defn(name="publish_review")
+    @activity.defn(name=PUBLISH_REVIEW.name)
     async def publish_review(self, data: PublishReviewInput) -> PublishReviewResult:
         """Publish the case's latest overview report, executive summary and board response (only the board
         response when withheld; IMRs never) if the anonymisation gate finds nothing the chair has not accepted.
@@ -165,7 +166,7 @@ class PublicationActivities:
             published=True, hits=[], location=review_location(reference), document_ids=document_ids
         )
 
-    @activity.defn(name="remove_review")
+    @activity.defn(name=REMOVE_REVIEW.name)
     async def remove_review(self, data: RemoveReviewInput) -> None:
         """Take the review's page and files off the site; the index lists it as "available on request"."""
         reference = data.reference

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from domain.activity_contracts import RECORD_CASE_EVENT
 from domain.case_messages import CaseSnapshot, RecordCaseEventInput
 from store import register
 from store.models import Case, CaseDeadline
@@ -18,7 +19,7 @@ class RegisterActivities:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    @activity.defn(name="record_case_event")
+    @activity.defn(name=RECORD_CASE_EVENT.name)
     async def record_case_event(self, data: RecordCaseEventInput) -> bool:
         """Append the event to the audit trail and apply its snapshot, in one transaction.
 

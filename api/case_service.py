@@ -17,6 +17,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.context import AppContext
 from api.errors import ProblemError
 from api.schemas import OpenCaseRequest
+from domain.case_contract import BOARD, STAGE, UNAVAILABLE
 from domain.case_file import CaseWorkflowInput
 from domain.case_messages import Actor, CaseState, DecisionRequest, OpenCaseInput, Refusal
 from domain.decision_inputs import DecisionInput
@@ -25,7 +26,7 @@ from domain.stages import Stage
 from domain.uk_time import london_date
 from store import register
 from store.models import Case
-from workflows.case_workflow import BOARD, STAGE, UNAVAILABLE, ScrCaseWorkflow
+from workflows.case_workflow import ScrCaseWorkflow
 from workflows.temporal_client import case_workflow_id
 
 _log = structlog.get_logger(__name__)

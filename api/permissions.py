@@ -14,8 +14,8 @@ from api.auth import CurrentActor, Principal
 from api.context import AppContext
 from api.errors import ProblemError
 from domain.case_messages import Actor
-from domain.case_rules import DECISIONS
 from domain.documents import READERS, UPLOADERS
+from domain.lifecycle import BY_KIND
 from domain.roles import Role
 from store import register
 from store.models import Case
@@ -41,7 +41,7 @@ PERMISSIONS: dict[str, tuple[Role, ...]] = {
     "codec.use": (Role.OPERATOR,),
     "learning_summaries.run": (Role.BUSINESS_MANAGER, Role.INDEPENDENT_CHAIR),
     "learning_summaries.read": STAFF,
-    **{f"decisions.{kind}": rule.roles for kind, rule in DECISIONS.items()},
+    **{f"decisions.{kind}": handler.roles for kind, handler in BY_KIND.items()},
 }
 ACTION_TEXT = {
     "cases.open": "open a case",
@@ -60,7 +60,7 @@ ACTION_TEXT = {
     "codec.use": "decode or encode Temporal payloads",
     "learning_summaries.run": "run the annual learning summary",
     "learning_summaries.read": "read the annual learning summaries",
-    **{f"decisions.{kind}": rule.describes for kind, rule in DECISIONS.items()},
+    **{f"decisions.{kind}": handler.describes for kind, handler in BY_KIND.items()},
 }
 # Oversight roles see every board this deployment serves; everyone else sees the board their token names.
 ALL_BOARDS_ROLES = (Role.AUDITOR, Role.OPERATOR)

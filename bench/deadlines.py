@@ -41,11 +41,11 @@ from bench.histories import kind
 from bench.stack import BenchStack
 from bench.stats import summary_ms
 from bench.throughput import background_lifecycles
-from domain import case_rules
+from domain import lifecycle
+from domain.case_contract import case_workflow_id
 from domain.case_file import CaseFile
 from domain.uk_time import london_date
 from workflows.case_workflow import ScrCaseWorkflow
-from workflows.temporal_client import case_workflow_id
 
 CLOCK = "chair_decision"  # the clock every case waiting at screening runs on
 
@@ -238,7 +238,7 @@ async def deadline_accuracy(
     files: list[CaseFile] = [await h.query(ScrCaseWorkflow.case_file) for h in handles]
     reminder_at = []
     for case in files:
-        event = case_rules.next_clock_event(case)
+        event = lifecycle.next_clock_event(case)
         if event is None or event.key != CLOCK:
             raise RuntimeError(f"{case.reference}: its next clock is {event}, not the {CLOCK} reminder")
         reminder_at.append(event.at)

@@ -1,6 +1,6 @@
 """Everything the case workflow knows about one case: the state it carries across continue-as-new.
 
-Plain data; the rules that change it live in ``domain/case_rules.py``.
+Plain data; the rules that change it live in ``domain/lifecycle/``.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ none of them may carry a child's or family's name (the anonymisation gate checks
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -298,7 +298,3 @@ DecisionInput = Annotated[
     | CloseCaseInput,
     Field(discriminator="kind"),
 ]
-
-DECISION_MODELS: dict[str, type[_Input]] = {
-    model.model_fields["kind"].default: model for model in get_args(get_args(DecisionInput)[0])
-}

@@ -104,7 +104,7 @@ async def list_cases(
     return list(rows), int(total or 0)
 
 
-CLOSED_STAGES = ("closed", "closed_without_review")  # = domain.case_rules.TERMINAL (a test keeps them equal)
+CLOSED_STAGES = ("closed", "closed_without_review")  # = domain.lifecycle.TERMINAL (a test keeps them equal)
 
 
 async def apply_snapshot(session: AsyncSession, *, reference: str, version: int, values: dict[str, Any]) -> bool:

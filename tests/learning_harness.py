@@ -18,10 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from activities.deadline_activities import schedule_deadlines
 from activities.register_activities import RegisterActivities
-from domain import case_rules
+from domain import lifecycle
 from domain.case_file import CaseFile
-from domain.case_messages import Actor, CaseSnapshot, ComputeDeadlinesInput, DeadlineStatus, RecordCaseEventInput
-from domain.case_rules import SYSTEM, Outcome
+from domain.case_messages import Actor, ComputeDeadlinesInput, RecordCaseEventInput, ScheduledDeadline
 from domain.criteria import IncidentFacts, assess
 from domain.decision_inputs import (
     AgreeActionPlanInput,
@@ -43,6 +42,9 @@ from domain.decision_inputs import (
     StartReviewInput,
     SubmitFinalReportInput,
 )
+from domain.lifecycle import SYSTEM, EffectResults, Outcome, PublishReview, ResolveDeadlines
+from domain.lifecycle.views import snapshot
+from domain.publication_messages import PublishReviewResult
 from domain.quality import QUALITY_RULES
 from domain.roles import Role
 from domain.rule_pack import SCR_2015, CaseEvent
@@ -115,14 +117,14 @@ class RegisterStory:
         now = at(notified_on)
         events = {CaseEvent.AWARE.value: aware_on, CaseEvent.NOTIFIED.value: notified_on}
         for deadline in schedule_deadlines(self._compute(events)):
-            case_rules.add_deadline(self.case, deadline, now)
+            lifecycle.add_deadline(self.case, deadline, now)
         opened = Outcome("case_opened", "Case opened", details={"grounds": list(self.case.assessment.grounds)})
         await self._record(opened, now, assessment=self.case.assessment.model_dump(mode="json"))
         if self.case.assessment.notifiable:  # the incident notice goes out at once
-            case_rules.meet(self.case, "notify_ofsted", now)
+            lifecycle.meet(self.case, "notify_ofsted", now)
             await self._record(Outcome("deadline_met", "Ofsted and the National Panel notified"), now)
         else:
-            case_rules.cancel(self.case, "notify_ofsted")
+            lifecycle.cancel(self.case, "notify_ofsted")
         self.case.stage = Stage.SCREENING
         await self._record(Outcome("stage_changed", "Referral passed to the SCR sub-group"), now)
         return row.reference
@@ -133,19 +135,25 @@ class RegisterStory:
         await self.until(now)
         actor = Actor(user="staff", role=role)
         today = london_date(now)
-        case_rules.check(self.case, actor, decision, today)
-        needs = case_rules.deadline_requests(self.case, decision, today)
-        schedules = schedule_deadlines(needs) if needs is not None else []
-        published_at = f"/public/reviews/{self.reference}/" if decision.kind == "published" else None
+        lifecycle.check(self.case, actor, decision, today)
+        # The decision's effects, as the workflow would run them, with the publisher standing in.
+        schedules: list[ScheduledDeadline] = []
+        publication = None
+        for effect in lifecycle.declared_effects(self.case, decision, today):
+            if isinstance(effect, ResolveDeadlines):
+                schedules = schedule_deadlines(effect.request)
+            elif isinstance(effect, PublishReview):
+                location = f"/public/reviews/{self.reference}/"
+                publication = PublishReviewResult(published=True, location=location)
         changed = self.case.model_copy(deep=True)
-        outcome = case_rules.apply(changed, actor, decision, now, schedules, published_at)
+        outcome = lifecycle.apply(changed, actor, decision, now, EffectResults.of(schedules, publication))
         self._case = changed
         await self._record(outcome, now, actor)
 
     async def until(self, instant: datetime) -> None:
         """Run the case's clock (reminders, breaches) up to ``instant``."""
-        while (event := case_rules.next_clock_event(self.case)) is not None and event.at <= instant:
-            outcome = case_rules.fire_clock(self.case, event.key, event.at)
+        while (event := lifecycle.next_clock_event(self.case)) is not None and event.at <= instant:
+            outcome = lifecycle.fire_clock(self.case, event.key, event.at)
             if outcome is not None:
                 await self._record(outcome, event.at)
 
@@ -157,17 +165,6 @@ class RegisterStory:
     ) -> None:
         case = self.case
         case.version += 1
-        open_deadlines = [d for d in case.deadlines.values() if d.is_open]
-        soonest = min(open_deadlines, key=lambda d: (d.schedule.due, d.schedule.key), default=None)
-        snapshot = CaseSnapshot(
-            version=case.version,
-            stage=case.stage.value,
-            overdue=any(d.status == DeadlineStatus.OVERDUE for d in case.deadlines.values()),
-            next_deadline_key=soonest.schedule.key if soonest else None,
-            next_deadline_due=soonest.schedule.due if soonest else None,
-            deadlines=case.deadline_records(),
-            awaiting=case_rules.awaiting(case),
-        )
         await self._recorder.record_case_event(
             RecordCaseEventInput(
                 reference=case.reference,
@@ -178,7 +175,7 @@ class RegisterStory:
                 summary=outcome.summary,
                 rationale=outcome.rationale,
                 details=outcome.details,
-                snapshot=snapshot,
+                snapshot=snapshot(case),
                 assessment=assessment,
             )
         )

@@ -13,8 +13,7 @@ from api.errors import ProblemError
 from api.permissions import CurrentCaller, authorize, case_in_scope
 from api.routers.cases import CaseReference, case_after_decision
 from api.schemas import CaseOut
-from domain.case_rules import DECISIONS
-from domain.decision_inputs import DECISION_MODELS
+from domain.lifecycle import HANDLERS
 
 router = APIRouter(prefix="/api/v1/cases", tags=["decisions"])
 
@@ -31,11 +30,11 @@ def _endpoint(kind: str, model: type[Any]) -> Callable[..., Awaitable[CaseOut]]:
     return decide
 
 
-for _kind, _model in DECISION_MODELS.items():
-    _rule = DECISIONS[_kind]
+for _rule in HANDLERS:
+    _model = _rule.input_type
     router.add_api_route(
-        f"/{{reference}}/decisions/{_kind}",
-        _endpoint(_kind, _model),
+        f"/{{reference}}/decisions/{_rule.kind}",
+        _endpoint(_rule.kind, _model),
         methods=["POST"],
         response_model=CaseOut,
         summary=_rule.describes[0].upper() + _rule.describes[1:],
@@ -54,5 +53,5 @@ for _kind, _model in DECISION_MODELS.items():
 
 @router.post("/{reference}/decisions/{kind}", include_in_schema=False)
 async def unknown_decision(reference: str, kind: str, actor: CurrentActor) -> None:
-    known = ", ".join(DECISION_MODELS)
+    known = ", ".join(handler.kind for handler in HANDLERS)
     raise ProblemError(404, "Not found", f"There is no decision '{kind}'. Decisions: {known}.")

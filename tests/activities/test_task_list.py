@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from activities.register_activities import RegisterActivities
 from domain.case_messages import AwaitedDecision, CaseSnapshot, RecordCaseEventInput
-from domain.case_rules import SYSTEM, TERMINAL
+from domain.lifecycle import SYSTEM, TERMINAL
 from store import register
 from store.database import session_factory
 from store.migrate import alembic_config

@@ -17,14 +17,14 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.permissions import ACTION_TEXT, PERMISSIONS
-from domain.case_rules import DECISIONS
+from domain.lifecycle import BY_KIND
 from domain.roles import Role
 from domain.uk_time import london_date
 from store.database import session_factory
 from store.models import AuditEvent
 from store.settings import Settings
 from tests.case_harness import Stack, api_stack
-from tests.unit.test_case_rules import EXAMPLES
+from tests.unit.test_lifecycle import EXAMPLES
 
 TODAY = london_date(datetime.now(UTC))
 
@@ -58,7 +58,7 @@ ROUTES: dict[str, list[tuple[str, str]]] = {
         ("GET", "/api/v1/learning-summaries/{board}/{year}.html"),
         ("GET", "/api/v1/learning-summaries/{board}/{year}.md"),
     ],
-    **{f"decisions.{kind}": [("POST", f"/api/v1/cases/{{reference}}/decisions/{kind}")] for kind in DECISIONS},
+    **{f"decisions.{kind}": [("POST", f"/api/v1/cases/{{reference}}/decisions/{kind}")] for kind in BY_KIND},
 }
 # Routes no role guards, on purpose: health, the public's request for a removed review, the codec's cookie
 # session (dev only; and forgetting it), the public site (a mount, not a route).

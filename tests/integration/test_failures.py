@@ -21,6 +21,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.testing import TimeSkipper, TimeSkippingConfig
 
 from api.errors import PROBLEM_JSON
+from domain.case_contract import NEXT_DEADLINE, case_workflow_id
 from domain.uk_time import end_of_day, london_date
 from store.models import Notice
 from tests.integration.failure_harness import (
@@ -38,8 +39,7 @@ from tests.integration.failure_harness import (
     with_interceptor,
 )
 from tests.services import fresh_database
-from workflows.case_workflow import ACTIVITY_TIMEOUT, NEXT_DEADLINE
-from workflows.temporal_client import case_workflow_id
+from workflows.case_options import ACTIVITY_TIMEOUT
 
 # An activity that was running on a worker killed with SIGKILL is retried only when its start-to-close
 # timeout expires: the recovery bound of the kill test is that timeout plus some margin.

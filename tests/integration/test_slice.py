@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
+from domain.case_contract import BOARD, NEXT_DEADLINE, OVERDUE, STAGE
 from domain.uk_time import end_of_day, london_date
 from store.database import session_factory
 from store.models import AuditEvent, Case, Notice
 from tests.case_harness import api_stack
 from tests.services import MailBox
-from workflows.case_workflow import BOARD, NEXT_DEADLINE, OVERDUE, STAGE
 from workflows.temporal_client import case_workflow_id
 
 

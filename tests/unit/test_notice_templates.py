@@ -14,7 +14,7 @@ REFERENCE = "NEL-2026-0001"
 CASE_URL = f"https://scr.lscb.example/api/v1/cases/{REFERENCE}"
 FOOTER = "This message contains no personal details by design."
 
-# The facts domain/case_rules.py (and the learning summary) pass with each kind.
+# The facts domain/lifecycle/ (and the learning summary) pass with each kind.
 EXAMPLES: dict[NoticeKind, dict[str, str]] = {
     NoticeKind.INCIDENT_NOTIFICATION: {"aware_on": "2026-11-16", "grounds": "child seriously harmed"},
     NoticeKind.CHAIR_DECISION: {"decision_text": "initiate a serious case review", "decided_on": "2026-12-01"},

@@ -16,6 +16,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from domain.case_contract import OVERDUE
 from domain.case_messages import Actor, DeadlineStatus
 from domain.decision_inputs import DecideChairInput, DecisionInput, RecordScreeningInput
 from domain.roles import Role
@@ -35,7 +36,7 @@ from tests.case_harness import (
 )
 from tests.integration.failure_harness import pending_timers
 from tests.services import MailBox, RecordingHandler, recording_server
-from workflows.case_workflow import OVERDUE, ScrCaseWorkflow
+from workflows.case_workflow import ScrCaseWorkflow
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The lifecycle rules on their own: the whole role × decision × stage matrix, and the rules that need dates."""
+"""The lifecycle rules on their own (``domain/lifecycle/``): the whole role × decision × stage matrix, and the rules
+that need dates."""
 
 from __future__ import annotations
 
@@ -7,13 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from domain import case_rules
+from domain import lifecycle
 from domain.case_file import Action, CaseFile
 from domain.case_messages import Actor, DeadlineStatus, Refusal, ScheduledDeadline
-from domain.case_rules import DECISIONS, DecisionRefused
 from domain.criteria import IncidentFacts, assess
 from domain.decision_inputs import (
-    DECISION_MODELS,
     AgreeActionPlanInput,
     AppointReviewersInput,
     CloseCaseInput,
@@ -46,6 +45,9 @@ from domain.decision_inputs import (
     SubmitFinalReportInput,
     UpdateBoardResponseInput,
 )
+from domain.lifecycle import BY_KIND, DecisionRefused, EffectResults, PublishReview, RemoveReview
+from domain.lifecycle.publication import CONSENT_ITEMS
+from domain.publication_messages import PublicationHitSummary, PublishReviewResult
 from domain.quality import QUALITY_RULES
 from domain.roles import Role
 from domain.stages import Stage
@@ -121,13 +123,14 @@ def schedule(key: str, due: date, reminders: tuple[date, ...] = ()) -> Scheduled
     )
 
 
-def test_every_decision_kind_has_an_input_a_rule_an_effect_and_an_example() -> None:
-    assert set(DECISION_MODELS) == set(DECISIONS) == set(case_rules._APPLY) == set(EXAMPLES)
+def test_the_matrix_below_tries_every_decision() -> None:
+    assert set(EXAMPLES) == set(BY_KIND)
+    assert all(type(EXAMPLES[kind]) is handler.input_type for kind, handler in BY_KIND.items())
 
 
 def test_the_readme_documents_every_decision_with_its_roles() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
-    for kind, rule in DECISIONS.items():
+    for kind, rule in BY_KIND.items():
         row = next((line for line in readme.splitlines() if line.startswith(f"| `{kind}` |")), None)
         assert row is not None, f"README has no row for {kind}"
         assert all(role.value in row for role in rule.roles), row
@@ -135,24 +138,24 @@ def test_the_readme_documents_every_decision_with_its_roles() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "role"),
-    [(kind, role) for kind, rule in DECISIONS.items() for role in Role if role not in rule.roles],
+    [(kind, role) for kind, rule in BY_KIND.items() for role in Role if role not in rule.roles],
 )
 def test_a_role_that_may_not_take_a_decision_is_forbidden(kind: str, role: Role) -> None:
-    case = make_case(DECISIONS[kind].stages[0])
+    case = make_case(BY_KIND[kind].stages[0])
     with pytest.raises(DecisionRefused) as refused:
-        case_rules.check(case, Actor(user="u", role=role), EXAMPLES[kind], TODAY)
+        lifecycle.check(case, Actor(user="u", role=role), EXAMPLES[kind], TODAY)
     assert refused.value.refusal == Refusal.FORBIDDEN
     assert role.value.replace("_", " ") in refused.value.message
 
 
 @pytest.mark.parametrize(
     ("kind", "stage"),
-    [(kind, stage) for kind, rule in DECISIONS.items() for stage in Stage if stage not in rule.stages],
+    [(kind, stage) for kind, rule in BY_KIND.items() for stage in Stage if stage not in rule.stages],
 )
 def test_a_decision_at_the_wrong_stage_is_a_conflict(kind: str, stage: Stage) -> None:
     case = make_case(stage)
     with pytest.raises(DecisionRefused) as refused:
-        case_rules.check(case, Actor(user="u", role=DECISIONS[kind].roles[0]), EXAMPLES[kind], TODAY)
+        lifecycle.check(case, Actor(user="u", role=BY_KIND[kind].roles[0]), EXAMPLES[kind], TODAY)
     assert refused.value.refusal == Refusal.CONFLICT
     assert stage.value in refused.value.message
 
@@ -169,7 +172,7 @@ def test_quality_assurance_must_cover_every_rule() -> None:
     case = make_case(Stage.QUALITY_ASSURANCE)
     partial = RecordQualityAssuranceInput(checks={"plain_english": QualityCheck(passed=True, comment="ok")})
     with pytest.raises(DecisionRefused) as refused:
-        case_rules.check(case, Actor(user="s", role=Role.SUB_GROUP), partial, TODAY)
+        lifecycle.check(case, Actor(user="s", role=Role.SUB_GROUP), partial, TODAY)
     assert refused.value.refusal == Refusal.INVALID
     assert "sound_analysis" in refused.value.message
 
@@ -177,8 +180,8 @@ def test_quality_assurance_must_cover_every_rule() -> None:
 def test_a_failed_rule_sends_the_report_back_to_the_reviewer() -> None:
     case = make_case(Stage.QUALITY_ASSURANCE)
     checks = {rule: QualityCheck(passed=rule != "anonymised", comment="c") for rule in QUALITY_RULES}
-    outcome = case_rules.apply(
-        case, Actor(user="s", role=Role.SUB_GROUP), RecordQualityAssuranceInput(checks=checks), NOW, []
+    outcome = lifecycle.apply(
+        case, Actor(user="s", role=Role.SUB_GROUP), RecordQualityAssuranceInput(checks=checks), NOW, EffectResults()
     )
     assert case.stage == Stage.IN_REVIEW
     assert "anonymised" in outcome.summary
@@ -193,8 +196,12 @@ def test_publication_too_soon_for_the_statutory_notice_is_refused_and_changes_no
         schedule("prepublication_steps", day - timedelta(days=1)),
     ]
     with pytest.raises(DecisionRefused) as refused:
-        case_rules.apply(
-            case, chair(), DecidePublicationInput(decision="publish", publication_on=day, reasons="r"), NOW, schedules
+        lifecycle.apply(
+            case,
+            chair(),
+            DecidePublicationInput(decision="publish", publication_on=day, reasons="r"),
+            NOW,
+            EffectResults.of(schedules),
         )
     assert "7 working days" in refused.value.message
     assert case.publication.planned_on is None
@@ -204,27 +211,29 @@ def test_publication_with_active_proceedings_waits_on_hold() -> None:
     case = make_case(Stage.PUBLICATION_DECISION)
     case.active_proceedings["T1"] = "criminal_trial"
     schedules = [schedule("prepublication_notice", LATER - timedelta(days=9)), schedule("prepublication_steps", LATER)]
-    case_rules.apply(case, chair(), EXAMPLES["publication"], NOW, schedules)
+    lifecycle.apply(case, chair(), EXAMPLES["publication"], NOW, EffectResults.of(schedules))
     assert case.stage == Stage.PUBLICATION_ON_HOLD
     assert "prepublication_notice" not in case.deadlines
 
 
 def test_removal_waits_for_twelve_months_then_for_open_actions_unless_the_chair_overrides() -> None:
     case = make_case(Stage.PUBLISHED)
-    case_rules.add_deadline(case, schedule("website_minimum", TODAY + timedelta(days=100)), NOW, on_due="retain")
+    lifecycle.add_deadline(case, schedule("website_minimum", TODAY + timedelta(days=100)), NOW, on_due="retain")
     publisher = Actor(user="p", role=Role.PUBLISHER)
     with pytest.raises(DecisionRefused, match="at least 12 months"):
-        case_rules.check(case, publisher, RemoveFromWebsiteInput(reason="r"), TODAY)
+        lifecycle.check(case, publisher, RemoveFromWebsiteInput(reason="r"), TODAY)
 
     case.deadlines["website_minimum"].status = DeadlineStatus.MET
     case.stage = Stage.RETAINED
     case.actions["A1"] = Action(action_id="A1", description="d", owner_agency="o", due_on=LATER, success_criteria="s")
     with pytest.raises(DecisionRefused, match="A1"):
-        case_rules.check(case, publisher, RemoveFromWebsiteInput(reason="r"), TODAY)
+        lifecycle.check(case, publisher, RemoveFromWebsiteInput(reason="r"), TODAY)
     with pytest.raises(DecisionRefused) as publisher_override:
-        case_rules.check(case, publisher, RemoveFromWebsiteInput(reason="r", override_reason="o"), TODAY)
+        lifecycle.check(case, publisher, RemoveFromWebsiteInput(reason="r", override_reason="o"), TODAY)
     assert publisher_override.value.refusal == Refusal.FORBIDDEN
-    outcome = case_rules.apply(case, chair(), RemoveFromWebsiteInput(reason="r", override_reason="linked"), NOW, [])
+    outcome = lifecycle.apply(
+        case, chair(), RemoveFromWebsiteInput(reason="r", override_reason="linked"), NOW, EffectResults()
+    )
     assert case.stage == Stage.REMOVED
     assert outcome.details["open_actions"] == ["A1"]
 
@@ -232,28 +241,28 @@ def test_removal_waits_for_twelve_months_then_for_open_actions_unless_the_chair_
 def test_the_clock_reminds_then_breaches_and_escalates() -> None:
     case = make_case(Stage.IN_REVIEW)
     due = TODAY + timedelta(days=10)
-    case_rules.add_deadline(case, schedule("review_completion", due, (due - timedelta(days=3),)), NOW)
+    lifecycle.add_deadline(case, schedule("review_completion", due, (due - timedelta(days=3),)), NOW)
 
-    event = case_rules.next_clock_event(case)
+    event = lifecycle.next_clock_event(case)
     assert event is not None
     assert event.at == start_of_working_day(due - timedelta(days=3))
     assert "reminder" in event.summary
-    reminder = case_rules.fire_clock(case, "review_completion", event.at)
+    reminder = lifecycle.fire_clock(case, "review_completion", event.at)
     assert reminder is not None
     assert reminder.notices[0].recipients == ("business_manager",)
 
-    event = case_rules.next_clock_event(case)
+    event = lifecycle.next_clock_event(case)
     assert event is not None
     assert event.at == end_of_day(due)
-    assert case_rules.fire_clock(case, "review_completion", event.at - timedelta(seconds=1)) is None  # not yet
-    breach = case_rules.fire_clock(case, "review_completion", event.at)
+    assert lifecycle.fire_clock(case, "review_completion", event.at - timedelta(seconds=1)) is None  # not yet
+    breach = lifecycle.fire_clock(case, "review_completion", event.at)
     assert breach is not None
     assert breach.kind == "deadline_breached"
     assert breach.notices[0].recipients == ("independent_chair",)
     assert case.deadlines["review_completion"].status == DeadlineStatus.OVERDUE
-    assert case_rules.next_clock_event(case) is None  # a breach is kept, not repeated
+    assert lifecycle.next_clock_event(case) is None  # a breach is kept, not repeated
 
-    case_rules.meet(case, "review_completion", event.at + timedelta(days=1))
+    lifecycle.meet(case, "review_completion", event.at + timedelta(days=1))
     assert status_of(case, "review_completion") == DeadlineStatus.MET_LATE
     assert case.deadlines["review_completion"].breached_at == event.at
 
@@ -261,11 +270,11 @@ def test_the_clock_reminds_then_breaches_and_escalates() -> None:
 def test_a_deadline_already_past_when_the_case_learns_of_it_breaches_without_escalating() -> None:
     case = make_case(Stage.SCREENING)
     old = TODAY - timedelta(days=30)
-    case_rules.add_deadline(case, schedule("chair_decision", old, (old - timedelta(days=5),)), NOW)
-    event = case_rules.next_clock_event(case)
+    lifecycle.add_deadline(case, schedule("chair_decision", old, (old - timedelta(days=5),)), NOW)
+    event = lifecycle.next_clock_event(case)
     assert event is not None
     assert event.at == end_of_day(old)  # the stale reminder is skipped
-    breach = case_rules.fire_clock(case, "chair_decision", NOW)
+    breach = lifecycle.fire_clock(case, "chair_decision", NOW)
     assert breach is not None
     assert breach.notices == []
     assert case.deadlines["chair_decision"].status == DeadlineStatus.OVERDUE
@@ -273,12 +282,52 @@ def test_a_deadline_already_past_when_the_case_learns_of_it_breaches_without_esc
 
 def test_what_the_case_awaits_follows_the_stage() -> None:
     case = make_case(Stage.SCREENING)
-    case_rules.add_deadline(case, schedule("chair_decision", LATER), NOW)
-    assert [(a.kind, a.roles, a.due) for a in case_rules.awaiting(case)] == [("screening", ["sub_group"], LATER)]
+    lifecycle.add_deadline(case, schedule("chair_decision", LATER), NOW)
+    assert [(a.kind, a.roles, a.due) for a in lifecycle.awaiting(case)] == [("screening", ["sub_group"], LATER)]
     case.stage = Stage.PRE_PUBLICATION
-    kinds = [(a.kind, a.roles) for a in case_rules.awaiting(case)]
+    kinds = [(a.kind, a.roles) for a in lifecycle.awaiting(case)]
     assert ("prepublication", ["independent_chair"]) in kinds
     assert ("published", ["publisher"]) not in kinds
-    for item in case_rules.CONSENT_ITEMS:
+    for item in CONSENT_ITEMS:
         case.publication.consent[item] = "done"
-    assert [a.kind for a in case_rules.awaiting(case)] == ["published"]
+    assert [a.kind for a in lifecycle.awaiting(case)] == ["published"]
+
+
+def test_publication_declares_the_gate_first_and_a_hit_refuses_it_naming_the_place() -> None:
+    case = make_case(Stage.PRE_PUBLICATION)
+    case.publication.planned_on = TODAY
+    for item in CONSENT_ITEMS:
+        case.publication.consent[item] = "done"
+    publisher = Actor(user="p", role=Role.PUBLISHER)
+    declared = lifecycle.declared_effects(case, RecordPublishedInput(), TODAY)
+    assert [type(e).__name__ for e in declared] == ["ResolveDeadlines", "PublishReview"]
+    gate = declared[1]
+    assert isinstance(gate, PublishReview)
+    assert (gate.request.reference, gate.request.publication_on) == (case.reference, TODAY)
+
+    hit = PublicationHitSummary(
+        document_id=1, document_kind="overview_report", category="name", paragraph=4, line=2, character=9, place="p4"
+    )
+    blocked = EffectResults.of([], PublishReviewResult(published=False, hits=[hit]))
+    with pytest.raises(DecisionRefused, match="overview_report: name at p4") as refused:
+        lifecycle.apply(case.model_copy(deep=True), publisher, RecordPublishedInput(), NOW, blocked)
+    assert refused.value.refusal == Refusal.CONFLICT
+
+    published = EffectResults.of(
+        [schedule("website_minimum", LATER)], PublishReviewResult(published=True, location="/public/reviews/x/")
+    )
+    lifecycle.apply(case, publisher, RecordPublishedInput(), NOW, published)
+    assert (case.stage, case.publication.location) == (Stage.PUBLISHED, "/public/reviews/x/")
+
+
+def test_removal_declares_taking_the_review_down_on_the_day() -> None:
+    case = make_case(Stage.RETAINED)
+    [removal] = lifecycle.declared_effects(case, RemoveFromWebsiteInput(reason="r"), TODAY)
+    assert isinstance(removal, RemoveReview)
+    assert (removal.request.reference, removal.request.removed_on) == (case.reference, TODAY)
+
+
+def test_standing_tasks_follow_what_the_stage_awaits() -> None:
+    case = make_case(Stage.PANEL_SCRUTINY)
+    case.open_peer_challenges = 1
+    assert [a.kind for a in lifecycle.awaiting(case)] == ["panel_advice", "scrutiny_outcome", "peer_response"]

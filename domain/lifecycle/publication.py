@@ -1,0 +1,348 @@
+"""Publication phase: the decision whether and when to publish (or not, with the panel's advice and a final
+decision), publication held for parallel proceedings, the pre-publication copies and steps, a moved date, and
+publication itself through the anonymisation gate (000, 001 §11, 003, 004)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from domain.case_file import CaseFile
+from domain.case_messages import Actor, AdhocDeadline, AwaitedDecision, NoticeKind, Refusal
+from domain.decision_inputs import (
+    DecideFinalPublicationInput,
+    DecidePublicationInput,
+    MovePublicationDateInput,
+    RecordPrepublicationInput,
+    RecordProceedingsInput,
+    RecordPublishedInput,
+    UpdateBoardResponseInput,
+)
+from domain.lifecycle.clocks import add_deadline, cancel, meet, replace_deadline
+from domain.lifecycle.effects import Effect, EffectResults, PublishReview
+from domain.lifecycle.handler import Applying, DeadlineNeeds, DecisionHandler
+from domain.lifecycle.outcome import NoticeRequest, Outcome, refuse
+from domain.lifecycle.referral import panel_advice_since_mark
+from domain.lifecycle.stage_groups import BEFORE_PUBLICATION
+from domain.publication_messages import PublishReviewInput, PublishReviewResult
+from domain.roles import Recipient, Role
+from domain.rule_pack import CaseEvent
+from domain.stages import Stage
+
+BM, CHAIR = Role.BUSINESS_MANAGER, Role.INDEPENDENT_CHAIR
+CONSENT_ITEMS = ("professionals_informed", "family_supported", "media_strategy_ready", "chair_consent")
+PUBLICATION_STEPS = "prepublication_steps"
+STATUTORY_NOTICE = "prepublication_notice"
+COPY_RECIPIENTS = (Recipient.OFSTED, Recipient.DFE, Recipient.NATIONAL_PANEL)
+
+
+def _check_future(day: date, today: date, name: str = "publication_on") -> None:
+    if day <= today:
+        raise refuse(f"{name} must be after today ({today.isoformat()}).", Refusal.INVALID)
+
+
+def _planning(day: date) -> DeadlineNeeds:
+    """A publication date starts the statutory notice (rule pack) and the steps recorded before it."""
+    steps = AdhocDeadline(
+        key=PUBLICATION_STEPS,
+        title="Professionals, family, media strategy and chair's consent recorded",
+        due=day - timedelta(days=1),
+        reminder_working_days_before=[5, 2, 1],
+        rule="all recorded before the publication date",
+        source="NEL SCR procedure (001) §11; Kent briefing (004)",
+        who_acts=BM.value,
+        escalate_to=[CHAIR.value],
+    )
+    return DeadlineNeeds({CaseEvent.PUBLICATION_PLANNED.value: day}, (steps,))
+
+
+def _plan_publication(case: CaseFile, day: date, applying: Applying, *, withheld: bool, rationale: str) -> Outcome:
+    notice_due = applying.results.schedules[STATUTORY_NOTICE]
+    if notice_due.due < applying.today:
+        raise refuse(
+            f"Copies must reach Ofsted, DfE and the National Panel at least 7 working days before publication, "
+            f"by {notice_due.due.isoformat()} for {day.isoformat()}, and that has passed: choose a later date (000)."
+        )
+    case.publication.report_withheld = withheld
+    case.publication.planned_on = day
+    if case.active_proceedings:
+        case.stage = Stage.PUBLICATION_ON_HOLD
+        held = ", ".join(sorted(case.active_proceedings))
+        return Outcome(
+            "decision", f"Publication decided for {day} but on hold until proceedings conclude: {held}", rationale
+        )
+    notices = _enter_pre_publication(case, applying.now, applying.results)
+    summary = f"Publication planned for {day.isoformat()}"
+    return Outcome("decision", summary, rationale, {"publication_on": day.isoformat()}, notices)
+
+
+def _enter_pre_publication(case: CaseFile, now: datetime, results: EffectResults) -> list[NoticeRequest]:
+    """Set the publication clocks and send the copies to Ofsted, DfE and the National Panel now, so the
+    statutory notice is met whatever happens to the board's inbox later."""
+    planned = case.publication.planned_on
+    assert planned is not None
+    case.stage = Stage.PRE_PUBLICATION
+    replace_deadline(case, results.schedules[STATUTORY_NOTICE], now)
+    replace_deadline(case, results.schedules[PUBLICATION_STEPS], now)
+    case.publication.copies_sent_for = planned
+    meet(case, STATUTORY_NOTICE, now)
+    what = "the board's response and action plan" if case.publication.report_withheld else "the overview report"
+    facts = {"publication_on": planned.isoformat(), "what": what}
+    return [NoticeRequest(NoticeKind.PREPUBLICATION_COPY, COPY_RECIPIENTS, planned.isoformat(), facts)]
+
+
+class DecidePublication(DecisionHandler[DecidePublicationInput]):
+    input_type = DecidePublicationInput
+    roles = (CHAIR,)
+    stages = (Stage.PUBLICATION_DECISION,)
+    describes = "decide on publication"
+
+    def check_rule(self, case: CaseFile, actor: Actor, d: DecidePublicationInput, today: date) -> None:
+        if case.publication.non_publication_pending:
+            raise refuse("A decision not to publish awaits the panel's advice and the chair's final decision.")
+        if d.publication_on is not None:
+            _check_future(d.publication_on, today)
+
+    def deadlines(self, case: CaseFile, d: DecidePublicationInput, today: date) -> DeadlineNeeds | None:
+        return _planning(d.publication_on) if d.publication_on is not None else None
+
+    def apply(self, case: CaseFile, actor: Actor, d: DecidePublicationInput, applying: Applying) -> Outcome:
+        if d.decision == "do_not_publish":
+            case.publication.non_publication_pending = True
+            case.panel_advice_mark = case.panel_advice_count
+            occurrence = str(case.next_occurrence("non_publication"))
+            # The reasons stay on the case: they concern the child's welfare and do not go into emails.
+            recipients = (Recipient.DFE, Recipient.NATIONAL_PANEL)
+            notice = NoticeRequest(NoticeKind.NON_PUBLICATION, recipients, occurrence, {})
+            summary = "Chair decided not to publish; DfE and the panel are told"
+            return Outcome("decision", summary, d.reasons, {}, [notice])
+        assert d.publication_on is not None  # the input model requires it to publish
+        return _plan_publication(case, d.publication_on, applying, withheld=False, rationale=d.reasons)
+
+    def awaits(self, case: CaseFile, due: dict[str, date]) -> list[AwaitedDecision]:
+        if case.stage != Stage.PUBLICATION_DECISION or case.publication.non_publication_pending:
+            return []
+        return [self.task("Decide whether and when to publish")]
+
+
+class DecideFinalPublication(DecisionHandler[DecideFinalPublicationInput]):
+    input_type = DecideFinalPublicationInput
+    roles = (CHAIR,)
+    stages = (Stage.PUBLICATION_DECISION,)
+    describes = "take the final decision on non-publication"
+
+    def check_rule(self, case: CaseFile, actor: Actor, d: DecideFinalPublicationInput, today: date) -> None:
+        if not case.publication.non_publication_pending:
+            raise refuse("There is no decision not to publish awaiting a final decision.")
+        if not panel_advice_since_mark(case):
+            raise refuse("Record the National Panel's advice on not publishing before the final decision.")
+        _check_future(d.publication_on, today)
+
+    def deadlines(self, case: CaseFile, d: DecideFinalPublicationInput, today: date) -> DeadlineNeeds | None:
+        return _planning(d.publication_on)
+
+    def apply(self, case: CaseFile, actor: Actor, d: DecideFinalPublicationInput, applying: Applying) -> Outcome:
+        withheld = d.decision == "do_not_publish"
+        outcome = _plan_publication(case, d.publication_on, applying, withheld=withheld, rationale=d.rationale)
+        case.publication.non_publication_pending = False
+        text = (
+            "the report is not published; the board's response and actions are published"
+            if withheld
+            else "the report is published"
+        )
+        facts = {"decision_text": text, "publication_on": d.publication_on.isoformat()}
+        occurrence = str(case.next_occurrence("final_publication"))
+        outcome.notices.append(NoticeRequest(NoticeKind.FINAL_PUBLICATION_DECISION, COPY_RECIPIENTS, occurrence, facts))
+        outcome.summary = f"Final publication decision: {text}. " + outcome.summary
+        return outcome
+
+    def awaits(self, case: CaseFile, due: dict[str, date]) -> list[AwaitedDecision]:
+        pending = case.stage == Stage.PUBLICATION_DECISION and case.publication.non_publication_pending
+        if not pending or not panel_advice_since_mark(case):
+            return []
+        return [self.task("Take the final decision on publication")]
+
+
+class RecordProceedings(DecisionHandler[RecordProceedingsInput]):
+    input_type = RecordProceedingsInput
+    roles = (BM,)
+    stages = BEFORE_PUBLICATION
+    describes = "record parallel proceedings"
+
+    def check_rule(self, case: CaseFile, actor: Actor, d: RecordProceedingsInput, today: date) -> None:
+        known = d.proceeding_id in case.active_proceedings
+        if d.status == "started" and known:
+            raise refuse(f"Proceedings '{d.proceeding_id}' are already recorded as under way.")
+        if d.status == "concluded" and not known:
+            active = ", ".join(sorted(case.active_proceedings)) or "none"
+            raise refuse(f"No proceedings '{d.proceeding_id}' are under way (under way: {active}).")
+
+    def apply(self, case: CaseFile, actor: Actor, d: RecordProceedingsInput, applying: Applying) -> Outcome:
+        what = d.proceeding.replace("_", " ")
+        if d.status == "started":
+            case.active_proceedings[d.proceeding_id] = d.proceeding
+            if case.stage == Stage.PRE_PUBLICATION:
+                case.stage = Stage.PUBLICATION_ON_HOLD
+                for key in (STATUTORY_NOTICE, PUBLICATION_STEPS):
+                    cancel(case, key)
+            return Outcome("decision", f"Parallel proceedings under way: {what} ({d.proceeding_id})", d.note)
+        del case.active_proceedings[d.proceeding_id]
+        case.response_update_due = True
+        summary = f"Parallel proceedings concluded: {what} ({d.proceeding_id})"
+        if not case.active_proceedings and case.stage == Stage.PUBLICATION_ON_HOLD:
+            summary += "; the board's response must now be updated"
+        return Outcome("decision", summary, d.note)
+
+    def awaits(self, case: CaseFile, due: dict[str, date]) -> list[AwaitedDecision]:
+        if case.stage != Stage.PUBLICATION_ON_HOLD or not case.active_proceedings:
+            return []
+        return [self.task("Record the conclusion of: " + ", ".join(sorted(case.active_proceedings)))]
+
+
+class UpdateBoardResponse(DecisionHandler[UpdateBoardResponseInput]):
+    input_type = UpdateBoardResponseInput
+    roles = (BM,)
+    stages = (Stage.PUBLICATION_ON_HOLD,)
+    describes = "record the updated board response"
+
+    def check_rule(self, case: CaseFile, actor: Actor, d: UpdateBoardResponseInput, today: date) -> None:
+        if case.active_proceedings:
+            raise refuse("Publication waits for the conclusion of: " + ", ".join(sorted(case.active_proceedings)) + ".")
+
+    def apply(self, case: CaseFile, actor: Actor, d: UpdateBoardResponseInput, applying: Applying) -> Outcome:
+        case.response_update_due = False
+        case.stage = Stage.PUBLICATION_DECISION
+        summary = "Board's response updated after the proceedings; a publication date is due"
+        return Outcome("decision", summary, d.summary)
+
+    def awaits(self, case: CaseFile, due: dict[str, date]) -> list[AwaitedDecision]:
+        if case.stage != Stage.PUBLICATION_ON_HOLD or case.active_proceedings:
+            return []
+        return [self.task("Update the board's response after the proceedings")]
+
+
+class RecordPrepublication(DecisionHandler[RecordPrepublicationInput]):
+    input_type = RecordPrepublicationInput
+    roles = (BM, CHAIR)
+    stages = (Stage.PRE_PUBLICATION,)
+    describes = "record a pre-publication step"
+
+    def check_rule(self, case: CaseFile, actor: Actor, d: RecordPrepublicationInput, today: date) -> None:
+        if (d.item == "chair_consent") != (actor.role == CHAIR):
+            who = "the independent chair" if d.item == "chair_consent" else "the business manager"
+            raise refuse(f"'{d.item}' is recorded by {who}.", Refusal.FORBIDDEN)
+
+    def apply(self, case: CaseFile, actor: Actor, d: RecordPrepublicationInput, applying: Applying) -> Outcome:
+        case.publication.consent[d.item] = d.note
+        if all(item in case.publication.consent for item in CONSENT_ITEMS):
+            meet(case, PUBLICATION_STEPS, applying.now)
+        summary = f"Pre-publication step recorded: {d.item.replace('_', ' ')}"
+        return Outcome("decision", summary, d.note, {"item": d.item})
+
+    def awaits(self, case: CaseFile, due: dict[str, date]) -> list[AwaitedDecision]:
+        if case.stage != Stage.PRE_PUBLICATION:
+            return []
+        return [
+            self.task(
+                f"Record: {item.replace('_', ' ')}",
+                due.get(PUBLICATION_STEPS),
+                (CHAIR,) if item == "chair_consent" else (BM,),
+            )
+            for item in CONSENT_ITEMS
+            if item not in case.publication.consent
+        ]
+
+
+class MovePublicationDate(DecisionHandler[MovePublicationDateInput]):
+    input_type = MovePublicationDateInput
+    roles = (CHAIR,)
+    stages = (Stage.PRE_PUBLICATION,)
+    describes = "move the publication date"
+
+    def check_rule(self, case: CaseFile, actor: Actor, d: MovePublicationDateInput, today: date) -> None:
+        _check_future(d.publication_on, today)
+
+    def deadlines(self, case: CaseFile, d: MovePublicationDateInput, today: date) -> DeadlineNeeds | None:
+        return _planning(d.publication_on)
+
+    def apply(self, case: CaseFile, actor: Actor, d: MovePublicationDateInput, applying: Applying) -> Outcome:
+        old = case.publication.planned_on
+        notice_due = applying.results.schedules[STATUTORY_NOTICE]
+        if notice_due.due < applying.today:
+            raise refuse(
+                f"Copies must go out by {notice_due.due.isoformat()} for {d.publication_on.isoformat()}, which has "
+                "passed: choose a later date."
+            )
+        case.publication.planned_on = d.publication_on
+        notices = _enter_pre_publication(case, applying.now, applying.results)
+        old_text = old.isoformat() if old else "none"
+        summary = f"Publication date moved from {old_text} to {d.publication_on.isoformat()}"
+        return Outcome("decision", summary, d.reason, {}, notices)
+
+
+class ConfirmPublished(DecisionHandler[RecordPublishedInput]):
+    input_type = RecordPublishedInput
+    roles = (Role.PUBLISHER,)
+    stages = (Stage.PRE_PUBLICATION,)
+    describes = "confirm publication"
+
+    def check_rule(self, case: CaseFile, actor: Actor, d: RecordPublishedInput, today: date) -> None:
+        missing = [item for item in CONSENT_ITEMS if item not in case.publication.consent]
+        if missing:
+            raise refuse("Before publication these steps must be recorded: " + ", ".join(missing) + ".")
+        planned = case.publication.planned_on
+        if planned is not None and today < planned:
+            raise refuse(f"Publication is planned for {planned.isoformat()}; it cannot go up before then.")
+
+    def deadlines(self, case: CaseFile, d: RecordPublishedInput, today: date) -> DeadlineNeeds | None:
+        return DeadlineNeeds({CaseEvent.PUBLISHED.value: today})
+
+    def own_effects(self, case: CaseFile, d: RecordPublishedInput, today: date) -> list[Effect]:
+        publication = case.publication
+        assert publication.planned_on is not None  # the rules put a case in pre-publication with a date
+        request = PublishReviewInput(
+            reference=case.reference, withheld=publication.report_withheld, publication_on=publication.planned_on
+        )
+        return [PublishReview(request)]
+
+    def apply(self, case: CaseFile, actor: Actor, d: RecordPublishedInput, applying: Applying) -> Outcome:
+        result = applying.results.publication
+        if result is None or not result.published or result.location is None:
+            raise refuse(_gate_refusal(result))
+        case.publication.location = result.location
+        case.publication.published_on = applying.today
+        meet(case, PUBLICATION_STEPS, applying.now)
+        add_deadline(case, applying.results.schedules["website_minimum"], applying.now, on_due="retain")
+        case.stage = Stage.PUBLISHED
+        what = (
+            "board's response and actions"
+            if case.publication.report_withheld
+            else "overview report, summary and response"
+        )
+        return Outcome("decision", f"Published on the website: {what}", None, {"location": case.publication.location})
+
+    def awaits(self, case: CaseFile, due: dict[str, date]) -> list[AwaitedDecision]:
+        ready = all(item in case.publication.consent for item in CONSENT_ITEMS)
+        if case.stage != Stage.PRE_PUBLICATION or not ready:
+            return []
+        return [self.task("Publish on the website", case.publication.planned_on)]
+
+
+def _gate_refusal(result: PublishReviewResult | None) -> str:
+    hits = result.hits if result is not None else []
+    places = "; ".join(f"{hit.document_kind}: {hit.category} at {hit.place}" for hit in hits[:10])
+    more = f" (and {len(hits) - 10} more)" if len(hits) > 10 else ""
+    return (
+        f"The anonymisation gate found {len(hits)} possible identifying detail(s): {places}{more}. "
+        "Correct the documents, or the chair may accept a specific hit with a reason; then publish again."
+    )
+
+
+HANDLERS = (
+    DecidePublication(),
+    DecideFinalPublication(),
+    RecordProceedings(),
+    UpdateBoardResponse(),
+    RecordPrepublication(),
+    MovePublicationDate(),
+    ConfirmPublished(),
+)

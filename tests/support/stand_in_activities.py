@@ -1,0 +1,144 @@
+"""Stand-in activities registered under the real contracts' names: the case workflow runs against them in
+milliseconds, with no database or mail server, and the tests read what it asked for.
+
+Deadlines are resolved by the real (pure) rule-pack calculation, so clocks fall on the dates the real worker
+would give them; the register, mail and the website are lists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from temporalio import activity
+from temporalio.client import Client, WorkflowHandle
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+from temporalio.worker import Worker
+
+from activities.deadline_activities import schedule_deadlines
+from domain.activity_contracts import (
+    COMPUTE_CASE_DEADLINES,
+    PUBLISH_REVIEW,
+    RECORD_CASE_EVENT,
+    REMOVE_REVIEW,
+    SEND_NOTICE,
+)
+from domain.case_contract import case_workflow_id
+from domain.case_file import CaseWorkflowInput
+from domain.case_messages import (
+    Actor,
+    ComputeDeadlinesInput,
+    NoticeResult,
+    OpenCaseInput,
+    RecordCaseEventInput,
+    ScheduledDeadline,
+    SendNoticeInput,
+)
+from domain.criteria import IncidentFacts
+from domain.publication_messages import (
+    PublicationHitSummary,
+    PublishReviewInput,
+    PublishReviewResult,
+    RemoveReviewInput,
+)
+from domain.roles import Role
+from domain.rule_pack import SCR_2015
+from workflows.case_workflow import ScrCaseWorkflow
+
+
+@dataclass
+class StandIns:
+    """What the workflow asked of its activities, in order, and how the stand-ins answer."""
+
+    refused_recipients: set[str] = field(default_factory=set)  # send_notice fails for good for these
+    gate_hits: list[PublicationHitSummary] = field(default_factory=list)  # publish_review blocks with these
+    resolved: list[ComputeDeadlinesInput] = field(default_factory=list)
+    events: list[RecordCaseEventInput] = field(default_factory=list)
+    notices: list[SendNoticeInput] = field(default_factory=list)
+    published: list[PublishReviewInput] = field(default_factory=list)
+    removed: list[RemoveReviewInput] = field(default_factory=list)
+
+    def kinds(self) -> list[str]:
+        return [event.kind for event in self.events]
+
+    def sent(self) -> list[tuple[str, str]]:
+        return [(notice.kind.value, notice.recipient) for notice in self.notices]
+
+    def activities(self) -> list[Callable[..., object]]:
+        @activity.defn(name=COMPUTE_CASE_DEADLINES.name)
+        async def compute_case_deadlines(data: ComputeDeadlinesInput) -> list[ScheduledDeadline]:
+            self.resolved.append(data)
+            return schedule_deadlines(data)
+
+        @activity.defn(name=RECORD_CASE_EVENT.name)
+        async def record_case_event(data: RecordCaseEventInput) -> bool:
+            if any(event.business_key == data.business_key for event in self.events):
+                return False
+            self.events.append(data)
+            return True
+
+        @activity.defn(name=SEND_NOTICE.name)
+        async def send_notice(data: SendNoticeInput) -> NoticeResult:
+            if data.recipient in self.refused_recipients:
+                raise ApplicationError("550 mailbox unavailable", type="Undeliverable", non_retryable=True)
+            self.notices.append(data)
+            key = f"{data.reference}:{data.kind.value}:{data.occurrence}:{data.recipient}"
+            return NoticeResult(business_key=key, message_id=f"<{uuid.uuid4().hex}@stand-in>", newly_sent=True)
+
+        @activity.defn(name=PUBLISH_REVIEW.name)
+        async def publish_review(data: PublishReviewInput) -> PublishReviewResult:
+            if self.gate_hits:
+                return PublishReviewResult(published=False, hits=self.gate_hits)
+            self.published.append(data)
+            return PublishReviewResult(published=True, location=f"/public/reviews/{data.reference}/")
+
+        @activity.defn(name=REMOVE_REVIEW.name)
+        async def remove_review(data: RemoveReviewInput) -> None:
+            self.removed.append(data)
+
+        return [compute_case_deadlines, record_case_event, send_notice, publish_review, remove_review]
+
+
+@contextlib.asynccontextmanager
+async def stand_in_worker(client: Client, stand_ins: StandIns) -> AsyncIterator[str]:
+    """A worker for the case workflow with the stand-ins on a task queue of its own; yields the queue. Cases
+    still running at the end are terminated, so none is left holding up the time-skipping server."""
+    task_queue = f"fast-{uuid.uuid4().hex[:8]}"
+    async with Worker(client, task_queue=task_queue, workflows=[ScrCaseWorkflow], activities=stand_ins.activities()):
+        try:
+            yield task_queue
+        finally:
+            for workflow_id in STARTED.pop(task_queue, []):
+                with contextlib.suppress(RPCError):  # already finished
+                    await client.get_workflow_handle(workflow_id).terminate("test finished")
+
+
+STARTED: dict[str, list[str]] = {}  # workflow ids per task queue (the Java test server cannot list workflows)
+
+
+async def open_case(
+    client: Client, task_queue: str, *, incident: dict[str, str], aware_on: date
+) -> WorkflowHandle[ScrCaseWorkflow, None]:
+    """Start a case as the API does, and wait until it is registered (opened, its deadlines resolved)."""
+    reference = f"FAST-{aware_on.year}-{random.randrange(10**5, 10**6)}"
+    opening = OpenCaseInput(
+        reference=reference,
+        board="FAST",
+        aware_on=aware_on,
+        notified_on=aware_on,
+        incident=IncidentFacts.model_validate(incident),
+        rule_pack=SCR_2015.name,
+        rule_pack_version=SCR_2015.version,
+        opened_by=Actor(user="bob", role=Role.BUSINESS_MANAGER),
+    )
+    handle = await client.start_workflow(
+        ScrCaseWorkflow.run, CaseWorkflowInput(opening=opening), id=case_workflow_id(reference), task_queue=task_queue
+    )
+    STARTED.setdefault(task_queue, []).append(handle.id)
+    await handle.execute_update(ScrCaseWorkflow.registered)
+    return handle

@@ -1,0 +1,208 @@
+"""The case workflow against stand-in activities (``tests/support/stand_in_activities.py``): what it asks of
+its activities, in which order, and what it does with their answers. No database, no mail server: each test
+runs in well under a second on the time-skipping server. The same paths with the real activities, SQLite,
+PostgreSQL and SMTP are in ``test_case_workflow.py`` and ``test_lifecycle_scenarios.py``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+
+from domain.case_messages import Actor, CaseState, DecisionRequest
+from domain.decision_inputs import (
+    AgreeActionPlanInput,
+    AppointReviewersInput,
+    DecideChairInput,
+    DecidePublicationInput,
+    DecisionInput,
+    PlannedAction,
+    QualityCheck,
+    RecordPanelAdviceInput,
+    RecordPrepublicationInput,
+    RecordPublishedInput,
+    RecordQualityAssuranceInput,
+    RecordScreeningInput,
+    Reviewer,
+    StartReviewInput,
+    SubmitFinalReportInput,
+)
+from domain.publication_messages import PublicationHitSummary
+from domain.quality import QUALITY_RULES
+from domain.roles import Role
+from domain.rule_pack import CaseEvent
+from domain.uk_time import LONDON, london_date
+from tests.payload_keys import encrypting_converter
+from tests.services import binary, register_search_attributes
+from tests.support.stand_in_activities import StandIns, open_case, stand_in_worker
+from workflows.case_workflow import ScrCaseWorkflow
+
+DEATH = {"outcome": "died", "abuse_or_neglect": "known"}
+Case = WorkflowHandle[ScrCaseWorkflow, None]
+
+
+async def decide(case: Case, role: Role, decision: DecisionInput) -> CaseState:
+    request = DecisionRequest(actor=Actor(user="staff", role=role), decision=decision)
+    return await case.execute_update(ScrCaseWorkflow.decide, request)
+
+
+async def eventually(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    """The register write of a decision follows its answer: wait for it, briefly."""
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not met in time")
+
+
+async def today(env: WorkflowEnvironment) -> date:
+    return london_date(await env.get_current_time())
+
+
+@pytest.fixture
+async def stand_ins() -> StandIns:
+    return StandIns()
+
+
+@pytest.fixture
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the test's own (≈0.3 s to start): a case of another test still in flight, or an
+    update that failed, can hold up time skipping on a shared one."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=binary("temporal-test-server"), data_converter=encrypting_converter()
+    )
+    await register_search_attributes(env.client)
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+async def queue(env: WorkflowEnvironment, stand_ins: StandIns) -> AsyncIterator[str]:
+    async with stand_in_worker(env.client, stand_ins) as task_queue:
+        yield task_queue
+
+
+async def test_opening_resolves_deadlines_notifies_ofsted_and_records_each_step_in_order(
+    env: WorkflowEnvironment, stand_ins: StandIns, queue: str
+) -> None:
+    aware = await today(env)
+    case = await open_case(env.client, queue, incident=DEATH, aware_on=aware)
+    state = await case.query(ScrCaseWorkflow.state)
+
+    assert stand_ins.resolved[0].events == {CaseEvent.AWARE.value: aware, CaseEvent.NOTIFIED.value: aware}
+    assert sorted(stand_ins.sent()) == [
+        ("incident_notification", "national_panel"),
+        ("incident_notification", "ofsted"),
+    ]
+    assert stand_ins.kinds() == ["case_opened", "deadline_met", "stage_changed"]
+    assert [event.snapshot.version for event in stand_ins.events] == [1, 2, 3]
+    assert state.stage == "screening"
+    assert {d.key: d.status.value for d in state.deadlines}["notify_ofsted"] == "met"
+
+
+async def test_a_decision_runs_its_declared_effects_answers_and_then_reaches_the_register(
+    env: WorkflowEnvironment, stand_ins: StandIns, queue: str
+) -> None:
+    aware = await today(env)
+    case = await open_case(env.client, queue, incident=DEATH, aware_on=aware)
+    await decide(case, Role.SUB_GROUP, RecordScreeningInput(recommendation="initiate_scr", rationale="r"))
+    state = await decide(case, Role.INDEPENDENT_CHAIR, DecideChairInput(decision="initiate_scr", rationale="r"))
+
+    assert stand_ins.resolved[-1].events == {
+        CaseEvent.INITIATED.value: aware
+    }  # the chair's decision starts the review clock
+    assert state.stage == "reviewer_appointment"
+    assert "review_completion" in {d.key for d in state.deadlines}
+    await eventually(lambda: stand_ins.kinds()[-2:] == ["decision", "decision"])
+    assert stand_ins.events[-1].snapshot.version == state.snapshot_version
+    assert stand_ins.events[-1].details["decision_kind"] == "chair"
+    chair_notices = {("chair_decision", "ofsted"), ("chair_decision", "national_panel")}
+    await eventually(lambda: chair_notices <= set(stand_ins.sent()))
+
+
+async def test_a_refused_notice_is_recorded_escalated_and_leaves_its_deadline_open(
+    env: WorkflowEnvironment, stand_ins: StandIns, queue: str
+) -> None:
+    stand_ins.refused_recipients.add("ofsted")
+    case = await open_case(env.client, queue, incident=DEATH, aware_on=await today(env))
+
+    await eventually(lambda: ("notice_undelivered", "business_manager") in stand_ins.sent())
+    assert "notice_failed" in stand_ins.kinds()
+    assert "deadline_met" not in stand_ins.kinds()
+    state = await case.query(ScrCaseWorkflow.state)
+    assert {d.key: d.status.value for d in state.deadlines}["notify_ofsted"] == "pending"
+
+
+async def test_a_missed_chair_decision_is_reminded_then_breached_and_escalated(
+    env: WorkflowEnvironment, stand_ins: StandIns, queue: str
+) -> None:
+    case = await open_case(env.client, queue, incident=DEATH, aware_on=await today(env))
+    await env.sleep(timedelta(days=40))  # past the chair's month, and every reminder before it
+
+    await eventually(lambda: "deadline_breached" in stand_ins.kinds())
+    assert "deadline_reminder" in stand_ins.kinds()
+    assert any(kind == "deadline_escalation" for kind, _ in stand_ins.sent())
+    state = await case.query(ScrCaseWorkflow.state)
+    assert state.overdue
+    assert {d.key: d.status.value for d in state.deadlines}["chair_decision"] == "overdue"
+
+
+async def test_the_gate_refusing_publication_refuses_the_decision_and_changes_nothing(
+    env: WorkflowEnvironment, stand_ins: StandIns, queue: str
+) -> None:
+    case = await open_case(env.client, queue, incident=DEATH, aware_on=await today(env))
+    planned = await _to_pre_publication(env, case)
+    await env.sleep(datetime.combine(planned, time(10), LONDON) - await env.get_current_time())
+    stand_ins.gate_hits.append(
+        PublicationHitSummary(
+            document_id=7,
+            document_kind="overview_report",
+            category="name",
+            paragraph=3,
+            line=1,
+            character=5,
+            place="paragraph 3, line 1, character 5",
+        )
+    )
+    with pytest.raises(WorkflowUpdateFailedError) as failed:
+        await decide(case, Role.PUBLISHER, RecordPublishedInput())
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError)
+    assert cause.type == "Conflict"
+    assert "overview_report: name at paragraph 3, line 1, character 5" in cause.message
+    state = await case.query(ScrCaseWorkflow.state)
+    assert state.stage == "pre_publication"
+    assert stand_ins.published == []
+
+
+async def _to_pre_publication(env: WorkflowEnvironment, case: Case) -> date:
+    day = await today(env)
+    planned = day + timedelta(days=30)
+    reviewer = Reviewer(name="R", organisation="O", independence_statement="I")
+    checks = {rule: QualityCheck(passed=True, comment="c") for rule in QUALITY_RULES}
+    action = PlannedAction(
+        action_id="A1", description="d", owner_agency="o", due_on=day + timedelta(days=90), success_criteria="s"
+    )
+    steps: list[tuple[Role, DecisionInput]] = [
+        (Role.SUB_GROUP, RecordScreeningInput(recommendation="initiate_scr", rationale="r")),
+        (Role.INDEPENDENT_CHAIR, DecideChairInput(decision="initiate_scr", rationale="r")),
+        (Role.BUSINESS_MANAGER, AppointReviewersInput(reviewers=[reviewer])),
+        (Role.BUSINESS_MANAGER, RecordPanelAdviceInput(outcome="agrees", advice="a")),
+        (Role.INDEPENDENT_CHAIR, StartReviewInput(rationale="r")),
+        (Role.LEAD_REVIEWER, SubmitFinalReportInput(document="d", summary="s")),
+        (Role.SUB_GROUP, RecordQualityAssuranceInput(checks=checks)),
+        (Role.SUB_GROUP, AgreeActionPlanInput(actions=[action])),
+        (Role.INDEPENDENT_CHAIR, DecidePublicationInput(decision="publish", publication_on=planned, reasons="r")),
+        (Role.BUSINESS_MANAGER, RecordPrepublicationInput(item="professionals_informed", note="n")),
+        (Role.BUSINESS_MANAGER, RecordPrepublicationInput(item="family_supported", note="n")),
+        (Role.BUSINESS_MANAGER, RecordPrepublicationInput(item="media_strategy_ready", note="n")),
+        (Role.INDEPENDENT_CHAIR, RecordPrepublicationInput(item="chair_consent", note="n")),
+    ]
+    for role, decision in steps:
+        await decide(case, role, decision)
+    return planned

@@ -1,0 +1,28 @@
+"""Timeouts, retries and the patches in force for the case workflow and its helpers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+
+# Short, so an activity lost with a crashed worker is retried on another within half a minute.
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# Register writes and notices must happen eventually: retry without limit, backing off to 10 minutes.
+PATIENT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=10))
+# The publisher runs inside a decision: a refusal comes back to staff; a site that stays down fails the decision.
+WEBSITE_TIMEOUT = timedelta(minutes=5)
+WEBSITE_RETRY = RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(seconds=10))
+
+# Patches (workflow.patched) over released code; cases started before each keep the old commands on replay.
+# Register writes and deadline resolution as local activities: a decision completes in the workflow task that
+# received it instead of waiting for an activity task and a second workflow task (BENCHMARKS.md, P1).
+LOCAL_ACTIVITIES = "local-register-and-deadlines"
+# A notice's recipients are sent to at once rather than one after another (BENCHMARKS.md, P6).
+PARALLEL_NOTICES = "parallel-notice-recipients"
+# A notice that cannot be delivered is escalated to the business manager by email, not only recorded.
+ESCALATE_UNDELIVERED = "escalate-undelivered-notices"
+# A decision answers as soon as the workflow has taken it: its register write follows as an activity started in
+# the same workflow task, so the answer no longer waits for the database (BENCHMARKS.md, P8). The API keeps
+# read-your-writes for its own callers (api/register_fence.py).
+ANSWER_FIRST = "answer-decisions-before-register-write"

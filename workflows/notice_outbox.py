@@ -1,0 +1,78 @@
+"""The notices a case owes, sent in order: each to all its recipients; one that cannot be delivered is recorded
+on the case (and escalated to the business manager), never fatal to the case."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.activity_contracts import SEND_NOTICE
+    from domain.case_messages import NoticeKind, SendNoticeInput
+    from domain.lifecycle import NoticeRequest, Outcome
+    from domain.roles import Role
+
+from workflows import activity_calls
+from workflows.case_options import ACTIVITY_TIMEOUT, ESCALATE_UNDELIVERED, PARALLEL_NOTICES, PATIENT_RETRY
+
+
+class NoticeOutbox:
+    def __init__(self, reference: str, record: Callable[[Outcome], Awaitable[None]]) -> None:
+        self._reference = reference
+        self._record = record  # writes an event to the case register
+        self._pending: list[NoticeRequest] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._pending)
+
+    def extend(self, notices: Iterable[NoticeRequest]) -> None:
+        self._pending.extend(notices)
+
+    async def send_all(self) -> None:
+        while self._pending:
+            await self.send(self._pending.pop(0))
+
+    async def send(self, notice: NoticeRequest) -> bool:
+        """Send a notice to each recipient; True when every one of them got it."""
+        if workflow.patched(PARALLEL_NOTICES):
+            sent = await asyncio.gather(*(self._send_to(notice, recipient) for recipient in notice.recipients))
+        else:
+            sent = [await self._send_to(notice, recipient) for recipient in notice.recipients]
+        return all(sent)
+
+    async def _send_to(self, notice: NoticeRequest, recipient: str) -> bool:
+        what = notice.kind.value.replace("_", " ")
+        try:
+            await activity_calls.execute(
+                SEND_NOTICE,
+                SendNoticeInput(
+                    reference=self._reference,
+                    kind=notice.kind,
+                    occurrence=notice.occurrence,
+                    recipient=recipient,
+                    facts=notice.facts,
+                ),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=PATIENT_RETRY,
+                summary=f"{what} to {recipient}",
+            )
+            return True
+        except ActivityError as error:
+            cause = error.cause
+            reason = cause.message if isinstance(cause, ApplicationError) else str(cause)
+            await self._record(
+                Outcome(
+                    "notice_failed",
+                    f"{what} to {recipient} could not be delivered; the business manager must send it by hand",
+                    details={"reason": reason, "recipient": recipient},
+                )
+            )
+            manager = Role.BUSINESS_MANAGER.value
+            if recipient != manager and workflow.patched(ESCALATE_UNDELIVERED):
+                facts = {"notice": what, "recipient": recipient.replace("_", " ")}
+                occurrence = f"{notice.kind.value}:{recipient}:{notice.occurrence}"
+                self._pending.append(NoticeRequest(NoticeKind.NOTICE_UNDELIVERED, (manager,), occurrence, facts))
+            return False
