@@ -30,8 +30,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.anonymisation_gate import DocumentHit, IdentifiersNotRecordedError, run_gate
-from activities.text_extraction import UnreadableDocumentError, document_text
 from domain.activity_contracts import PUBLISH_REVIEW, REMOVE_REVIEW
 from domain.documents import KIND_TITLES, PDF, DocumentKind, kinds_to_publish, published_file
 from domain.publication_messages import (
@@ -43,7 +41,9 @@ from domain.publication_messages import (
 from domain.uk_time import london_date
 from store import documents as document_register
 from store import register
+from store.anonymisation_gate import DocumentHit, IdentifiersNotRecordedError, run_gate
 from store.document_store import DocumentCorruptedError, DocumentNotFoundError, DocumentStore
+from store.document_text import UnreadableDocumentError, document_text
 from store.models import CaseDocument, Publication
 
 TEMPLATES = Path(__file__).with_name("templates") / "site"

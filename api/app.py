@@ -18,9 +18,9 @@ from api.routers.learning_summaries import router as learning_summaries_router
 from api.schemas import HealthOut
 from api.site import install_site
 from store.database import create_engine, session_factory
+from store.payload_codec import codec_from_settings
 from store.settings import Settings
-from workflows.payload_codec import codec_from_settings
-from workflows.temporal_client import connect
+from store.temporal_client import connect
 
 
 def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI:
@@ -50,7 +50,7 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     install_auth(app, settings)  # refuses oidc without issuer/audience, and dev tokens in production
     install_error_handlers(app)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
-    app.add_middleware(codec.CodecCorsMiddleware, allow_origins=settings.codec_cors_origin_list)
+    app.add_middleware(codec.CodecCorsMiddleware, allow_origins=settings.codec_cors_origins)
     app.include_router(cases.router)
     app.include_router(decisions.router)
     app.include_router(tasks.router)

@@ -59,11 +59,11 @@ def check_auth_settings(settings: Settings) -> None:
             "set SCR_AUTH_MODE=oidc with SCR_OIDC_ISSUER and SCR_OIDC_AUDIENCE."
         )
     if settings.auth_mode == "oidc":
-        required = {"SCR_OIDC_ISSUER": settings.oidc_issuer, "SCR_OIDC_AUDIENCE": settings.oidc_audience}
+        required = {"SCR_OIDC_ISSUER": settings.oidc.issuer, "SCR_OIDC_AUDIENCE": settings.oidc.audience}
         missing = [name for name, value in required.items() if not value]
         if missing:
             raise RuntimeError(f"SCR_AUTH_MODE=oidc needs {' and '.join(missing)}.")
-    settings.calendar_feed_secrets()  # production refuses to start without SCR_CALENDAR_FEED_SECRET
+    _ = settings.calendar_feed  # production refuses to start without SCR_CALENDAR_FEED_SECRET
 
 
 def install_auth(app: FastAPI, settings: Settings) -> None:
@@ -104,16 +104,16 @@ class OidcVerifier:
     @classmethod
     def from_settings(cls, settings: Settings) -> OidcVerifier:
         check_auth_settings(settings)
-        issuer, audience, jwks_url = settings.oidc_issuer, settings.oidc_audience, settings.oidc_jwks_endpoint
-        if not (issuer and audience and jwks_url):
+        oidc = settings.oidc
+        if not (oidc.issuer and oidc.audience and oidc.jwks_url):
             raise RuntimeError("SCR_AUTH_MODE=oidc needs SCR_OIDC_ISSUER and SCR_OIDC_AUDIENCE.")
         return cls(
-            issuer=issuer,
-            audience=audience,
-            jwks_url=jwks_url,
-            roles_claim=settings.oidc_roles_claim,
-            board_claim=settings.oidc_board_claim,
-            jwks_cooldown_seconds=settings.oidc_jwks_cooldown_seconds,
+            issuer=oidc.issuer,
+            audience=oidc.audience,
+            jwks_url=oidc.jwks_url,
+            roles_claim=oidc.roles_claim,
+            board_claim=oidc.board_claim,
+            jwks_cooldown_seconds=oidc.jwks_cooldown_seconds,
         )
 
     @overload

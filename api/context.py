@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from api.register_fence import RegisterFence
+from store.document_store import DocumentStore, document_store_from_settings
 from store.settings import Settings
 
 
@@ -21,18 +22,22 @@ class AppContext:
     fence: RegisterFence = field(default_factory=RegisterFence)
 
 
-async def _deciding_context(request: Request) -> AppContext:
+async def app_context(request: Request) -> AppContext:
     context: AppContext = request.app.state.context
     return context
 
 
-async def _context(request: Request) -> AppContext:
-    context = await _deciding_context(request)
-    await context.fence.settle(context.sessions)  # read-your-writes: see api/register_fence.py
-    return context
+# Waits for nothing: reads of a case wait for that case's writes through ``api.access`` (api/register_fence.py).
+Context = Annotated[AppContext, Depends(app_context)]
 
 
-# Every request but a decision: the register first holds the decisions this process has answered.
-Context = Annotated[AppContext, Depends(_context)]
-# A decision: the workflow checks it against its own state, so it need not wait for the register.
-DecidingContext = Annotated[AppContext, Depends(_deciding_context)]
+async def current_document_store(request: Request) -> DocumentStore:
+    """The app's document store (set by create_app); the filesystem store of the settings otherwise."""
+    store: DocumentStore | None = getattr(request.app.state, "document_store", None)
+    if store is None:
+        store = document_store_from_settings((await app_context(request)).settings)
+        request.app.state.document_store = store
+    return store
+
+
+Documents = Annotated[DocumentStore, Depends(current_document_store)]

@@ -1,29 +1,29 @@
 """Calendar feed tokens: calendar apps subscribe to a URL and cannot send an Authorization header, so the
 subscription URL carries a token that grants the deadline calendar (``GET /api/v1/calendar.ics``) and nothing else.
 
-Format: ``v1.<payload>.<signature>``, both parts base64url without padding. The payload is compact JSON
-``{"u": user, "r": role, "b": board or null, "e": expiry in Unix seconds}``; the signature is HMAC-SHA256 over
-``scr-calendar-feed.v1.<payload>`` with the first secret of SCR_CALENDAR_FEED_SECRET. Every listed secret verifies,
-so a new secret goes first and the old one stays until its tokens may expire; removing a secret revokes its tokens.
+A token is a JWT signed with HS256 by PyJWT, with the first secret of SCR_CALENDAR_FEED_SECRET. Its claims:
+``sub`` (the user), ``role``, ``board`` (or null), ``aud`` = :data:`AUDIENCE` (the calendar feed, nothing else) and
+``exp``. PyJWT checks the signature, the algorithm, the audience, the required claims and the expiry. Every listed
+secret verifies, so a new secret goes first and the old one stays until its tokens may expire; removing a secret
+revokes its tokens.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import jwt
+
 from domain.roles import Role
 
-VERSION = "v1"
+ALGORITHM = "HS256"
+AUDIENCE = "scr:calendar-feed"
+"""What the token is for: the deadline calendar only (OIDC access tokens carry this API's own audience)."""
 MAX_TOKEN_LENGTH = 1024
-_CONTEXT = b"scr-calendar-feed."  # domain separation: these secrets sign nothing else
+_REQUIRED_CLAIMS = ["sub", "role", "aud", "exp"]
 _ROLES = {role.value: role for role in Role}
 
 
@@ -49,43 +49,70 @@ class FeedTokenError(Exception):
 
 
 def issue_feed_token(grant: FeedGrant, secret: bytes) -> str:
-    claims = {"u": grant.user, "r": grant.role.value, "b": grant.board, "e": int(grant.expires_at.timestamp())}
-    payload = _encode(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
-    return f"{VERSION}.{payload}.{_encode(_sign(payload, secret))}"
+    claims = {
+        "sub": grant.user,
+        "role": grant.role.value,
+        "board": grant.board,
+        "aud": AUDIENCE,
+        "exp": int(grant.expires_at.timestamp()),
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def verify_feed_token(token: str, secrets: Sequence[bytes], *, now: datetime) -> FeedGrant:
-    """The grant a token carries, or FeedTokenError when it is malformed, tampered, signed by an unknown secret,
-    or expired."""
+def verify_feed_token(token: str, secrets: Sequence[bytes]) -> FeedGrant:
+    """The grant a token carries, or FeedTokenError when it is malformed, tampered, signed by a secret not listed,
+    meant for something else, or expired."""
     invalid = FeedTokenError("The calendar feed token is not valid.")
-    parts = token.split(".")
-    if len(token) > MAX_TOKEN_LENGTH or len(parts) != 3 or parts[0] != VERSION:
+    if len(token) > MAX_TOKEN_LENGTH:
         raise invalid
-    _version, payload, signature = parts
-    # Compared in its canonical encoding, so no second spelling of a signature verifies.
-    if not any(hmac.compare_digest(_encode(_sign(payload, secret)), signature) for secret in secrets):
-        raise invalid
+    for secret in secrets:
+        try:
+            grant = _grant(_decode(token, secret, verify_exp=True))
+        except jwt.InvalidSignatureError:
+            continue  # perhaps signed by another listed secret
+        except jwt.ExpiredSignatureError:
+            expired = _expired_grant(token, secret)
+            if expired is None:
+                raise invalid from None
+            raise FeedTokenError(
+                f"The calendar feed token expired on {expired.expires_at.date().isoformat()}.",
+                user=expired.user,
+                role=expired.role.value,
+            ) from None
+        except jwt.InvalidTokenError:
+            raise invalid from None
+        if grant is None:
+            raise invalid
+        return grant
+    raise invalid
+
+
+def _decode(token: str, secret: bytes, *, verify_exp: bool) -> dict[str, Any]:
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        secret,
+        algorithms=[ALGORITHM],
+        audience=AUDIENCE,
+        options={"require": _REQUIRED_CLAIMS, "verify_exp": verify_exp},
+    )
+    return claims
+
+
+def _expired_grant(token: str, secret: bytes) -> FeedGrant | None:
+    """The grant of a token PyJWT found expired: it checks the expiry only once the signature holds, so these
+    claims are proven and may name the holder (in the refusal's audit)."""
     try:
-        claims: Any = json.loads(_decode(payload))
-    except ValueError:
-        raise invalid from None
-    grant = _grant(claims)
-    if grant is None:
-        raise invalid
-    if grant.expires_at <= now:
-        raise FeedTokenError(
-            f"The calendar feed token expired on {grant.expires_at.date().isoformat()}.",
-            user=grant.user,
-            role=grant.role.value,
-        )
-    return grant
-
-
-def _grant(claims: Any) -> FeedGrant | None:
-    if not isinstance(claims, dict):
+        return _grant(_decode(token, secret, verify_exp=False))
+    except jwt.InvalidTokenError:
         return None
-    user, role, board, expiry = claims.get("u"), claims.get("r"), claims.get("b"), claims.get("e")
-    if not isinstance(user, str) or not user or role not in _ROLES or not isinstance(expiry, int):
+
+
+def _grant(claims: dict[str, Any]) -> FeedGrant | None:
+    """The grant signed claims describe, or None when they are not a grant (a role that does not exist...)."""
+    user, role, board, expiry = claims["sub"], claims["role"], claims.get("board"), claims["exp"]
+    if not isinstance(user, str) or not user or not isinstance(role, str) or role not in _ROLES:
+        return None
+    if not isinstance(expiry, int) or isinstance(expiry, bool):
         return None
     if board is not None and not isinstance(board, str):
         return None
@@ -94,20 +121,3 @@ def _grant(claims: Any) -> FeedGrant | None:
     except (OverflowError, OSError, ValueError):
         return None
     return FeedGrant(user=user, role=_ROLES[role], board=board, expires_at=expires_at)
-
-
-def _sign(payload: str, secret: bytes) -> bytes:
-    return hmac.new(secret, _CONTEXT + VERSION.encode() + b"." + payload.encode(), hashlib.sha256).digest()
-
-
-def _encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _decode(text: str) -> bytes:
-    if "=" in text:
-        raise ValueError("padded")
-    try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
-    except binascii.Error:
-        raise ValueError("not base64url") from None

@@ -3,13 +3,12 @@ caller may see. Decisions take their roles from the lifecycle rules, which the w
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from fastapi import Depends, Request
 
+from api import audit
 from api.auth import CurrentActor, Principal
 from api.context import AppContext
 from api.errors import ProblemError
@@ -17,8 +16,6 @@ from domain.case_messages import Actor
 from domain.documents import READERS, UPLOADERS
 from domain.lifecycle import BY_KIND
 from domain.roles import Role
-from store import register
-from store.models import Case
 from store.settings import Settings
 
 STAFF = tuple(Role)
@@ -89,20 +86,23 @@ CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 
 async def authorize(context: AppContext, caller: Caller, action: str, *, reference: str | None = None) -> None:
-    """Refuse (403) a role the matrix does not allow for ``action``; every refusal is audited."""
+    """Refuse (403) a role the matrix does not allow for ``action``; every refusal is audited. Routes declare
+    this through ``api.access`` (``Access``, ``CaseAccess``) rather than call it."""
     allowed = PERMISSIONS[action]
     if caller.actor.role in allowed:
         return
     names = ", ".join(r.value for r in allowed)
     reason = f"Your role '{caller.actor.role.value}' cannot {ACTION_TEXT[action]}; this needs: {names}."
-    await audit_refusal(context, caller.actor, action=action, reason=reason, reference=reference)
-    raise ProblemError(403, "Forbidden", reason)
+    await refuse(context, caller, reason, action=action, reference=reference)
 
 
-async def audit_refusal(context: AppContext, actor: Actor, *, action: str, reason: str, reference: str | None) -> None:
+async def refuse(context: AppContext, caller: Caller, reason: str, *, action: str, reference: str | None) -> NoReturn:
+    """403 with ``reason``, audited: for the matrix, and for what a role may do in general but not here (another
+    board, a document kind)."""
     await record_refusal(
-        context, user=actor.user, role=actor.role.value, action=action, reason=reason, reference=reference
+        context, user=caller.actor.user, role=caller.actor.role.value, action=action, reason=reason, reference=reference
     )
+    raise ProblemError(403, "Forbidden", reason)
 
 
 async def record_refusal(
@@ -110,26 +110,7 @@ async def record_refusal(
 ) -> None:
     """An ``access_refused`` audit row; ``user`` and ``role`` as far as they are known (a bad calendar feed token
     proves neither)."""
-    now = datetime.now(UTC)
-    async with context.sessions.begin() as session:
-        register.append_audit(
-            session,
-            business_key=f"refused:{action}:{uuid.uuid4().hex}",
-            reference=reference or "-",
-            kind="access_refused",
-            actor=user,
-            role=role,
-            at=now,
-            summary=f"Refused: {ACTION_TEXT.get(action, action)}",
-            rationale=reason,
-            details={"action": action},
-        )
-
-
-async def case_in_scope(context: AppContext, caller: Caller, reference: str) -> Case:
-    """The case, if the caller's boards include it; otherwise 404, so other boards' cases are not revealed."""
-    async with context.sessions() as session:
-        case = await register.find_case(session, reference=reference)
-    if case is None or case.board not in caller.boards:
-        raise ProblemError(404, "Not found", f"There is no case {reference}.")
-    return case
+    entry = audit.access_refused(
+        action=action, action_text=ACTION_TEXT.get(action, action), reason=reason, reference=reference
+    )
+    await audit.record(context.sessions, entry, by=audit.By(user=user, role=role))

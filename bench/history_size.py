@@ -30,9 +30,9 @@ from temporalio.testing import TimeSkipper
 from bench.api_client import LIFECYCLE, ApiError, StaffApi, auth
 from bench.histories import all_runs, kind, marker_counts, size_bytes
 from bench.stack import BenchStack
+from domain.case_contract import case_workflow_id
 from domain.quality import QUALITY_RULES
 from domain.uk_time import london_date
-from workflows.temporal_client import case_workflow_id
 
 IDENTIFIERS = {"names": ["Jayden Smith"], "postcodes": ["DN31 1HU"], "schools": ["Oakfield Primary"]}
 SUGGEST_CONTINUE_AS_NEW_EVENTS = 4096

@@ -32,11 +32,11 @@ from bench.floor import FLOOR_TASK_QUEUE, BenchFloorWorkflow
 from bench.histories import summarise_trips, update_round_trips
 from bench.stack import BenchStack
 from bench.stats import median, ratio, summary_ms
+from domain.case_contract import case_workflow_id
 from domain.case_messages import Actor, DecisionRequest
 from domain.decision_inputs import RecordScreeningInput
 from domain.roles import Role
 from workflows.case_workflow import ScrCaseWorkflow
-from workflows.temporal_client import case_workflow_id
 
 SCREENING_BODY = {"recommendation": "initiate_scr", "rationale": "Criteria met"}
 CHAIR_BODY = {"decision": "initiate_scr", "rationale": "Regulation 5(2)(b)(i)"}

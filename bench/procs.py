@@ -20,10 +20,10 @@ from pathlib import Path
 from temporalio.worker import Worker
 
 from bench.floor import FLOOR_TASK_QUEUE, BenchFloorWorkflow, bench_noop
+from store.payload_codec import codec_from_settings
 from store.settings import Settings
+from store.temporal_client import connect
 from workers.smtp_sink import start_smtp_sink
-from workflows.payload_codec import codec_from_settings
-from workflows.temporal_client import connect
 
 
 def _run_smtp(port: int, folder: Path) -> None:

@@ -44,9 +44,9 @@ from temporalio.client import Client
 from bench.floor import FLOOR_TASK_QUEUE
 from store.database import create_engine
 from store.migrate import upgrade_to_head
+from store.payload_codec import codec_from_settings
 from store.settings import Settings
 from workers.temporal_server import start_dev_server, stop_process, wait_for_server
-from workflows.payload_codec import codec_from_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

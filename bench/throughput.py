@@ -32,7 +32,7 @@ from bench.api_client import LIFECYCLE, StaffApi
 from bench.histories import TimeSpent
 from bench.stack import BenchStack
 from bench.stats import median, summary_ms
-from workflows.temporal_client import case_workflow_id
+from domain.case_contract import case_workflow_id
 
 REQUESTS_PER_LIFECYCLE = 1 + len(LIFECYCLE)
 

@@ -151,19 +151,22 @@ def _with_fallbacks(entries: dict[str, tuple[str, ...]]) -> dict[str, tuple[str,
     return resolved
 
 
-_FIELDS = {
-    Recipient.OFSTED.value: "mail_ofsted",
-    Recipient.DFE.value: "mail_dfe",
-    Recipient.NATIONAL_PANEL.value: "mail_national_panel",
-    Role.INDEPENDENT_CHAIR.value: "mail_chair",
-    Role.SUB_GROUP.value: "mail_sub_group",
-    Role.BUSINESS_MANAGER.value: "mail_business_manager",
-    Recipient.PARTNERS.value: "mail_partners",
+_FIELDS = {  # recipient → its attribute of settings.mail (setting SCR_MAIL_<attribute>)
+    Recipient.OFSTED.value: "ofsted",
+    Recipient.DFE.value: "dfe",
+    Recipient.NATIONAL_PANEL.value: "national_panel",
+    Role.INDEPENDENT_CHAIR.value: "chair",
+    Role.SUB_GROUP.value: "sub_group",
+    Role.BUSINESS_MANAGER.value: "business_manager",
+    Recipient.PARTNERS.value: "partners",
 }
 
 
 def _from_settings(settings: Settings) -> NoticeDirectory:
-    entries = {key: _addresses(getattr(settings, name), f"setting SCR_{name.upper()}") for key, name in _FIELDS.items()}
+    mail = settings.mail
+    entries = {
+        key: _addresses(getattr(mail, name), f"setting SCR_MAIL_{name.upper()}") for key, name in _FIELDS.items()
+    }
     resolved = _with_fallbacks(entries)
     return NoticeDirectory(
         source="SCR_MAIL_* settings (SCR_NOTICE_DIRECTORY is unset)",

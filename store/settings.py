@@ -2,6 +2,10 @@
 
 It lives in ``store`` because it is the lowest layer that the API, the activities and the workers share;
 nothing reads settings at import time: call :func:`load_settings` from an entry point.
+
+Each setting is one flat ``SCR_*`` variable; list settings are comma-separated there and typed lists here. Settings
+that belong together are also read as one typed, read-only group: ``settings.smtp``, ``settings.mail``,
+``settings.oidc`` and ``settings.calendar_feed``.
 """
 
 from __future__ import annotations
@@ -9,12 +13,62 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The relay notices go through (SCR_SMTP_*)."""
+
+    host: str
+    port: int
+    starttls: bool
+    username: str | None
+    password: str | None = field(repr=False)
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """The notices' sender and the recipients every board gets without a notice directory (SCR_MAIL_*)."""
+
+    sender: str
+    """SCR_MAIL_FROM."""
+    ofsted: str
+    dfe: str
+    national_panel: str
+    chair: str
+    sub_group: str
+    business_manager: str
+    partners: str
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """How the API verifies OIDC access tokens when SCR_AUTH_MODE=oidc (SCR_OIDC_*)."""
+
+    issuer: str | None
+    audience: str | None
+    jwks_url: str | None
+    """SCR_OIDC_JWKS_URL, or by default the issuer + /.well-known/jwks.json (None without an issuer)."""
+    roles_claim: str
+    board_claim: str
+    jwks_cooldown_seconds: float
+
+
+@dataclass(frozen=True)
+class CalendarFeedSettings:
+    """How calendar feed tokens are signed and how long they last (SCR_CALENDAR_FEED_*)."""
+
+    secrets: tuple[bytes, ...] = field(repr=False)
+    """The first signs, all verify; the public dev secret when none is set (never in production)."""
+    days: int
 
 
 class Settings(BaseSettings):
@@ -60,11 +114,11 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(1_048_576, ge=1024)
     """Largest JSON request body the API accepts (document uploads have their own limit)."""
 
-    closure_days: str = ""
+    closure_days: Annotated[list[date], NoDecode] = []
     """Comma-separated extra days the board is closed (YYYY-MM-DD), on top of weekends and bank holidays."""
 
-    boards: str = "NEL"
-    """Comma-separated board codes this deployment serves (used in case references)."""
+    boards: Annotated[list[str], NoDecode] = ["NEL"]
+    """Comma-separated board codes this deployment serves (used in case references); upper case, no repeats."""
 
     worker_graceful_shutdown_seconds: float = Field(20.0, ge=0)
     """On SIGTERM the worker stops polling and gives in-flight activities this long before cancelling them;
@@ -107,15 +161,30 @@ class Settings(BaseSettings):
             raise ValueError("SCR_SMTP_USERNAME is set but SCR_SMTP_STARTTLS is not: credentials only go over TLS")
         return self
 
-    @field_validator("closure_days")
+    @field_validator("closure_days", mode="before")
     @classmethod
-    def _closure_days_are_dates(cls, value: str) -> str:
-        for text in filter(None, (part.strip() for part in value.split(","))):
+    def _closure_days_are_dates(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value  # a list, from code: pydantic checks its dates
+        days = []
+        for text in _comma_separated(value) or []:
             try:
-                date.fromisoformat(text)
+                days.append(date.fromisoformat(text))
             except ValueError:
                 raise ValueError(f"SCR_CLOSURE_DAYS: {text!r} is not a date (YYYY-MM-DD)") from None
-        return value
+        return days
+
+    @field_validator("boards", mode="before")
+    @classmethod
+    def _board_codes(cls, value: object) -> object:
+        codes = _comma_separated(value)
+        return value if codes is None else list(dict.fromkeys(code.upper() for code in codes))
+
+    @field_validator("codec_cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        origins = _comma_separated(value)
+        return value if origins is None else [origin.rstrip("/") for origin in origins]
 
     @field_validator("notice_directory", mode="before")
     @classmethod
@@ -133,19 +202,42 @@ class Settings(BaseSettings):
 
     @property
     def closures(self) -> frozenset[date]:
-        return frozenset(date.fromisoformat(p.strip()) for p in self.closure_days.split(",") if p.strip())
+        return frozenset(self.closure_days)
 
     @property
     def board_codes(self) -> frozenset[str]:
-        return frozenset(code.strip().upper() for code in self.boards.split(",") if code.strip())
+        return frozenset(self.boards)
+
+    @property
+    def smtp(self) -> SmtpSettings:
+        return SmtpSettings(
+            host=self.smtp_host,
+            port=self.smtp_port,
+            starttls=self.smtp_starttls,
+            username=self.smtp_username,
+            password=self.smtp_password,
+        )
+
+    @property
+    def mail(self) -> MailSettings:
+        return MailSettings(
+            sender=self.mail_from,
+            ofsted=self.mail_ofsted,
+            dfe=self.mail_dfe,
+            national_panel=self.mail_national_panel,
+            chair=self.mail_chair,
+            sub_group=self.mail_sub_group,
+            business_manager=self.mail_business_manager,
+            partners=self.mail_partners,
+        )
 
     # Payload encryption, the codec endpoint and OIDC (API security).
 
-    payload_keys: SecretStr = Field(SecretStr(""), validate_default=True)
+    payload_keys: Annotated[list[SecretStr], NoDecode] = Field([], validate_default=True)
     """Payload encryption keys, ``id:<base64 of 32 random bytes>`` separated by commas. The first encrypts; all
     still decrypt (rotation: put the new key first, keep the old ones). Unset in dev: a fixed, public dev key.
     Required when SCR_ENVIRONMENT=production."""
-    codec_cors_origins: str = "http://127.0.0.1:8233,http://localhost:8233"
+    codec_cors_origins: Annotated[list[str], NoDecode] = ["http://127.0.0.1:8233", "http://localhost:8233"]
     """Comma-separated origins (the Temporal Web UI) whose pages may call /codec/encode and /codec/decode."""
     oidc_issuer: str | None = None
     """SCR_AUTH_MODE=oidc: the exact ``iss`` of accepted tokens."""
@@ -160,7 +252,7 @@ class Settings(BaseSettings):
     """Claim holding the user's board code (dotted path allowed)."""
     oidc_jwks_cooldown_seconds: float = Field(30.0, ge=0)
     """A token signed by an unknown key id makes the API refetch the JWKS at most once per this many seconds."""
-    calendar_feed_secret: SecretStr = SecretStr("")
+    calendar_feed_secret: Annotated[list[SecretStr], NoDecode] = []
     """Secrets that sign calendar feed tokens (``GET /api/v1/calendar.ics?token=...``), comma-separated, each at
     least 32 characters (e.g. ``openssl rand -hex 32``): the first signs, all verify (rotation: put a new one
     first; removing one revokes its tokens). Unset in dev: a fixed, public dev secret. The API needs it when
@@ -168,53 +260,60 @@ class Settings(BaseSettings):
     calendar_feed_days: int = Field(180, ge=1, le=3650)
     """How many days a calendar feed token (a subscription URL) stays valid."""
 
-    @field_validator("calendar_feed_secret")
+    @field_validator("calendar_feed_secret", mode="before")
     @classmethod
-    def _calendar_feed_secrets_are_long(cls, value: SecretStr) -> SecretStr:
-        for position, secret in enumerate(_split_secrets(value), start=1):
+    def _calendar_feed_secrets_are_long(cls, value: object) -> object:
+        secrets = _comma_separated(value)
+        if secrets is None:
+            return value
+        for position, secret in enumerate(secrets, start=1):
             if len(secret) < 32:
                 raise ValueError(f"secret {position} has {len(secret)} characters; use at least 32")
-        return value
+        return secrets
 
-    def calendar_feed_secrets(self) -> tuple[bytes, ...]:
-        """The calendar feed secrets, signing one first; the dev secret when none is set (never in production)."""
-        secrets = tuple(secret.encode() for secret in _split_secrets(self.calendar_feed_secret))
-        if secrets:
-            return secrets
-        if self.environment == "production":
+    @property
+    def calendar_feed(self) -> CalendarFeedSettings:
+        """The calendar feed settings; RuntimeError in production without SCR_CALENDAR_FEED_SECRET."""
+        secrets = tuple(secret.get_secret_value().encode() for secret in self.calendar_feed_secret)
+        if not secrets and self.environment == "production":
             raise RuntimeError(_CALENDAR_FEED_UNSET_IN_PRODUCTION)
-        return (DEV_CALENDAR_FEED_SECRET,)
+        return CalendarFeedSettings(secrets=secrets or (DEV_CALENDAR_FEED_SECRET,), days=self.calendar_feed_days)
 
-    @field_validator("payload_keys")
+    @field_validator("payload_keys", mode="before")
     @classmethod
-    def _payload_keys_parse(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
-        spec = value.get_secret_value()
-        if spec.strip():
-            parse_payload_keys(spec)
+    def _payload_keys_parse(cls, value: object, info: ValidationInfo) -> object:
+        keys = _comma_separated(value)
+        if keys is None:
+            return value
+        if keys:
+            parse_payload_keys(keys)
+        elif isinstance(text := _unwrapped(value), str) and text.strip():
+            raise ValueError("no keys given")  # e.g. " , ": meant as keys, unlike an unset variable
         elif info.data.get("environment") == "production":
             raise ValueError(_NO_KEYS_IN_PRODUCTION)
-        return value
+        return keys
 
     def payload_key_ring(self) -> tuple[str, dict[str, bytes]]:
         """The active key id and every key; the dev key when none is configured (never in production)."""
-        spec = self.payload_keys.get_secret_value()
-        if spec.strip():
-            return parse_payload_keys(spec)
+        if self.payload_keys:
+            return parse_payload_keys(key.get_secret_value() for key in self.payload_keys)
         if self.environment == "production":
             raise RuntimeError(_NO_KEYS_IN_PRODUCTION)
         return DEV_PAYLOAD_KEY_ID, {DEV_PAYLOAD_KEY_ID: DEV_PAYLOAD_KEY}
 
     @property
-    def codec_cors_origin_list(self) -> list[str]:
-        return [origin.strip().rstrip("/") for origin in self.codec_cors_origins.split(",") if origin.strip()]
-
-    @property
-    def oidc_jwks_endpoint(self) -> str | None:
-        if self.oidc_jwks_url:
-            return self.oidc_jwks_url
-        if self.oidc_issuer:
-            return self.oidc_issuer.rstrip("/") + "/.well-known/jwks.json"
-        return None
+    def oidc(self) -> OidcSettings:
+        jwks_url = self.oidc_jwks_url
+        if not jwks_url and self.oidc_issuer:
+            jwks_url = self.oidc_issuer.rstrip("/") + "/.well-known/jwks.json"
+        return OidcSettings(
+            issuer=self.oidc_issuer,
+            audience=self.oidc_audience,
+            jwks_url=jwks_url or None,
+            roles_claim=self.oidc_roles_claim,
+            board_claim=self.oidc_board_claim,
+            jwks_cooldown_seconds=self.oidc_jwks_cooldown_seconds,
+        )
 
 
 DEV_PAYLOAD_KEY_ID = "dev-insecure"
@@ -228,8 +327,21 @@ _CALENDAR_FEED_UNSET_IN_PRODUCTION = (
 )
 
 
-def _split_secrets(value: SecretStr) -> list[str]:
-    return [part.strip() for part in value.get_secret_value().split(",") if part.strip()]
+def _comma_separated(value: object) -> list[str] | None:
+    """A list setting's items, stripped, blanks dropped: from its environment variable, where commas separate them,
+    or from a list given in code. None for anything else, which pydantic then refuses."""
+    value = _unwrapped(value)
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        return None
+    texts = [text for text in map(_unwrapped, items) if isinstance(text, str)]
+    if len(texts) != len(items):
+        return None
+    return [text.strip() for text in texts if text.strip()]
+
+
+def _unwrapped(value: object) -> object:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
 
 
 _NO_KEYS_IN_PRODUCTION = (
@@ -238,10 +350,10 @@ _NO_KEYS_IN_PRODUCTION = (
 )
 
 
-def parse_payload_keys(spec: str) -> tuple[str, dict[str, bytes]]:
-    """``k1:<base64>,k0:<base64>`` → (``k1``, {id: key}). Messages never include key material."""
+def parse_payload_keys(items: Iterable[str]) -> tuple[str, dict[str, bytes]]:
+    """``["k1:<base64>", "k0:<base64>"]`` → (``k1``, {id: key}). Messages never include key material."""
     keys: dict[str, bytes] = {}
-    for position, item in enumerate((part.strip() for part in spec.split(",") if part.strip()), start=1):
+    for position, item in enumerate(items, start=1):
         key_id, separator, encoded = item.partition(":")
         key_id = key_id.strip()
         if not separator or not key_id or any(c.isspace() for c in key_id):

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
+from domain.case_contract import SEARCH_ATTRIBUTES
 from store.database import create_engine
-from tests.payload_keys import encrypting_converter
-from tests.services import MailBox, binary, fresh_database, mailbox, register_search_attributes
-from workflows.temporal_client import SEARCH_ATTRIBUTES
+from tests.support.payload_keys import encrypting_converter
+from tests.support.services import MailBox, binary, fresh_database, mailbox, register_search_attributes
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

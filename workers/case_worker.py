@@ -24,18 +24,15 @@ from workflows.learning_summary_workflow import LearningSummaryWorkflow
 
 def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Worker:
     sessions = session_factory(engine)
+    smtp = settings.smtp
     mailer = SmtpMailSender(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        starttls=settings.smtp_starttls,
-        username=settings.smtp_username,
-        password=settings.smtp_password,
+        host=smtp.host, port=smtp.port, starttls=smtp.starttls, username=smtp.username, password=smtp.password
     )
     notices = NoticeActivities(
         sessions,
         mailer,
         directory=load_notice_directory(settings),  # checked now: a bad directory stops the worker starting
-        sender=settings.mail_from,
+        sender=settings.mail.sender,
         case_url_base=f"{settings.public_base_url.rstrip('/')}/api/v1/cases",
     )
     publisher = PublicationActivities(sessions, document_store_from_settings(settings), settings.site_dir)

@@ -19,13 +19,13 @@ from api.app import create_app
 from api.context import AppContext
 from store.database import create_engine, session_factory
 from store.migrate import upgrade_to_head
+from store.payload_codec import codec_from_settings
 from store.settings import Settings
 from workers.case_worker import build_worker
 from workers.learning_schedule import ensure_learning_schedules_for
 from workers.ports import ensure_free
 from workers.smtp_sink import start_smtp_sink
 from workers.temporal_server import start_dev_server, stop_process, wait_for_server
-from workflows.payload_codec import codec_from_settings
 
 
 class _Server(uvicorn.Server):
@@ -38,7 +38,7 @@ class _Server(uvicorn.Server):
 def check_ports(settings: Settings) -> None:
     ensure_free("127.0.0.1", settings.temporal_port, "Temporal frontend", "SCR_TEMPORAL_PORT")
     ensure_free("127.0.0.1", settings.temporal_ui_port, "Temporal Web UI", "SCR_TEMPORAL_UI_PORT")
-    ensure_free(settings.smtp_host, settings.smtp_port, "SMTP sink", "SCR_SMTP_PORT")
+    ensure_free(settings.smtp.host, settings.smtp.port, "SMTP sink", "SCR_SMTP_PORT")
     ensure_free(settings.api_host, settings.api_port, "staff API", "SCR_API_PORT")
 
 
@@ -51,9 +51,9 @@ async def run_dev_stack(settings: Settings) -> None:
     check_ports(settings)
     var = settings.var_dir
     address = f"127.0.0.1:{settings.temporal_port}"
-    ui_origins = f"http://127.0.0.1:{settings.temporal_ui_port},http://localhost:{settings.temporal_ui_port}"
+    ui_origins = [f"http://127.0.0.1:{settings.temporal_ui_port}", f"http://localhost:{settings.temporal_ui_port}"]
     settings = settings.model_copy(
-        update={"temporal_address": address, "codec_cors_origins": f"{settings.codec_cors_origins},{ui_origins}"}
+        update={"temporal_address": address, "codec_cors_origins": [*settings.codec_cors_origins, *ui_origins]}
     )
     codec = codec_from_settings(settings)
     codec_endpoint = f"http://127.0.0.1:{settings.api_port}/codec"  # where the UI's browser reaches the API
@@ -73,7 +73,7 @@ async def run_dev_stack(settings: Settings) -> None:
             log_file=var / "logs" / "temporal.log",
             extra_args=["--ui-codec-endpoint", codec_endpoint],
         )
-        sink = start_smtp_sink(var / "mail", settings.smtp_host, settings.smtp_port)
+        sink = start_smtp_sink(var / "mail", settings.smtp.host, settings.smtp.port)
         await upgrade_to_head(settings.database_url)
         client = await wait_for_server(address, settings.temporal_namespace, temporal, codec)
         engine = create_engine(settings.database_url)
@@ -102,7 +102,7 @@ async def run_dev_stack(settings: Settings) -> None:
                 f"  payload codec    {codec_endpoint}  (key {codec.active_key_id}; UI decoding: "
                 f"{codec_endpoint}/dev-session)\n"
                 f"  Temporal         {address}\n"
-                f"  SMTP sink        {settings.smtp_host}:{settings.smtp_port} -> {var / 'mail'}/*.eml\n"
+                f"  SMTP sink        {settings.smtp.host}:{settings.smtp.port} -> {var / 'mail'}/*.eml\n"
                 f"  database         {settings.database_url}\n"
                 "Press Ctrl-C to stop."
             )

@@ -11,7 +11,8 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.converter import PayloadCodec
 
-from workflows.temporal_client import SEARCH_ATTRIBUTES, connect
+from domain.case_contract import SEARCH_ATTRIBUTES
+from store.temporal_client import connect
 
 
 def temporal_cli() -> str:

@@ -26,12 +26,12 @@ from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, 
 
 from domain.case_messages import NoticeResult, SendNoticeInput
 from store.database import create_engine
+from store.payload_codec import codec_from_settings
 from store.settings import Settings
+from store.temporal_client import connect
 from workers.case_worker import build_worker
 from workers.health import WorkerHealthServer, parse_bind, temporal_health_check
 from workers.learning_schedule import ensure_learning_schedules_for
-from workflows.payload_codec import codec_from_settings
-from workflows.temporal_client import connect
 
 log = structlog.get_logger("scr.worker")
 

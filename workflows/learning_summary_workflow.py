@@ -17,9 +17,18 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
+from workflows import activity_calls
+
 with workflow.unsafe.imports_passed_through():
-    from domain.case_messages import NoticeKind, NoticeResult, SendNoticeInput
+    from domain.activity_contracts import (
+        COMPILE_LEARNING_SUMMARY,
+        RECORD_LEARNING_SUMMARY,
+        RENDER_LEARNING_SUMMARY,
+        SEND_NOTICE,
+    )
+    from domain.case_messages import NoticeKind, SendNoticeInput
     from domain.learning_summary import LearningSummaryFigures, summary_as_at, summary_year
+    from domain.learning_summary_contract import LEARNING_SUMMARY_WORKFLOW, learning_summary_workflow_id
     from domain.learning_summary_messages import (
         CompileLearningSummaryInput,
         LearningSummaryInput,
@@ -39,11 +48,7 @@ DATABASE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inte
 PATIENT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=10))
 
 
-def learning_summary_workflow_id(board: str, year: int) -> str:
-    return f"scr-learning-summary-{board}-{year}"
-
-
-@workflow.defn(name="LearningSummaryWorkflow")
+@workflow.defn(name=LEARNING_SUMMARY_WORKFLOW)
 class LearningSummaryWorkflow:
     @workflow.run
     async def run(self, data: LearningSummaryInput) -> LearningSummaryResult:
@@ -73,36 +78,33 @@ class LearningSummaryWorkflow:
             raise ApplicationError(f"{year} has not begun: there is nothing to summarise.", type="YearNotStarted")
         label = f"{board} {year}"
         self._progress(label, f"compiling the figures to {as_at.isoformat()}")
-        figures: LearningSummaryFigures = await workflow.execute_activity(
-            "compile_learning_summary",
+        figures: LearningSummaryFigures = await activity_calls.execute(
+            COMPILE_LEARNING_SUMMARY,
             CompileLearningSummaryInput(board=board, year=year, as_at=as_at),
-            result_type=LearningSummaryFigures,
             start_to_close_timeout=WORK_TIMEOUT,
             retry_policy=DATABASE_RETRY,
             summary=f"compile learning summary {label} to {as_at.isoformat()}",
         )
-        stored: StoredLearningSummary = await workflow.execute_activity(
-            "render_learning_summary",
+        stored: StoredLearningSummary = await activity_calls.execute(
+            RENDER_LEARNING_SUMMARY,
             figures,
-            result_type=StoredLearningSummary,
             start_to_close_timeout=WORK_TIMEOUT,
             retry_policy=DATABASE_RETRY,
             summary=f"render and store learning summary {label}",
         )
         info = workflow.info()
-        recorded: RecordedLearningSummary = await workflow.execute_activity(
-            "record_learning_summary",
+        recorded: RecordedLearningSummary = await activity_calls.execute(
+            RECORD_LEARNING_SUMMARY,
             RecordLearningSummaryInput(
                 board=board, year=year, stored=stored, workflow_id=info.workflow_id, run_id=info.run_id
             ),
-            result_type=RecordedLearningSummary,
             start_to_close_timeout=RECORD_TIMEOUT,
             retry_policy=DATABASE_RETRY,
             summary=f"record learning summary {label}",
         )
         self._progress(label, "stored; emailing the partners")
-        await workflow.execute_activity(
-            "send_notice",
+        await activity_calls.execute(
+            SEND_NOTICE,
             SendNoticeInput(
                 reference=learning_summary_reference(board, year),
                 kind=NoticeKind.LEARNING_SUMMARY,
@@ -110,7 +112,6 @@ class LearningSummaryWorkflow:
                 recipient=Recipient.PARTNERS.value,
                 facts={"year": str(year), "board": board, "link": recorded.html_url},
             ),
-            result_type=NoticeResult,
             start_to_close_timeout=RECORD_TIMEOUT,
             retry_policy=PATIENT_RETRY,
             summary=f"learning summary {label} to {Recipient.PARTNERS.value}",

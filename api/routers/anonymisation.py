@@ -7,32 +7,20 @@ where an accepted hit was, not what it was.
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from activities.anonymisation_gate import (
-    DocumentHit,
-    IdentifiersNotRecordedError,
-    case_identifiers,
-    run_gate,
-    scan_document,
-)
-from activities.text_extraction import UnreadableDocumentError
-from api.context import AppContext, Context
-from api.errors import ProblemError
-from api.permissions import CurrentCaller, authorize, case_in_scope
-from api.routers.cases import CaseReference
-from api.routers.documents import MAX_ID, Text, document_store
-from domain.anonymisation import CATEGORY_TITLES, CaseIdentifiers, Category, IdentifierScanner, Place, match_key
-from domain.documents import KIND_TITLES, PUBLISHABLE_KINDS, DocumentKind, kinds_to_publish
-from store import documents as document_register
-from store import register
-from store.document_store import DocumentCorruptedError, DocumentNotFoundError
-from store.models import AcceptedHit, CaseDocument
+from api.access import CaseAccess, ScopedCase
+from api.context import Context, Documents
+from api.routers.documents import MAX_ID, Text
+from api.services import anonymisation
+from domain.anonymisation import CATEGORY_TITLES, CaseIdentifiers, Category, Place
+from domain.documents import DocumentKind
+from store.anonymisation_gate import DocumentHit
+from store.models import AcceptedHit
 
 router = APIRouter(prefix="/api/v1/cases", tags=["anonymisation"])
 
@@ -104,33 +92,23 @@ class AcceptanceOut(BaseModel):
     places: list[str]
 
 
+IdentifierWriter = Annotated[ScopedCase, Depends(CaseAccess("identifiers.write"))]
+IdentifierReader = Annotated[ScopedCase, Depends(CaseAccess("identifiers.read"))]
+Checker = Annotated[ScopedCase, Depends(CaseAccess("anonymisation.check"))]
+Acceptor = Annotated[ScopedCase, Depends(CaseAccess("anonymisation.accept"))]
+
+
 @router.put("/{reference}/identifiers", response_model=IdentifiersOut)
 async def put_identifiers(
-    reference: CaseReference, body: CaseIdentifiers, caller: CurrentCaller, context: Context, response: Response
+    scoped: IdentifierWriter, body: CaseIdentifiers, context: Context, response: Response
 ) -> IdentifiersOut:
     """Record the case's identifying details (replacing what was recorded): the names of the child and family,
     dates of birth, addresses, postcodes, schools and other identifying terms. The anonymisation check looks
     for them in every document to be published."""
-    await authorize(context, caller, "identifiers.write", reference=reference)
-    await case_in_scope(context, caller, reference)
-    async with context.sessions.begin() as session:
-        record = await document_register.put_identifiers(
-            session, reference=reference, identifiers=body.model_dump(mode="json"), updated_by=caller.actor.user
-        )
-        counts = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in body.counts().items() if count)
-        register.append_audit(
-            session,
-            business_key=f"identifiers:{reference}:{record.version}",
-            reference=reference,
-            kind="identifiers_recorded",
-            actor=caller.actor.user,
-            role=caller.actor.role.value,
-            summary=f"Identifying details recorded for the anonymisation check ({counts or 'none'})",
-            details={"version": record.version, "counts": body.counts()},
-        )
+    record = await anonymisation.put_identifiers(context, scoped=scoped, identifiers=body)
     response.headers.update(NO_STORE)
     return IdentifiersOut(
-        reference=reference,
+        reference=scoped.reference,
         identifiers=body,
         version=record.version,
         updated_by=record.updated_by,
@@ -139,19 +117,12 @@ async def put_identifiers(
 
 
 @router.get("/{reference}/identifiers", response_model=IdentifiersOut)
-async def get_identifiers(
-    reference: CaseReference, caller: CurrentCaller, context: Context, response: Response
-) -> IdentifiersOut:
+async def get_identifiers(scoped: IdentifierReader, context: Context, response: Response) -> IdentifiersOut:
     """The case's identifying details (business manager and independent chair only)."""
-    await authorize(context, caller, "identifiers.read", reference=reference)
-    await case_in_scope(context, caller, reference)
-    async with context.sessions() as session:
-        record = await document_register.get_identifiers(session, reference=reference)
-    if record is None:
-        raise ProblemError(404, "Not found", f"No identifying details are recorded on case {reference} yet.")
+    record = await anonymisation.get_identifiers(context, scoped=scoped)
     response.headers.update(NO_STORE)
     return IdentifiersOut(
-        reference=reference,
+        reference=scoped.reference,
         identifiers=CaseIdentifiers.model_validate(record.identifiers),
         version=record.version,
         updated_by=record.updated_by,
@@ -161,56 +132,26 @@ async def get_identifiers(
 
 @router.post("/{reference}/anonymisation-check", response_model=CheckOut)
 async def anonymisation_check(
-    reference: CaseReference,
-    caller: CurrentCaller,
+    scoped: Checker,
     context: Context,
-    request: Request,
+    store: Documents,
     response: Response,
     body: Annotated[CheckRequest | None, Body()] = None,
 ) -> CheckOut:
     """Run the anonymisation gate over the documents to publish (by default the latest overview report,
     executive summary and board's response) and return every hit with its place."""
-    await authorize(context, caller, "anonymisation.check", reference=reference)
-    await case_in_scope(context, caller, reference)
     body = body or CheckRequest()
-    documents, missing = await _documents_to_check(context, reference, body)
-    try:
-        outcome = await run_gate(
-            context.sessions, document_store(context, request), reference=reference, documents=documents
-        )
-    except IdentifiersNotRecordedError as error:
-        raise ProblemError(409, "Identifiers not recorded", str(error)) from None
-    except UnreadableDocumentError as error:
-        raise ProblemError(422, "Unreadable document", f"A document cannot be read: {error}.") from None
-    except (DocumentNotFoundError, DocumentCorruptedError):
-        raise ProblemError(503, "Document unavailable", "A document's stored copy cannot be read.") from None
-    async with context.sessions.begin() as session:
-        register.append_audit(
-            session,
-            business_key=f"anonymisation-check:{reference}:{uuid.uuid4().hex}",
-            reference=reference,
-            kind="anonymisation_check",
-            actor=caller.actor.user,
-            role=caller.actor.role.value,
-            summary=(
-                f"Anonymisation check of documents {', '.join(str(d.id) for d in documents) or 'none'}: "
-                f"{len(outcome.hits)} blocking hit(s), {len(outcome.accepted)} accepted"
-            ),
-            details={
-                "document_ids": [d.id for d in documents],
-                "hits": len(outcome.hits),
-                "accepted": len(outcome.accepted),
-                "missing": [kind.value for kind in missing],
-            },
-        )
+    result = await anonymisation.check(
+        context, store=store, scoped=scoped, withheld=body.withheld, document_ids=body.document_ids
+    )
     response.headers.update(NO_STORE)
     return CheckOut(
-        reference=reference,
-        clear=outcome.clear and not missing,
-        documents=[CheckedDocumentOut(id=d.id, kind=DocumentKind(d.kind)) for d in documents],
-        missing=missing,
-        hits=[_hit_out(hit) for hit in outcome.hits],
-        accepted_hits=[_hit_out(hit) for hit in outcome.accepted],
+        reference=scoped.reference,
+        clear=result.outcome.clear and not result.missing,
+        documents=[CheckedDocumentOut(id=d.id, kind=DocumentKind(d.kind)) for d in result.documents],
+        missing=result.missing,
+        hits=[_hit_out(hit) for hit in result.outcome.hits],
+        accepted_hits=[_hit_out(hit) for hit in result.outcome.accepted],
     )
 
 
@@ -218,102 +159,22 @@ async def anonymisation_check(
     "/{reference}/anonymisation-check/accepted", response_model=AcceptanceOut, status_code=status.HTTP_201_CREATED
 )
 async def accept_hit(
-    reference: CaseReference,
-    body: AcceptHitRequest,
-    caller: CurrentCaller,
-    context: Context,
-    request: Request,
-    response: Response,
+    scoped: Acceptor, body: AcceptHitRequest, context: Context, store: Documents, response: Response
 ) -> AcceptanceOut:
     """The independent chair accepts a hit (this text, of this category, in this document) with a reason:
     it no longer blocks publication. Accepting the same hit again returns the first acceptance."""
-    await authorize(context, caller, "anonymisation.accept", reference=reference)
-    await case_in_scope(context, caller, reference)
-    async with context.sessions() as session:
-        document = await document_register.find_document(session, reference=reference, document_id=body.document_id)
-        if document is None:
-            raise ProblemError(404, "Not found", f"Case {reference} has no document {body.document_id}.")
-        if DocumentKind(document.kind) not in PUBLISHABLE_KINDS:
-            raise _unprocessable(
-                f"Document {document.id} is not published ({document.kind}): there is nothing to accept."
-            )
-        try:
-            identifiers = await case_identifiers(session, reference=reference)
-        except IdentifiersNotRecordedError as error:
-            raise ProblemError(409, "Identifiers not recorded", str(error)) from None
-    key = match_key(body.category.value, body.matched_text)
-    try:
-        hits = await scan_document(document_store(context, request), IdentifierScanner(identifiers), document)
-    except UnreadableDocumentError as error:
-        raise ProblemError(422, "Unreadable document", f"The document cannot be read: {error}.") from None
-    places = [hit.place.describe() for hit in hits if match_key(hit.category.value, hit.matched) == key]
-    if not places:
-        raise _unprocessable(
-            f"Document {document.id} has no {body.category.value} hit with that text: run the anonymisation check "
-            "and accept a hit it reports."
-        )
-    async with context.sessions.begin() as session:
-        existing = await document_register.find_acceptance(session, document_id=document.id, match_key=key)
-        if existing is not None:
-            response.status_code = status.HTTP_200_OK
-            return _acceptance_out(existing, places)
-        acceptance = AcceptedHit(
-            case_reference=reference,
-            document_id=document.id,
-            category=body.category.value,
-            matched_text=body.matched_text,
-            match_key=key,
-            reason=body.reason,
-            accepted_by=caller.actor.user,
-            accepted_at=datetime.now(UTC),
-        )
-        session.add(acceptance)
-        await session.flush()
-        shown = "; ".join(places[:5]) + (f" and {len(places) - 5} more" if len(places) > 5 else "")
-        # The audit row says where the accepted hit is, never what it is (the text stays in the acceptance).
-        register.append_audit(
-            session,
-            business_key=f"anonymisation-accepted:{acceptance.id}",
-            reference=reference,
-            kind="anonymisation_hit_accepted",
-            actor=caller.actor.user,
-            role=caller.actor.role.value,
-            summary=(
-                f"Accepted hit ({CATEGORY_TITLES[body.category]}) in document {document.id} "
-                f"({KIND_TITLES[DocumentKind(document.kind)].lower()}) at {shown}"
-            ),
-            details={
-                "acceptance_id": acceptance.id,
-                "document_id": document.id,
-                "category": body.category.value,
-                "places": places,
-            },
-        )
-    return _acceptance_out(acceptance, places)
-
-
-async def _documents_to_check(
-    context: AppContext, reference: str, body: CheckRequest
-) -> tuple[list[CaseDocument], list[DocumentKind]]:
-    async with context.sessions() as session:
-        if body.document_ids is None:
-            wanted = kinds_to_publish(withheld=body.withheld)
-            latest = await document_register.latest_documents(session, reference=reference, kinds=wanted)
-            documents = [latest[kind.value] for kind in wanted if kind.value in latest]
-            return documents, [kind for kind in wanted if kind.value not in latest]
-        documents = []
-        for document_id in dict.fromkeys(body.document_ids):
-            document = await document_register.find_document(session, reference=reference, document_id=document_id)
-            if document is None:
-                raise _unprocessable(f"Case {reference} has no document {document_id}.")
-            if DocumentKind(document.kind) not in PUBLISHABLE_KINDS:
-                never = " IMRs are never published." if document.kind == DocumentKind.IMR else ""
-                raise _unprocessable(
-                    f"Document {document_id} is a {KIND_TITLES[DocumentKind(document.kind)].lower()}, which is not "
-                    f"published: only overview reports, executive summaries and board responses are.{never}"
-                )
-            documents.append(document)
-        return documents, []
+    accepted = await anonymisation.accept_hit(
+        context,
+        store=store,
+        scoped=scoped,
+        document_id=body.document_id,
+        matched_text=body.matched_text,
+        category=body.category,
+        reason=body.reason,
+    )
+    if not accepted.created:
+        response.status_code = status.HTTP_200_OK
+    return _acceptance_out(accepted.acceptance, accepted.places)
 
 
 def _hit_out(found: DocumentHit) -> HitOut:
@@ -341,7 +202,3 @@ def _acceptance_out(acceptance: AcceptedHit, places: list[str]) -> AcceptanceOut
         accepted_at=acceptance.accepted_at,
         places=places,
     )
-
-
-def _unprocessable(detail: str) -> ProblemError:
-    return ProblemError(422, "Invalid request", detail)

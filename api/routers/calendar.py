@@ -1,5 +1,6 @@
 """``GET /api/v1/calendar.ics``: the open deadlines of the caller's cases as an iCalendar feed (RFC 5545), so
-staff see them in their own calendar. Events carry case references and deadline titles only.
+staff see them in their own calendar (written by ``api/calendar_feed.py``). Events carry case references and
+deadline titles only.
 
 Calendar apps subscribe to a URL and cannot send the Authorization header, so ``POST /api/v1/calendar/feed``
 hands the signed-in caller a subscription URL whose ``token`` (``api/feed_tokens.py``) stands for them, in the
@@ -7,8 +8,7 @@ same role and board, for this feed only and for SCR_CALENDAR_FEED_DAYS."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -16,13 +16,14 @@ from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 
+from api.access import Access
 from api.auth import ROLE_HEADER, Principal, bearer_scheme, current_actor
 from api.context import AppContext, Context
 from api.errors import ProblemError
-from api.feed_tokens import FeedGrant, FeedTokenError, issue_feed_token, verify_feed_token
-from api.permissions import Caller, CurrentCaller, authorize, current_caller, record_refusal, visible_boards
+from api.feed_tokens import FeedTokenError, verify_feed_token
+from api.permissions import Caller, authorize, current_caller, record_refusal, visible_boards
+from api.services import calendar
 from domain.case_messages import Actor
-from store import register
 
 router = APIRouter(prefix="/api/v1", tags=["calendar"])
 FEED_PATH = "/api/v1/calendar.ics"
@@ -36,28 +37,13 @@ class CalendarFeedOut(BaseModel):
 
 @router.post("/calendar/feed", response_model=CalendarFeedOut)
 async def calendar_feed(
-    caller: CurrentCaller, context: Context, request: Request, response: Response
+    caller: Annotated[Caller, Depends(Access("calendar.read"))], context: Context, request: Request, response: Response
 ) -> CalendarFeedOut:
     """A subscription URL for the deadline calendar, for calendar apps that cannot sign in: it shows what
     `GET /api/v1/calendar.ics` shows you, in this role, and grants nothing else."""
-    await authorize(context, caller, "calendar.read")
-    settings = context.settings
     principal: Principal = request.state.principal
-    expires_at = datetime.now(UTC).replace(microsecond=0) + timedelta(days=settings.calendar_feed_days)
-    grant = FeedGrant(user=caller.actor.user, role=caller.actor.role, board=principal.board, expires_at=expires_at)
-    token = issue_feed_token(grant, settings.calendar_feed_secrets()[0])
-    async with context.sessions.begin() as session:
-        register.append_audit(
-            session,
-            business_key=f"calendar-feed:{uuid.uuid4().hex}",  # the same second's request gets the same token
-            reference="-",
-            kind="calendar_feed_issued",
-            actor=caller.actor.user,
-            role=caller.actor.role.value,
-            summary=f"Calendar subscription URL issued, valid until {expires_at.date().isoformat()}",
-            details={"expires_at": expires_at.isoformat(), "board": principal.board},
-        )
-    url = f"{settings.public_base_url.rstrip('/')}{FEED_PATH}?token={token}"
+    token, expires_at = await calendar.issue_feed(context, caller=caller, board=principal.board)
+    url = f"{context.settings.public_base_url.rstrip('/')}{FEED_PATH}?token={token}"
     response.headers["Cache-Control"] = "no-store"
     return CalendarFeedOut(url=url, webcal_url="webcal://" + url.split("://", 1)[1], expires_at=expires_at)
 
@@ -85,24 +71,7 @@ async def deadline_calendar(
         actor = await current_actor(request, credentials, role)
         caller = await current_caller(request, actor)
     await authorize(context, caller, "calendar.read")
-    async with context.sessions() as session:
-        rows = await register.open_deadlines(session, boards=sorted(caller.boards))
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//LSCB//Serious Case Reviews//EN", "CALSCALE:GREGORIAN"]
-    for case, deadline in rows:
-        state = "MISSED" if deadline.status == "overdue" else "due"
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{case.reference}-{deadline.key.replace(':', '-')}@scr.lscb",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART;VALUE=DATE:{_ical_date(deadline.due)}",
-            f"DTEND;VALUE=DATE:{_ical_date(deadline.due + timedelta(days=1))}",
-            f"SUMMARY:{_escape(f'{case.reference}: {deadline.title} ({state})')}",
-            f"DESCRIPTION:{_escape(f'{deadline.rule} ({deadline.source}). Stage: {case.stage}.')}",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    body = "".join(_fold(line) + "\r\n" for line in lines)
+    body = await calendar.deadline_calendar(context, caller=caller)
     return Response(body, media_type="text/calendar; charset=utf-8")
 
 
@@ -111,7 +80,7 @@ async def _token_caller(context: AppContext, token: str) -> Caller:
     audited like every refusal (under the token's user only when its signature proves it)."""
     settings = context.settings
     try:
-        grant = verify_feed_token(token, settings.calendar_feed_secrets(), now=datetime.now(UTC))
+        grant = verify_feed_token(token, settings.calendar_feed.secrets)
     except FeedTokenError as error:
         await record_refusal(
             context,
@@ -130,26 +99,3 @@ async def _token_caller(context: AppContext, token: str) -> Caller:
     actor = Actor(user=grant.user, role=grant.role)
     principal = Principal(user=grant.user, roles=(grant.role,), board=grant.board)
     return Caller(actor=actor, boards=visible_boards(principal, actor, settings))
-
-
-def _ical_date(day: date) -> str:
-    return day.strftime("%Y%m%d")
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _fold(line: str) -> str:
-    """Lines longer than 75 octets continue on the next line after a space (RFC 5545 §3.1)."""
-    encoded = line.encode()
-    if len(encoded) <= 75:
-        return line
-    parts, start = [], 0
-    while start < len(encoded):
-        end = min(start + (75 if start == 0 else 74), len(encoded))
-        while end < len(encoded) and (encoded[end] & 0xC0) == 0x80:  # never split a UTF-8 character
-            end -= 1
-        parts.append(encoded[start:end].decode())
-        start = end
-    return "\r\n ".join(parts)

@@ -1,16 +1,18 @@
-"""Cases: open, list, read, and the timeline. Every caller sees only the cases of their own board."""
+"""Cases: open, list, read, and the timeline. Every caller sees only the cases of their own board.
+
+A case's answers carry its register version as a weak ``ETag``, ``W/"<version>"`` (see ``api/access.py``); its
+reads take ``min_version`` so any API process can honour read-your-writes."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
-from api import case_service
+from api.access import Access, CaseRead, ScopedCase, case_etag, case_responses
 from api.context import Context
-from api.errors import ProblemError
-from api.permissions import CurrentCaller, audit_refusal, authorize, case_in_scope
+from api.permissions import Caller
 from api.schemas import (
     AwaitedOut,
     CaseListOut,
@@ -21,51 +23,49 @@ from api.schemas import (
     OpenCaseRequest,
     TimelineEventOut,
 )
+from api.services import cases
 from domain.case_messages import CaseState
 from domain.stages import Stage
-from store import register
-from store.models import Case
+from store.models import Case, CaseDeadline
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
-CaseReference = Annotated[str, Path(pattern=r"^[A-Z]{2,16}-\d{4}-\d{4,}$", description="e.g. NEL-2026-0001")]
+
+CaseOpener = Annotated[Caller, Depends(Access("cases.open"))]
+CaseLister = Annotated[Caller, Depends(Access("cases.read", lists_cases=True))]
+CaseReader = Annotated[ScopedCase, Depends(CaseRead("cases.read"))]
+_READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **case_responses(200),
+    503: {"description": "The register does not hold `min_version` yet; try again after `Retry-After`"},
+}
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=CaseOut)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=CaseOut, responses=case_responses(201))
 async def open_case(
     body: OpenCaseRequest,
-    caller: CurrentCaller,
+    caller: CaseOpener,
     context: Context,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> CaseOut:
     """Record a notifiable incident and start its case. The same `Idempotency-Key` returns the same case."""
-    await authorize(context, caller, "cases.open")
-    if body.board in context.settings.board_codes and body.board not in caller.boards:
-        reason = f"You act for board {', '.join(sorted(caller.boards))}, not {body.board}."
-        await audit_refusal(context, caller.actor, action="cases.open", reason=reason, reference=None)
-        raise ProblemError(403, "Forbidden", reason)
-    case, created = await case_service.open_case(
-        context, request=body, actor=caller.actor, idempotency_key=idempotency_key
-    )
+    case, created = await cases.open_case(context, request=body, caller=caller, idempotency_key=idempotency_key)
     if not created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/api/v1/cases/{case.reference}"
-    return await read_case(context, case.reference)
+    case, deadlines = await cases.read_case(context, reference=case.reference)
+    response.headers["ETag"] = case_etag(case.snapshot_version)
+    return case_out(case, deadlines)
 
 
 @router.get("", response_model=CaseListOut)
 async def list_cases(
-    caller: CurrentCaller,
+    caller: CaseLister,
     context: Context,
     stage: Annotated[Stage | None, Query(description="Only cases at this stage")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CaseListOut:
-    await authorize(context, caller, "cases.read")
-    async with context.sessions() as session:
-        cases, total = await register.list_cases(
-            session, boards=sorted(caller.boards), stage=stage.value if stage else None, limit=limit, offset=offset
-        )
+    found, total = await cases.list_cases(context, caller=caller, stage=stage, limit=limit, offset=offset)
     items = [
         CaseSummaryOut(
             reference=c.reference,
@@ -75,25 +75,24 @@ async def list_cases(
             next_deadline=_next_deadline(c.next_deadline_key, c.next_deadline_due),
             created_at=c.created_at,
         )
-        for c in cases
+        for c in found
     ]
     return CaseListOut(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/{reference}", response_model=CaseOut)
-async def get_case(reference: CaseReference, caller: CurrentCaller, context: Context) -> CaseOut:
-    await authorize(context, caller, "cases.read", reference=reference)
-    await case_in_scope(context, caller, reference)
-    return await read_case(context, reference)
+@router.get("/{reference}", response_model=CaseOut, responses=_READ_RESPONSES)
+async def get_case(scoped: CaseReader, context: Context, response: Response) -> CaseOut:
+    """The case as the register holds it; `ETag` is its version."""
+    case, deadlines = await cases.read_case(context, reference=scoped.reference)
+    response.headers["ETag"] = case_etag(case.snapshot_version)
+    return case_out(case, deadlines)
 
 
-@router.get("/{reference}/timeline", response_model=list[TimelineEventOut])
-async def case_timeline(reference: CaseReference, caller: CurrentCaller, context: Context) -> list[TimelineEventOut]:
+@router.get("/{reference}/timeline", response_model=list[TimelineEventOut], responses=_READ_RESPONSES)
+async def case_timeline(scoped: CaseReader, context: Context, response: Response) -> list[TimelineEventOut]:
     """Every recorded event of the case, oldest first: decisions with who and why, notices, stage changes, breaches."""
-    await authorize(context, caller, "cases.read", reference=reference)
-    await case_in_scope(context, caller, reference)
-    async with context.sessions() as session:
-        events = await register.case_timeline(session, reference=reference)
+    events = await cases.case_timeline(context, reference=scoped.reference)
+    response.headers["ETag"] = case_etag(scoped.version)
     return [
         TimelineEventOut(
             at=e.at,
@@ -108,12 +107,8 @@ async def case_timeline(reference: CaseReference, caller: CurrentCaller, context
     ]
 
 
-async def read_case(context: Context, reference: str) -> CaseOut:
-    async with context.sessions() as session:
-        case = await register.find_case(session, reference=reference)
-        if case is None:
-            raise not_found(reference)
-        deadlines = await register.case_deadlines(session, reference=reference)
+def case_out(case: Case, deadlines: list[CaseDeadline]) -> CaseOut:
+    """The case as the register holds it."""
     return _case_out(
         case,
         stage=case.stage,
@@ -174,7 +169,3 @@ def _case_out(
 
 def _next_deadline(key: str | None, due: date | None) -> NextDeadlineOut | None:
     return NextDeadlineOut(key=key, due=due) if key is not None and due is not None else None
-
-
-def not_found(reference: str) -> ProblemError:
-    return ProblemError(404, "Not found", f"There is no case {reference}.")

@@ -27,7 +27,7 @@ from api.context import Context
 from api.errors import ProblemError
 from api.permissions import PERMISSIONS, Caller, authorize
 from domain.case_messages import Actor
-from workflows.payload_codec import PayloadDecryptionError
+from store.payload_codec import PayloadDecryptionError
 
 PREFIX = "/codec"
 SESSION_COOKIE = "scr_codec_session"

@@ -2,29 +2,47 @@
 
 # No `from __future__ import annotations` here: FastAPI must see the body model of each generated endpoint.
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, Header, Response, status
 
-from api import case_service
+from api.access import DecisionAccess, ScopedCase, case_etag, case_responses
 from api.auth import CurrentActor
-from api.context import DecidingContext
+from api.context import Context
 from api.errors import ProblemError
-from api.permissions import CurrentCaller, authorize, case_in_scope
-from api.routers.cases import CaseReference, case_after_decision
+from api.routers.cases import case_after_decision
 from api.schemas import CaseOut
+from api.services import cases
 from domain.lifecycle import HANDLERS
 
 router = APIRouter(prefix="/api/v1/cases", tags=["decisions"])
 
+DecisionIdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=cases.IDEMPOTENCY_KEY_MAX,
+        pattern=cases.IDEMPOTENCY_KEY_PATTERN,
+        description=(
+            "Retry a decision safely: the same key on the same case and decision kind is applied once, and a retry "
+            "answers as the first request did (within the case's current workflow run). Letters, digits and "
+            "`. _ : ~ -`, at most 128."
+        ),
+    ),
+]
+
 
 def _endpoint(kind: str, model: type[Any]) -> Callable[..., Awaitable[CaseOut]]:
-    async def decide(reference: CaseReference, body: model, caller: CurrentCaller, context: DecidingContext) -> CaseOut:  # type: ignore[valid-type]
-        case = await case_in_scope(context, caller, reference)  # 404 for an unknown case, or another board's
-        await authorize(context, caller, f"decisions.{kind}", reference=reference)
-        state = await case_service.decide(context, reference=reference, actor=caller.actor, decision=body)
-        context.fence.answered(reference, state.snapshot_version)
-        return case_after_decision(case, state)
+    async def decide(
+        body: model,  # type: ignore[valid-type]
+        scoped: Annotated[ScopedCase, Depends(DecisionAccess(kind))],
+        context: Context,
+        response: Response,
+        idempotency_key: DecisionIdempotencyKey = None,
+    ) -> CaseOut:
+        state = await cases.decide(context, scoped=scoped, decision=body, idempotency_key=idempotency_key)
+        response.headers["ETag"] = case_etag(state.snapshot_version)
+        return case_after_decision(scoped.case, state)
 
     decide.__name__ = f"decide_{kind}"
     return decide
@@ -48,6 +66,7 @@ for _rule in HANDLERS:
             "invalid body → 422. A refused decision changes nothing and is kept in the audit trail."
         ),
         status_code=status.HTTP_200_OK,
+        responses=case_responses(200),
     )
 
 

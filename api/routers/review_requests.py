@@ -3,24 +3,24 @@ business manager lists the requests and records each answer (audited)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal, cast
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from api.access import Access
 from api.context import Context
 from api.errors import ProblemError
-from api.permissions import CurrentCaller, authorize
+from api.permissions import Caller
 from api.routers.documents import MAX_ID, Text
+from api.services import review_requests
+from api.services.review_requests import RequestOutcome
 from domain.publication_messages import REFERENCE_PATTERN
-from store import documents as document_register
-from store import register
-from store.models import Case, ReviewRequest
+from store.models import ReviewRequest
 
 public_router = APIRouter(prefix="/api/v1/public", tags=["public"])
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
@@ -72,7 +72,7 @@ class ReviewRequestOut(BaseModel):
 class AnswerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    outcome: Literal["provided", "refused"]
+    outcome: RequestOutcome
     note: Text = Field(min_length=1, max_length=2000, description="What was sent, or why it was refused")
 
 
@@ -102,46 +102,13 @@ async def request_removed_review(request: Request, context: Context) -> PublicRe
     """Ask for a review that is no longer on the website (listed there as "available on request"). No sign-in;
     JSON or a form with `reference`, `email` and `purpose`. The board answers by email."""
     body = await _public_body(request)
-    settings = context.settings
-    client_key = hashlib.sha256(
-        f"scr-public-request:{request.client.host if request.client else '-'}".encode()
-    ).hexdigest()
-    now = datetime.now(UTC)
-    async with context.sessions.begin() as session:
-        since = now - timedelta(hours=1)
-        if await document_register.count_review_requests_since(
-            session, since=since, client_key=client_key
-        ) >= settings.public_requests_per_hour or (
-            await document_register.count_review_requests_since(session, since=since)
-            >= settings.public_requests_per_hour_total
-        ):
-            raise ProblemError(
-                429,
-                "Too many requests",
-                "Too many requests for now; please try again in an hour.",
-                headers={"Retry-After": "3600"},
-            )
-        publication = await document_register.get_publication(session, reference=body.reference)
-        if publication is None or publication.status != "removed":
-            raise ProblemError(
-                404,
-                "Not found",
-                f"There is no removed review {body.reference}: published reviews are on the website, and only "
-                "reviews listed there as available on request can be asked for.",
-            )
-        row = await document_register.add_review_request(
-            session, reference=body.reference, email=body.email, purpose=body.purpose, client_key=client_key
-        )
-        register.append_audit(
-            session,
-            business_key=f"review-request:{row.id}:received",
-            reference=body.reference,
-            kind="review_requested",
-            actor="public",
-            role="public",
-            summary=f"A member of the public asked for the removed review (request {row.id})",
-            details={"request_id": row.id},
-        )
+    await review_requests.receive_public_request(
+        context,
+        reference=body.reference,
+        email=body.email,
+        purpose=body.purpose,
+        client=review_requests.client_key(request.client.host if request.client else None),
+    )
     return PublicRequestReceivedOut(
         detail=f"Your request for {body.reference} has been received; the board will answer by email."
     )
@@ -149,47 +116,25 @@ async def request_removed_review(request: Request, context: Context) -> PublicRe
 
 @router.get("", response_model=list[ReviewRequestOut])
 async def list_requests(
-    caller: CurrentCaller,
+    caller: Annotated[Caller, Depends(Access("review_requests.read"))],
     context: Context,
     status_: Annotated[RequestStatus | None, Query(alias="status", description="Only requests in this state")] = None,
 ) -> list[ReviewRequestOut]:
     """Requests for removed reviews of the caller's board, newest first."""
-    await authorize(context, caller, "review_requests.read")
-    async with context.sessions() as session:
-        rows = await document_register.list_review_requests(session, status=status_, boards=sorted(caller.boards))
-    return [_out(row) for row in rows]
+    return [_out(row) for row in await review_requests.list_requests(context, caller=caller, status=status_)]
 
 
 @router.post("/{request_id}/answer", response_model=ReviewRequestOut)
 async def answer_request(
-    request_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: AnswerRequest, caller: CurrentCaller, context: Context
+    request_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    body: AnswerRequest,
+    caller: Annotated[Caller, Depends(Access("review_requests.answer"))],
+    context: Context,
 ) -> ReviewRequestOut:
     """Record the board's answer to a request: the review was provided, or refused (with why)."""
-    await authorize(context, caller, "review_requests.answer")
-    async with context.sessions.begin() as session:
-        row = await session.get(ReviewRequest, request_id, with_for_update=True)
-        case = await session.get(Case, row.case_reference) if row is not None else None
-        if row is None or case is None or case.board not in caller.boards:
-            raise ProblemError(404, "Not found", f"There is no request {request_id}.")
-        if row.status != "open":
-            raise ProblemError(
-                409, "Already answered", f"Request {request_id} was answered ({row.status}) by {row.answered_by}."
-            )
-        row.status = body.outcome
-        row.note = body.note
-        row.answered_by = caller.actor.user
-        row.answered_at = datetime.now(UTC)
-        register.append_audit(
-            session,
-            business_key=f"review-request:{row.id}:answered",
-            reference=row.case_reference,
-            kind="review_request_answered",
-            actor=caller.actor.user,
-            role=caller.actor.role.value,
-            summary=f"Request {row.id} for the removed review answered: {body.outcome}",
-            rationale=body.note,
-            details={"request_id": row.id, "outcome": body.outcome},
-        )
+    row = await review_requests.answer_request(
+        context, caller=caller, request_id=request_id, outcome=body.outcome, note=body.note
+    )
     return _out(row)
 
 

@@ -5,28 +5,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
+from api.access import Access
 from api.context import Context
-from api.permissions import CurrentCaller, authorize
+from api.permissions import Caller
 from api.schemas import TaskListOut, TaskOut
-from store import register
+from api.services import tasks
 
 router = APIRouter(prefix="/api/v1", tags=["tasks"])
+
+# A list: it waits for this process's decisions on its boards' cases to reach the register, no others.
+TaskReader = Annotated[Caller, Depends(Access("tasks.read", lists_cases=True))]
 
 
 @router.get("/tasks", response_model=TaskListOut)
 async def my_tasks(
-    caller: CurrentCaller,
+    caller: TaskReader,
     context: Context,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> TaskListOut:
-    await authorize(context, caller, "tasks.read")
-    async with context.sessions() as session:
-        rows, total = await register.tasks_for(
-            session, role=caller.actor.role.value, boards=sorted(caller.boards), limit=limit, offset=offset
-        )
+    rows, total = await tasks.list_tasks(context, caller=caller, limit=limit, offset=offset)
     items = [
         TaskOut(
             reference=row.case_reference,

@@ -1,5 +1,5 @@
 """The learning summary's activities against real SQLite and PostgreSQL registers holding a year of history
-(tests/learning_harness.py) and a real document store. The expected figures are worked out by hand from the
+(tests/support/learning_harness.py) and a real document store. The expected figures are worked out by hand from the
 dates in ``populate_year``'s docstring."""
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from domain.learning_summary_messages import (
 from store.database import session_factory
 from store.document_store import FilesystemDocumentStore
 from store.models import LearningSummary
-from tests.learning_harness import (
+from tests.support.learning_harness import (
     ALTERNATIVE_LEARNING,
     CLEAN_FINDING,
     INTERIM_LEARNING,
     Year,
     populate_year,
 )
-from tests.publication_harness import record_identifiers
+from tests.support.publication_harness import record_identifiers
 
 BOARD = "NEL"
 YEAR = 2025

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from activities.mailer import SmtpMailSender
 from store.settings import Settings
-from tests.services import free_port
+from tests.support.services import free_port
 
 USER = "scr-worker"
 PASSWORD = "relay-secret"
@@ -167,4 +167,6 @@ async def test_a_relay_whose_certificate_is_not_trusted_gets_nothing(relay: Rela
 def test_settings_refuse_smtp_credentials_without_starttls() -> None:
     with pytest.raises(ValidationError, match="credentials only go over TLS"):
         Settings(smtp_username="scr", smtp_password="secret", smtp_starttls=False)
-    assert Settings(smtp_username="scr", smtp_password="secret", smtp_starttls=True).smtp_username == "scr"
+    smtp = Settings(smtp_username="scr", smtp_password="secret", smtp_starttls=True).smtp
+    assert (smtp.username, smtp.password, smtp.starttls) == ("scr", "secret", True)
+    assert "secret" not in repr(smtp)

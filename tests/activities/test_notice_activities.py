@@ -24,8 +24,8 @@ from store import register
 from store.database import session_factory
 from store.models import AuditEvent, Notice
 from store.notice_directory import NoticeDirectory, parse_notice_directory
-from tests.case_harness import register_case as open_case
-from tests.services import MailBox, RecordingHandler, free_port, recording_server
+from tests.support.case_harness import register_case as open_case
+from tests.support.services import MailBox, RecordingHandler, free_port, recording_server
 
 SENDER = "scr-notices@lscb.example"
 OFSTED = "enquiries@ofsted.example"

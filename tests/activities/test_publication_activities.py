@@ -17,8 +17,8 @@ from store.database import session_factory
 from store.document_store import FilesystemDocumentStore
 from store.models import AcceptedHit, AuditEvent, Publication
 from store.settings import Settings
-from tests.document_files import make_docx, make_pdf
-from tests.publication_harness import (
+from tests.support.document_files import make_docx, make_pdf
+from tests.support.publication_harness import (
     CLEAN_RESPONSE,
     CLEAN_SUMMARY,
     add_document,

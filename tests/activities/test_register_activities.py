@@ -18,7 +18,7 @@ from domain.roles import Role
 from store import register
 from store.database import session_factory
 from store.models import AuditEvent, Case, CaseDeadline
-from tests.case_harness import register_case as open_case
+from tests.support.case_harness import register_case as open_case
 
 SYSTEM = Actor(user="system", role=Role.OPERATOR)
 ALICE = Actor(user="alice", role=Role.INDEPENDENT_CHAIR)

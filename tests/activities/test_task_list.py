@@ -17,7 +17,7 @@ from store import register
 from store.database import session_factory
 from store.migrate import alembic_config
 from store.models import Case
-from tests.case_harness import register_case
+from tests.support.case_harness import register_case
 
 CHAIR = AwaitedDecision(kind="chair", roles=["independent_chair"], description="Decide", due=date(2016, 4, 24))
 CONSENT = AwaitedDecision(kind="prepublication", roles=["business_manager"], description="Record: family informed")

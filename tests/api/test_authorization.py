@@ -23,7 +23,7 @@ from domain.uk_time import london_date
 from store.database import session_factory
 from store.models import AuditEvent
 from store.settings import Settings
-from tests.case_harness import Stack, api_stack
+from tests.support.case_harness import Stack, api_stack
 from tests.unit.test_lifecycle import EXAMPLES
 
 TODAY = london_date(datetime.now(UTC))
@@ -83,7 +83,7 @@ class Target:
 async def matrix_stack(
     dev_server_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[tuple[Stack, Target]]:
-    from tests.services import fresh_database, mailbox
+    from tests.support.services import fresh_database, mailbox
 
     folder = tmp_path_factory.mktemp("matrix")
     async with (

@@ -4,10 +4,12 @@ scoped as the header path is, and nothing else; a bad, expired or tampered token
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import jwt
 import pytest
+from icalendar import Calendar
 from pydantic import SecretStr
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
@@ -17,7 +19,7 @@ from domain.roles import Role
 from domain.uk_time import london_date
 from store.database import session_factory
 from store.models import AuditEvent
-from tests.case_harness import Stack, api_stack
+from tests.support.case_harness import Stack, api_stack
 
 TODAY = london_date(datetime.now(UTC))
 NEW_SECRET = "n" * 40
@@ -28,7 +30,7 @@ OLD_SECRET = "o" * 40
 async def feed_stack(
     dev_server_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[tuple[Stack, str]]:
-    from tests.services import fresh_database, mailbox
+    from tests.support.services import fresh_database, mailbox
 
     folder = tmp_path_factory.mktemp("feed")
     async with (
@@ -69,7 +71,8 @@ async def test_a_subscription_url_opens_my_calendar_without_the_header(feed_stac
     stack, reference = feed_stack
     feed = await _subscribe(stack, f"dev:independent_chair:alice:{stack.board}")
     base = stack.settings.public_base_url.rstrip("/")
-    assert feed["url"].startswith(f"{base}/api/v1/calendar.ics?token=v1.")
+    assert feed["url"].startswith(f"{base}/api/v1/calendar.ics?token=")
+    assert jwt.get_unverified_header(parse_qs(urlsplit(feed["url"]).query)["token"][0])["alg"] == "HS256"
     assert feed["webcal_url"] == "webcal://" + feed["url"].split("://", 1)[1]
     expires_at = datetime.fromisoformat(feed["expires_at"])
     assert abs(expires_at - (datetime.now(UTC) + timedelta(days=180))) < timedelta(minutes=1)
@@ -80,9 +83,13 @@ async def test_a_subscription_url_opens_my_calendar_without_the_header(feed_stac
     calendar = await stack.http.get(_path_and_query(feed["url"]))  # what a calendar app sends: no header
     assert calendar.status_code == 200, calendar.text
     assert calendar.headers["content-type"].startswith("text/calendar")
-    assert f"UID:{reference}-chair_decision@scr.lscb" in calendar.text.replace("\r\n ", "")
+    events = _events(calendar.text)
+    chair_decision = events[f"{reference}-chair_decision@scr.lscb"]
+    assert isinstance(chair_decision["due"], date)
+    assert not isinstance(chair_decision["due"], datetime)  # an all-day event
+    assert str(chair_decision["summary"]).startswith(f"{reference}: ")
     with_header = await stack.http.get("/api/v1/calendar.ics", headers=stack.auth("independent_chair", "alice"))
-    assert _events(calendar.text) == _events(with_header.text)
+    assert _events(with_header.text) == events
 
     async with session_factory(stack.engine)() as session:
         issued = list(await session.scalars(select(AuditEvent).where(AuditEvent.kind == "calendar_feed_issued")))
@@ -90,8 +97,16 @@ async def test_a_subscription_url_opens_my_calendar_without_the_header(feed_stac
     assert parse_qs(urlsplit(feed["url"]).query)["token"][0] not in str(issued[-1].details) + issued[-1].summary
 
 
-def _events(text: str) -> list[str]:
-    return [line for line in text.replace("\r\n ", "").split("\r\n") if line.startswith("UID:")]
+def _events(text: str) -> dict[str, dict[str, object]]:
+    """The feed's events by UID: due date, summary and description."""
+    return {
+        str(event["uid"]): {
+            "due": event.decoded("dtstart"),
+            "summary": str(event["summary"]),
+            "description": str(event["description"]),
+        }
+        for event in Calendar.from_ical(text).walk("VEVENT")
+    }
 
 
 async def test_the_token_is_scoped_to_the_board_it_was_issued_for(feed_stack: tuple[Stack, str]) -> None:
@@ -136,7 +151,7 @@ async def test_bad_expired_and_tampered_tokens_get_401_and_are_audited(feed_stac
     stack, _ = feed_stack
     token = parse_qs(urlsplit((await _subscribe(stack, "dev:sub_group:sam"))["url"]).query)["token"][0]
     before = len(await _refusals(stack))
-    secret = stack.settings.calendar_feed_secrets()[0]
+    secret = stack.settings.calendar_feed.secrets[0]
     expired = issue_feed_token(
         FeedGrant(user="sam", role=Role.SUB_GROUP, board=None, expires_at=datetime.now(UTC) - timedelta(days=1)),
         secret,
@@ -163,13 +178,13 @@ async def test_rotated_secrets_sign_with_the_first_and_accept_every_listed_one(
     feed_stack: tuple[Stack, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stack, _ = feed_stack
-    monkeypatch.setattr(stack.settings, "calendar_feed_secret", SecretStr(OLD_SECRET))
+    monkeypatch.setattr(stack.settings, "calendar_feed_secret", [SecretStr(OLD_SECRET)])
     old = _path_and_query((await _subscribe(stack, "dev:auditor:ann"))["url"])
-    monkeypatch.setattr(stack.settings, "calendar_feed_secret", SecretStr(f"{NEW_SECRET},{OLD_SECRET}"))
+    monkeypatch.setattr(stack.settings, "calendar_feed_secret", [SecretStr(NEW_SECRET), SecretStr(OLD_SECRET)])
     new = _path_and_query((await _subscribe(stack, "dev:auditor:ann"))["url"])
     assert old != new
     assert (await stack.http.get(old)).status_code == 200  # the old secret still verifies
     assert (await stack.http.get(new)).status_code == 200
-    monkeypatch.setattr(stack.settings, "calendar_feed_secret", SecretStr(NEW_SECRET))
+    monkeypatch.setattr(stack.settings, "calendar_feed_secret", [SecretStr(NEW_SECRET)])
     assert (await stack.http.get(old)).status_code == 401  # removed: its tokens are revoked
     assert (await stack.http.get(new)).status_code == 200

@@ -9,8 +9,8 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from domain.uk_time import london_date
-from tests.case_harness import Stack, api_stack
-from tests.services import MailBox
+from tests.support.case_harness import Stack, api_stack
+from tests.support.services import MailBox
 
 TODAY = london_date(datetime.now(UTC))
 SERIOUS_HARM = {"outcome": "seriously_harmed", "abuse_or_neglect": "suspected", "inter_agency_concern": "unknown"}

@@ -18,7 +18,7 @@ from api.app import create_app
 from api.context import AppContext
 from store.database import create_engine, session_factory
 from store.settings import Settings
-from tests.payload_keys import TEST_KEY_ID, encrypting_converter
+from tests.support.payload_keys import TEST_KEY_ID, encrypting_converter
 
 UI = "http://127.0.0.1:8233"
 OPERATOR = {"Authorization": "Bearer dev:operator:olive"}

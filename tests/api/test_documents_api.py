@@ -16,8 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from store.database import create_engine, session_factory
 from store.models import AcceptedHit, AuditEvent, CaseDocument
-from tests.document_files import DOCX_TYPE, make_docx, make_image_only_pdf, make_pdf
-from tests.publication_harness import CLEAN_RESPONSE, CLEAN_SUMMARY, FAMILY, api_client, auth, create_case, settings_for
+from tests.support.document_files import DOCX_TYPE, make_docx, make_image_only_pdf, make_pdf
+from tests.support.publication_harness import (
+    CLEAN_RESPONSE,
+    CLEAN_SUMMARY,
+    FAMILY,
+    api_client,
+    auth,
+    create_case,
+    settings_for,
+)
 
 PDF_TYPE = "application/pdf"
 REPORT = make_pdf(

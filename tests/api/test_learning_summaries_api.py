@@ -11,11 +11,12 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from domain.learning_summary_contract import learning_summary_workflow_id
 from domain.learning_summary_messages import LearningSummaryInput
-from tests.case_harness import Stack, api_stack
-from tests.learning_harness import populate_year
-from tests.services import MailBox
-from workflows.learning_summary_workflow import LearningSummaryWorkflow, learning_summary_workflow_id
+from tests.support.case_harness import Stack, api_stack
+from tests.support.learning_harness import populate_year
+from tests.support.services import MailBox
+from workflows.learning_summary_workflow import LearningSummaryWorkflow
 
 YEAR = 2025
 BM = Stack.auth("business_manager", "bob")

@@ -27,7 +27,7 @@ from api.auth import CurrentActor, OidcVerifier
 from api.context import AppContext
 from store.database import create_engine, session_factory
 from store.settings import Settings
-from tests.payload_keys import TEST_PAYLOAD_KEYS, encrypting_converter
+from tests.support.payload_keys import TEST_PAYLOAD_KEYS, encrypting_converter
 
 AUDIENCE = "scr-api"
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -308,6 +308,6 @@ def test_the_service_refuses_to_start_with_unsafe_or_incomplete_auth_settings() 
     )
     with pytest.raises(RuntimeError, match="production needs SCR_CALENDAR_FEED_SECRET"):
         create_app(production)
-    production.calendar_feed_secret = SecretStr("f" * 32)
-    assert production.oidc_jwks_endpoint == "https://login.board.example/realms/scr/.well-known/jwks.json"
+    production.calendar_feed_secret = [SecretStr("f" * 32)]
+    assert production.oidc.jwks_url == "https://login.board.example/realms/scr/.well-known/jwks.json"
     assert isinstance(create_app(production), FastAPI)

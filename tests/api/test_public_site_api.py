@@ -19,8 +19,8 @@ from store.database import create_engine, session_factory
 from store.document_store import FilesystemDocumentStore
 from store.models import AuditEvent
 from store.settings import Settings
-from tests.document_files import make_pdf
-from tests.publication_harness import (
+from tests.support.document_files import make_pdf
+from tests.support.publication_harness import (
     CLEAN_RESPONSE,
     CLEAN_SUMMARY,
     add_document,

@@ -18,8 +18,8 @@ from api.register_fence import RegisterFence
 from domain.uk_time import london_date
 from store import register
 from store.database import session_factory
-from tests.case_harness import Stack, api_stack, register_case
-from tests.services import MailBox
+from tests.support.case_harness import Stack, api_stack, register_case
+from tests.support.services import MailBox
 
 TODAY = london_date(datetime.now(UTC))
 

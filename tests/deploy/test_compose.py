@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from domain.case_contract import SEARCH_ATTRIBUTES
+from store.temporal_client import TASK_QUEUE
 from tests.deploy.tools import (
     DEPLOY,
     NOT_SETTINGS,
@@ -20,7 +22,6 @@ from tests.deploy.tools import (
     run_tool,
     setting_names,
 )
-from workflows.temporal_client import SEARCH_ATTRIBUTES, TASK_QUEUE
 
 COMPOSE_DIR = DEPLOY / "compose"
 COMPOSE = COMPOSE_DIR / "compose.yaml"

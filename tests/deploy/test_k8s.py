@@ -19,8 +19,10 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from domain.case_contract import SEARCH_ATTRIBUTES
 from store.notice_directory import parse_notice_directory
 from store.settings import Settings
+from store.temporal_client import TASK_QUEUE
 from tests.deploy.tools import (
     DEPLOY,
     NOT_SETTINGS,
@@ -30,7 +32,6 @@ from tests.deploy.tools import (
     run_tool,
     setting_names,
 )
-from workflows.temporal_client import SEARCH_ATTRIBUTES, TASK_QUEUE
 
 K8S = DEPLOY / "k8s"
 BASE = K8S / "base"

@@ -8,14 +8,14 @@ import subprocess
 from pathlib import Path
 
 from store.settings import Settings
-from tests.services import binary
+from tests.support.services import binary
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 
 
 def run_tool(name: str, *args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    """Run a validator from the venv (tests.services.binary raises when it is not installed)."""
+    """Run a validator from the venv (tests.support.services.binary raises when it is not installed)."""
     return subprocess.run([binary(name), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=120)
 
 

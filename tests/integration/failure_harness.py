@@ -45,16 +45,16 @@ from temporalio.service import RPCError
 
 from api.app import create_app
 from api.context import AppContext
+from domain.case_contract import case_workflow_id
 from domain.case_messages import CaseState
 from store.database import create_engine, session_factory
 from store.models import AuditEvent, Case, Notice
 from store.settings import Settings
-from tests.payload_keys import TEST_PAYLOAD_KEYS, encrypting_codec
-from tests.services import binary, free_port
+from tests.support.payload_keys import TEST_PAYLOAD_KEYS, encrypting_codec
+from tests.support.services import binary, free_port
 from workers.smtp_sink import start_smtp_sink
 from workers.temporal_server import start_dev_server, stop_process, wait_for_server
 from workflows.case_workflow import ScrCaseWorkflow
-from workflows.temporal_client import case_workflow_id
 
 T = TypeVar("T")
 
@@ -379,7 +379,7 @@ class Service:
             SCR_SMTP_HOST="127.0.0.1",
             SCR_SMTP_PORT=str(self.smtp.port),
             SCR_TASK_QUEUE=self.settings.task_queue,
-            SCR_BOARDS=self.settings.boards,
+            SCR_BOARDS=",".join(self.settings.boards),
             SCR_PAYLOAD_KEYS=TEST_PAYLOAD_KEYS,  # the key the API's client encrypts with
             SCR_METRICS_BIND="",
             SCR_WORKER_GRACEFUL_SHUTDOWN_SECONDS="2",

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from domain.uk_time import london_date
-from tests.services import free_port
+from tests.support.services import free_port
 from workers.ports import ensure_free
 
 SCR = str(Path(sys.executable).with_name("scr"))

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from temporalio.client import Client, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
+from domain.case_contract import case_workflow_id
 from domain.uk_time import london_date
-from tests.case_harness import api_stack
-from tests.payload_keys import payloads_in
-from tests.services import MailBox
-from workflows.payload_codec import ENCODING
-from workflows.temporal_client import case_workflow_id
+from store.payload_codec import ENCODING
+from tests.support.case_harness import api_stack
+from tests.support.payload_keys import payloads_in
+from tests.support.services import MailBox
 
 PLANTED = "Rationale mentions Zebedee Quartermaine"
 INCIDENT = {

@@ -38,7 +38,7 @@ from tests.integration.failure_harness import (
     service_settings,
     with_interceptor,
 )
-from tests.services import fresh_database
+from tests.support.services import fresh_database
 from workflows.case_options import ACTIVITY_TIMEOUT
 
 # An activity that was running on a worker killed with SIGKILL is retried only when its start-to-close

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
+from domain.case_contract import SEARCH_ATTRIBUTES, case_workflow_id
 from domain.quality import QUALITY_RULES
 from domain.uk_time import london_date
-from tests.case_harness import api_stack
-from tests.payload_keys import encrypting_converter
-from tests.services import MailBox, binary
-from workflows.temporal_client import SEARCH_ATTRIBUTES, case_workflow_id
+from tests.support.case_harness import api_stack
+from tests.support.payload_keys import encrypting_converter
+from tests.support.services import MailBox, binary
 
 
 @pytest.fixture(scope="module")

@@ -16,16 +16,17 @@ from temporalio.client import Client, ScheduleActionStartWorkflow, ScheduleOverl
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from domain.learning_summary_contract import learning_summary_workflow_id
 from domain.learning_summary_messages import LearningSummaryResult
 from domain.uk_time import LONDON, london_date
 from store import learning_register
 from store.database import create_engine, session_factory
 from store.document_store import FilesystemDocumentStore
-from tests.case_harness import running_worker, settings_for
-from tests.learning_harness import populate_year
-from tests.services import MailBox
+from tests.support.case_harness import running_worker, settings_for
+from tests.support.learning_harness import populate_year
+from tests.support.services import MailBox
 from workers.learning_schedule import ensure_learning_schedules, ensure_learning_schedules_for, learning_schedule_id
-from workflows.learning_summary_workflow import LearningSummaryWorkflow, learning_summary_workflow_id
+from workflows.learning_summary_workflow import LearningSummaryWorkflow
 
 
 def board_code() -> str:
@@ -122,7 +123,7 @@ async def test_triggering_the_schedule_produces_the_years_report(
             assert f"Annual learning summary {year}" in html
             assert cases.published in html
             [message] = await mail.wait_for(1)
-            assert message["To"] == settings.mail_partners
+            assert message["To"] == settings.mail.partners
     finally:
         await engine.dispose()
 

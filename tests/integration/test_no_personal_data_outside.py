@@ -28,14 +28,14 @@ from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import Client
 from temporalio.testing import TimeSkipper, TimeSkippingConfig
 
+from domain.case_contract import case_workflow_id
 from domain.quality import QUALITY_RULES
 from domain.uk_time import london_date
 from store.database import session_factory
 from store.models import AuditEvent
 from tests.integration.failure_harness import DevServer, WorkerProcess, eventually, service_env
-from tests.payload_keys import TEST_PAYLOAD_KEYS
-from tests.services import MailBox, binary, free_port, fresh_database, mailbox
-from workflows.temporal_client import case_workflow_id
+from tests.support.payload_keys import TEST_PAYLOAD_KEYS
+from tests.support.services import MailBox, binary, free_port, fresh_database, mailbox
 
 SURNAME = "Quillfeather"
 CHILD = f"Tobias {SURNAME}"

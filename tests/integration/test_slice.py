@@ -8,13 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
-from domain.case_contract import BOARD, NEXT_DEADLINE, OVERDUE, STAGE
+from domain.case_contract import BOARD, NEXT_DEADLINE, OVERDUE, STAGE, case_workflow_id
 from domain.uk_time import end_of_day, london_date
 from store.database import session_factory
 from store.models import AuditEvent, Case, Notice
-from tests.case_harness import api_stack
-from tests.services import MailBox
-from workflows.temporal_client import case_workflow_id
+from tests.support.case_harness import api_stack
+from tests.support.services import MailBox
 
 
 async def test_a_case_flows_from_notification_to_chair_decision(
@@ -37,7 +36,7 @@ async def test_a_case_flows_from_notification_to_chair_decision(
 
         # The Ofsted notice arrives once, naming the case only by its reference.
         messages = await mail.wait_for(2)
-        ofsted = [m for m in messages if m["To"] == stack.settings.mail_ofsted]
+        ofsted = [m for m in messages if m["To"] == stack.settings.mail.ofsted]
         assert len(ofsted) == 1
         assert reference in str(ofsted[0]["Subject"])
         # A retried request must not send it again.
@@ -70,7 +69,7 @@ async def test_a_case_flows_from_notification_to_chair_decision(
         messages = await mail.wait_for(5)
         await asyncio.sleep(0.5)  # nothing more should arrive
         assert len(mail.messages()) == 5  # incident x2, screening to the chair, decision x2
-        assert [m["To"] for m in messages].count(stack.settings.mail_ofsted) == 2  # notification + decision
+        assert [m["To"] for m in messages].count(stack.settings.mail.ofsted) == 2  # notification + decision
 
         handle = dev_server_env.client.get_workflow_handle(case_workflow_id(reference))
         attributes = (await handle.describe()).typed_search_attributes

@@ -7,14 +7,6 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from activities.text_extraction import (
-    UnreadableDocumentError,
-    docx_sections,
-    extract_sections,
-    has_text,
-    html_text,
-    pdf_sections,
-)
 from domain.anonymisation import (
     CaseIdentifiers,
     Category,
@@ -39,7 +31,15 @@ from domain.documents import (
     safe_filename,
 )
 from domain.roles import Role
-from tests.document_files import make_docx, make_image_only_pdf, make_pdf
+from store.document_text import (
+    UnreadableDocumentError,
+    docx_sections,
+    extract_sections,
+    has_text,
+    html_text,
+    pdf_sections,
+)
+from tests.support.document_files import make_docx, make_image_only_pdf, make_pdf
 
 FAMILY = CaseIdentifiers(
     names=["Jayden Lee Smith", "Kelly O'Brien", "Darren Smith-Jones"],

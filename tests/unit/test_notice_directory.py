@@ -125,10 +125,10 @@ def test_without_a_file_every_board_gets_the_mail_settings(monkeypatch: pytest.M
 
     assert set(directory.boards) == {"NEL", "SEL"}
     for reference in ("NEL-2026-0001", "SEL-2026-0001"):
-        assert directory.addresses(reference, "ofsted") == (settings.mail_ofsted,)
-        assert directory.addresses(reference, "independent_chair") == (settings.mail_chair,)
+        assert directory.addresses(reference, "ofsted") == (settings.mail.ofsted,)
+        assert directory.addresses(reference, "independent_chair") == (settings.mail.chair,)
         assert directory.addresses(reference, "partners") == ("partners@lscb.example",)
-        assert directory.addresses(reference, "agency_contact") == (settings.mail_business_manager,)
+        assert directory.addresses(reference, "agency_contact") == (settings.mail.business_manager,)
     with pytest.raises(UnknownBoardError):
         directory.addresses("XYZ-2026-0001", "ofsted")
 

@@ -12,9 +12,7 @@ from temporalio.api.failure.v1 import Failure
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 
-from store.settings import DEV_PAYLOAD_KEY_ID, Settings
-from tests.payload_keys import TEST_KEY_ID, encrypting_codec
-from workflows.payload_codec import (
+from store.payload_codec import (
     ENCODING,
     KEY_ID_METADATA,
     AesGcmPayloadCodec,
@@ -22,7 +20,9 @@ from workflows.payload_codec import (
     UnknownPayloadKeyError,
     codec_from_settings,
 )
-from workflows.temporal_client import data_converter
+from store.settings import DEV_PAYLOAD_KEY_ID, Settings
+from store.temporal_client import data_converter
+from tests.support.payload_keys import TEST_KEY_ID, encrypting_codec
 
 SECRET = "Zebedee Quartermaine"
 

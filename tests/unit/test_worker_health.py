@@ -21,7 +21,7 @@ from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput
 from domain.case_messages import NoticeKind, NoticeResult, SendNoticeInput
 from store.database import create_engine
 from store.settings import Settings
-from tests.services import free_port
+from tests.support.services import free_port
 from workers.case_worker import build_worker
 from workers.health import WorkerHealthServer, parse_bind, temporal_health_check
 from workers.worker_runtime import NOTICES_SENT, NoticeMetricsInterceptor, create_runtime, run_worker

@@ -32,9 +32,9 @@ from domain.quality import QUALITY_RULES
 from domain.uk_time import LONDON, london_date
 from store.document_store import FilesystemDocumentStore
 from store.settings import Settings
-from tests.case_harness import actor, decide, open_case, screen
-from tests.publication_harness import CLEAN_RESPONSE, CLEAN_SUMMARY, add_document, record_identifiers
-from tests.services import MailBox
+from tests.support.case_harness import actor, decide, open_case, screen
+from tests.support.publication_harness import CLEAN_RESPONSE, CLEAN_SUMMARY, add_document, record_identifiers
+from tests.support.services import MailBox
 from workflows.case_workflow import ScrCaseWorkflow
 
 

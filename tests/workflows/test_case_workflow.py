@@ -23,7 +23,8 @@ from domain.roles import Role
 from domain.uk_time import london_date
 from store import register
 from store.database import create_engine, session_factory
-from tests.case_harness import (
+from tests.integration.failure_harness import pending_timers
+from tests.support.case_harness import (
     ALICE,
     DEATH,
     NOT_NOTIFIABLE,
@@ -34,8 +35,7 @@ from tests.case_harness import (
     screen,
     settings_for,
 )
-from tests.integration.failure_harness import pending_timers
-from tests.services import MailBox, RecordingHandler, recording_server
+from tests.support.services import MailBox, RecordingHandler, recording_server
 from workflows.case_workflow import ScrCaseWorkflow
 
 
@@ -69,7 +69,7 @@ async def test_missed_chair_decision_reminds_escalates_and_keeps_the_breach(
         )
         await handle.execute_update(ScrCaseWorkflow.registered)
         await mail.wait_for(2)
-        assert sorted(_to(mail)) == sorted([settings.mail_national_panel, settings.mail_ofsted])
+        assert sorted(_to(mail)) == sorted([settings.mail.national_panel, settings.mail.ofsted])
         assert all("Notification of a serious child safeguarding incident" in s for s in _subjects(mail))
         state = await screen(handle)
         assert state.stage == "awaiting_chair_decision"
@@ -88,7 +88,7 @@ async def test_missed_chair_decision_reminds_escalates_and_keeps_the_breach(
         escalations = [s for s in subjects if "Deadline missed: " in s]
         assert len(reminders) == 2  # 5 and 1 working days before, to the chair
         assert len(escalations) == 2  # to the business manager and the sub-group
-        assert {str(m["To"]) for m in mail.messages() if "Reminder: " in str(m["Subject"])} == {settings.mail_chair}
+        assert {str(m["To"]) for m in mail.messages() if "Reminder: " in str(m["Subject"])} == {settings.mail.chair}
 
         description = await handle.describe()
         assert description.typed_search_attributes.get(OVERDUE) is True
@@ -106,7 +106,7 @@ async def test_missed_chair_decision_reminds_escalates_and_keeps_the_breach(
         # The decision is notified to Ofsted and the National Panel.
         decision_mail = [m for m in await mail.wait_for(9) if "Independent chair's decision" in str(m["Subject"])]
         assert sorted(str(m["To"]) for m in decision_mail) == sorted(
-            [settings.mail_ofsted, settings.mail_national_panel]
+            [settings.mail.ofsted, settings.mail.national_panel]
         )
 
     async with session_factory(sqlite_engine)() as session:
@@ -210,9 +210,9 @@ async def test_alternative_review_of_a_non_notifiable_case_never_tells_ofsted(
         assert deadlines["chair_decision"] == DeadlineStatus.MET
         # Give the workflow time to send anything it would send after the decision.
         await asyncio.sleep(2)
-    assert settings.mail_ofsted not in _to(mail)
+    assert settings.mail.ofsted not in _to(mail)
     # Only the board's own notices (the chair told of the screening) went out.
-    assert {str(m["To"]) for m in mail.messages()} <= {settings.mail_chair}
+    assert {str(m["To"]) for m in mail.messages()} <= {settings.mail.chair}
 
 
 async def test_case_opened_late_records_breaches_without_stale_escalations(
@@ -246,7 +246,7 @@ async def test_a_notice_the_mail_server_refuses_is_recorded_and_escalated_to_the
     handler = RecordingHandler(refuse=frozenset({"enquiries@ofsted.example"}))
     with recording_server(handler) as port:
         settings = settings_for(database_url=sqlite_url, smtp_port=port)
-        assert settings.mail_ofsted == "enquiries@ofsted.example"
+        assert settings.mail.ofsted == "enquiries@ofsted.example"
         async with running_worker(client, sqlite_engine, settings):
             handle = await open_case(
                 client, sqlite_engine, settings, incident=SERIOUS_HARM, aware_on=await _today(time_skipping_env)
@@ -262,8 +262,8 @@ async def test_a_notice_the_mail_server_refuses_is_recorded_and_escalated_to_the
     delivered = {tuple(recipients): str(message["Subject"]) for recipients, message in handler.delivered}
     reference = state.reference
     assert delivered == {
-        (settings.mail_national_panel,): f"[{reference}] Notification of a serious child safeguarding incident",
-        (settings.mail_business_manager,): f"[{reference}] Notice not delivered: incident notification to ofsted",
+        (settings.mail.national_panel,): f"[{reference}] Notification of a serious child safeguarding incident",
+        (settings.mail.business_manager,): f"[{reference}] Notice not delivered: incident notification to ofsted",
     }
     # Ofsted was not notified, so the deadline to notify it stays open; the refusal is on the case's timeline.
     assert {d.key: d.status for d in state.deadlines}["notify_ofsted"] == DeadlineStatus.PENDING

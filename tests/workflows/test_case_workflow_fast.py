@@ -37,8 +37,8 @@ from domain.quality import QUALITY_RULES
 from domain.roles import Role
 from domain.rule_pack import CaseEvent
 from domain.uk_time import LONDON, london_date
-from tests.payload_keys import encrypting_converter
-from tests.services import binary, register_search_attributes
+from tests.support.payload_keys import encrypting_converter
+from tests.support.services import binary, register_search_attributes
 from tests.support.stand_in_activities import StandIns, open_case, stand_in_worker
 from workflows.case_workflow import ScrCaseWorkflow
 

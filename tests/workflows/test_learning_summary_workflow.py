@@ -14,17 +14,18 @@ from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from domain.learning_summary_contract import learning_summary_workflow_id
 from domain.learning_summary_messages import LearningSummaryInput, LearningSummaryResult, learning_summary_reference
 from domain.uk_time import london_date
 from store import learning_register
 from store.database import create_engine, session_factory
 from store.document_store import FilesystemDocumentStore
 from store.settings import Settings
-from tests.case_harness import running_worker, settings_for
-from tests.learning_harness import Year, populate_year
-from tests.publication_harness import record_identifiers
-from tests.services import MailBox
-from workflows.learning_summary_workflow import LearningSummaryWorkflow, learning_summary_workflow_id
+from tests.support.case_harness import running_worker, settings_for
+from tests.support.learning_harness import Year, populate_year
+from tests.support.publication_harness import record_identifiers
+from tests.support.services import MailBox
+from workflows.learning_summary_workflow import LearningSummaryWorkflow
 
 
 @pytest.fixture
@@ -82,7 +83,7 @@ async def test_a_years_summary_is_stored_recorded_and_sent_to_the_partners_once_
 
         # The partners are told once, with the link and nothing about any child.
         [message] = await mail.wait_for(1)
-        assert message["To"] == settings.mail_partners
+        assert message["To"] == settings.mail.partners
         assert message["X-SCR-Reference"] == learning_summary_reference(board, 2025)
         body = message.get_body(preferencelist=("plain",))
         assert body is not None

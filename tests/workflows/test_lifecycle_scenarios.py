@@ -33,10 +33,10 @@ from domain.decision_inputs import (
 )
 from store.database import create_engine
 from store.document_store import FilesystemDocumentStore
-from tests.case_harness import DEATH, NOT_NOTIFIABLE, SERIOUS_HARM, running_worker, screen, settings_for
-from tests.payload_keys import encrypting_converter
-from tests.publication_harness import CLEAN_RESPONSE, CLEAN_SUMMARY, add_document, record_identifiers
-from tests.services import MailBox, binary, plain_text, register_search_attributes
+from tests.support.case_harness import DEATH, NOT_NOTIFIABLE, SERIOUS_HARM, running_worker, screen, settings_for
+from tests.support.payload_keys import encrypting_converter
+from tests.support.publication_harness import CLEAN_RESPONSE, CLEAN_SUMMARY, add_document, record_identifiers
+from tests.support.services import MailBox, binary, plain_text, register_search_attributes
 from tests.workflows.story import Story, oracle_working_days, passing_quality
 
 CHAIR, BM, SG, PUBLISHER = "independent_chair", "business_manager", "sub_group", "publisher"
@@ -108,7 +108,7 @@ async def test_do_not_initiate_challenged_by_the_panel_and_reversed(story: Story
     assert [a.kind for a in state.awaiting] == ["panel_advice", "scrutiny_outcome"]
     decision_mail = await story.wait_for_mail("chair's decision", 2)
     assert sorted(str(m["To"]) for m in decision_mail) == sorted(
-        [story.settings.mail_ofsted, story.settings.mail_national_panel]
+        [story.settings.mail.ofsted, story.settings.mail.national_panel]
     )
 
     await story.by(
@@ -137,7 +137,7 @@ async def test_confirmed_do_not_initiate_closes_the_case(story: Story) -> None:
     state = await story.by(CHAIR, DecideScrutinyInput(outcome="confirm", rationale="Panel agrees"))
     assert state.stage == "closed_without_review"
     confirmed = await story.wait_for_mail("decision not to initiate is confirmed", 2)
-    assert {str(m["To"]) for m in confirmed} == {story.settings.mail_ofsted, story.settings.mail_national_panel}
+    assert {str(m["To"]) for m in confirmed} == {story.settings.mail.ofsted, story.settings.mail.national_panel}
     # Only once no notice is in flight: the test server would otherwise skip time past activity timeouts.
     await story.case.result()  # the workflow ends with the case
 
@@ -200,9 +200,9 @@ async def test_full_path_to_publication_and_removal(story: Story) -> None:
     assert notice.status == DeadlineStatus.MET  # the copies go out at once
     copies = await story.wait_for_mail("Pre-publication copy", 3)
     assert {str(m["To"]) for m in copies} == {
-        story.settings.mail_ofsted,
-        story.settings.mail_dfe,
-        story.settings.mail_national_panel,
+        story.settings.mail.ofsted,
+        story.settings.mail.dfe,
+        story.settings.mail.national_panel,
     }
 
     too_early = await story.refused(PUBLISHER, RecordPublishedInput())
@@ -312,7 +312,7 @@ async def test_not_publishing_challenged_and_overturned(story: Story) -> None:
     assert [a.kind for a in state.awaiting if a.kind != "action_progress"] == ["panel_advice"]
     sent = await story.wait_for_mail("not to publish", 2)
     told = {str(m["To"]) for m in sent}
-    assert told == {story.settings.mail_dfe, story.settings.mail_national_panel}
+    assert told == {story.settings.mail.dfe, story.settings.mail.national_panel}
     assert not any("Siblings" in m.as_string() for m in sent)  # the reasons stay on the case
 
     too_soon = await story.refused(
@@ -330,9 +330,9 @@ async def test_not_publishing_challenged_and_overturned(story: Story) -> None:
     assert state.stage == "pre_publication"
     final = await story.wait_for_mail("Final publication decision", 3)
     assert {str(m["To"]) for m in final} == {
-        story.settings.mail_ofsted,
-        story.settings.mail_dfe,
-        story.settings.mail_national_panel,
+        story.settings.mail.ofsted,
+        story.settings.mail.dfe,
+        story.settings.mail.national_panel,
     }
     assert "the report is published" in plain_text(final[0])
 
@@ -365,7 +365,7 @@ async def test_alternative_learning_review_never_notifies_ofsted(story: Story) -
     state = await story.by(SG, CompleteAlternativeReviewInput(learning="Early help worked"))
     assert state.stage == "closed"
     await story.case.result()
-    assert story.settings.mail_ofsted not in {str(m["To"]) for m in story.mail.messages()}
+    assert story.settings.mail.ofsted not in {str(m["To"]) for m in story.mail.messages()}
     assert (await story.deadline("notify_ofsted")).status == DeadlineStatus.NOT_APPLICABLE
 
 

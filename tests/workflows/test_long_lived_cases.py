@@ -8,6 +8,7 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
+from domain.case_contract import SEARCH_ATTRIBUTES
 from domain.case_messages import DeadlineStatus
 from domain.decision_inputs import (
     AppointReviewersInput,
@@ -18,11 +19,10 @@ from domain.decision_inputs import (
     StartReviewInput,
 )
 from store.database import create_engine
-from tests.case_harness import ALICE, BOB, DEATH, actor, decide, open_case, running_worker, screen, settings_for
-from tests.payload_keys import encrypting_converter
-from tests.services import MailBox, binary
+from tests.support.case_harness import ALICE, BOB, DEATH, actor, decide, open_case, running_worker, screen, settings_for
+from tests.support.payload_keys import encrypting_converter
+from tests.support.services import MailBox, binary
 from workflows.case_workflow import ScrCaseWorkflow
-from workflows.temporal_client import SEARCH_ATTRIBUTES
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ from temporalio.worker import Replayer
 from domain.decision_inputs import DecideChairInput
 from domain.uk_time import london_date
 from store.database import create_engine
-from tests.case_harness import ALICE, SERIOUS_HARM, decide, open_case, running_worker, screen, settings_for
-from tests.payload_keys import encrypting_codec, encrypting_converter, payloads_in
-from tests.services import MailBox
+from tests.support.case_harness import ALICE, SERIOUS_HARM, decide, open_case, running_worker, screen, settings_for
+from tests.support.payload_keys import encrypting_codec, encrypting_converter, payloads_in
+from tests.support.services import MailBox
 from workflows.case_workflow import ScrCaseWorkflow
 from workflows.learning_summary_workflow import LearningSummaryWorkflow
 

@@ -23,9 +23,9 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
 
+from domain.case_contract import SEARCH_ATTRIBUTES
 from store.migrate import upgrade_to_head
 from workers.smtp_sink import start_smtp_sink
-from workflows.temporal_client import SEARCH_ATTRIBUTES
 
 BIN = Path(sys.executable).parent
 

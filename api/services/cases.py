@@ -1,23 +1,34 @@
-"""Opening cases and passing staff decisions to their workflows."""
+"""Cases: opening one (the register row, then its workflow), reading them, and passing staff decisions to their
+workflows, by name (``domain.case_contract``)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import structlog
 from sqlalchemy.exc import IntegrityError
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api import audit
+from api.access import ScopedCase
 from api.context import AppContext
 from api.errors import ProblemError
+from api.permissions import Caller, refuse
 from api.schemas import OpenCaseRequest
-from domain.case_contract import BOARD, STAGE, UNAVAILABLE
+from domain.case_contract import (
+    BOARD,
+    CASE_WORKFLOW,
+    DECIDE_UPDATE,
+    REGISTERED_UPDATE,
+    STAGE,
+    UNAVAILABLE,
+    case_workflow_id,
+)
 from domain.case_file import CaseWorkflowInput
 from domain.case_messages import Actor, CaseState, DecisionRequest, OpenCaseInput, Refusal
 from domain.decision_inputs import DecisionInput
@@ -25,9 +36,7 @@ from domain.rule_pack import SCR_2015
 from domain.stages import Stage
 from domain.uk_time import london_date
 from store import register
-from store.models import Case
-from workflows.case_workflow import ScrCaseWorkflow
-from workflows.temporal_client import case_workflow_id
+from store.models import AuditEvent, Case, CaseDeadline
 
 _log = structlog.get_logger(__name__)
 
@@ -38,6 +47,12 @@ REFUSAL_STATUS = {
     Refusal.CONFLICT: (409, "Conflict"),
     Refusal.INVALID: (422, "Invalid request"),
 }
+# A decision's Idempotency-Key becomes its Temporal update id, "<kind>:<key>": letters, digits and . _ : ~ -
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:~-]*$"
+IDEMPOTENCY_KEY_MAX = 128
+
+
+# -- opening ---------------------------------------------------------------------------------------------
 
 
 def _fingerprint(request: OpenCaseRequest) -> str:
@@ -46,9 +61,12 @@ def _fingerprint(request: OpenCaseRequest) -> str:
 
 
 async def open_case(
-    context: AppContext, *, request: OpenCaseRequest, actor: Actor, idempotency_key: str | None
+    context: AppContext, *, request: OpenCaseRequest, caller: Caller, idempotency_key: str | None
 ) -> tuple[Case, bool]:
     """Register the case and start its workflow. Returns the case and whether this call created it."""
+    if request.board in context.settings.board_codes and request.board not in caller.boards:
+        reason = f"You act for board {', '.join(sorted(caller.boards))}, not {request.board}."
+        await refuse(context, caller, reason, action="cases.open", reference=None)
     if request.board not in context.settings.board_codes:
         known = ", ".join(sorted(context.settings.board_codes))
         raise ProblemError(422, "Invalid request", f"Unknown board '{request.board}'. This service runs: {known}.")
@@ -61,7 +79,7 @@ async def open_case(
     created = case is None
     if case is None:
         try:
-            case = await _insert(context, request, actor, idempotency_key, fingerprint, today.year)
+            case = await _insert(context, request, caller.actor, idempotency_key, fingerprint, today.year)
         except IntegrityError:
             # A concurrent request with the same Idempotency-Key got there first.
             case = await _existing(context, request.board, idempotency_key, fingerprint)
@@ -69,7 +87,7 @@ async def open_case(
                 raise
             created = False
 
-    await _start_workflow(context, case, request, actor)
+    await _start_workflow(context, case, request, caller.actor)
     return case, created
 
 
@@ -121,7 +139,7 @@ async def _start_workflow(context: AppContext, case: Case, request: OpenCaseRequ
     )
     try:
         handle = await context.temporal.start_workflow(
-            ScrCaseWorkflow.run,
+            CASE_WORKFLOW,
             CaseWorkflowInput(opening=opening),
             id=case.workflow_id,
             task_queue=context.settings.task_queue,
@@ -131,7 +149,7 @@ async def _start_workflow(context: AppContext, case: Case, request: OpenCaseRequ
             ),
             static_summary=f"{case.reference} · {case.rule_pack} v{case.rule_pack_version}",
         )
-        await handle.execute_update(ScrCaseWorkflow.registered, rpc_timeout=UPDATE_WAIT)
+        await handle.execute_update(REGISTERED_UPDATE, result_type=CaseState, rpc_timeout=UPDATE_WAIT)
     except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
         raise _unavailable(
             error,
@@ -140,14 +158,58 @@ async def _start_workflow(context: AppContext, case: Case, request: OpenCaseRequ
         ) from error
 
 
-async def decide(context: AppContext, *, reference: str, actor: Actor, decision: DecisionInput) -> CaseState:
-    """Pass a staff decision to the case; a refusal comes back as 403/409/422 with the rule's reason."""
-    handle: WorkflowHandle[ScrCaseWorkflow, None] = context.temporal.get_workflow_handle_for(
-        ScrCaseWorkflow.run, case_workflow_id(reference)
-    )
+# -- reading ---------------------------------------------------------------------------------------------
+
+
+async def list_cases(
+    context: AppContext, *, caller: Caller, stage: Stage | None, limit: int, offset: int
+) -> tuple[list[Case], int]:
+    async with context.sessions() as session:
+        return await register.list_cases(
+            session, boards=sorted(caller.boards), stage=stage.value if stage else None, limit=limit, offset=offset
+        )
+
+
+async def read_case(context: AppContext, *, reference: str) -> tuple[Case, list[CaseDeadline]]:
+    """The case's register row and its deadlines (404 if there is no such case)."""
+    async with context.sessions() as session:
+        case = await register.find_case(session, reference=reference)
+        if case is None:
+            raise ProblemError(404, "Not found", f"There is no case {reference}.")
+        deadlines = await register.case_deadlines(session, reference=reference)
+    return case, deadlines
+
+
+async def case_timeline(context: AppContext, *, reference: str) -> list[AuditEvent]:
+    async with context.sessions() as session:
+        return await register.case_timeline(session, reference=reference)
+
+
+# -- deciding --------------------------------------------------------------------------------------------
+
+
+def decision_update_id(kind: str, idempotency_key: str | None) -> str | None:
+    """The Temporal update id of a decision sent with ``idempotency_key`` (``IDEMPOTENCY_KEY_PATTERN``, checked by
+    the route): per case (the workflow) and kind, so a retry with the same key is applied once and answers as the
+    first did. ``None``: Temporal picks one."""
+    return f"{kind}:{idempotency_key}" if idempotency_key is not None else None
+
+
+async def decide(
+    context: AppContext, *, scoped: ScopedCase, decision: DecisionInput, idempotency_key: str | None = None
+) -> CaseState:
+    """Pass a staff decision to the case; a refusal comes back as 403/409/422 with the rule's reason. This
+    process's later reads of the case wait for the register to hold the answer (api/register_fence.py)."""
+    reference, actor = scoped.reference, scoped.actor
+    update_id = decision_update_id(decision.kind, idempotency_key)
+    handle = context.temporal.get_workflow_handle(case_workflow_id(reference))
     try:
-        return await handle.execute_update(
-            ScrCaseWorkflow.decide, DecisionRequest(actor=actor, decision=decision), rpc_timeout=UPDATE_WAIT
+        state: CaseState = await handle.execute_update(
+            DECIDE_UPDATE,
+            DecisionRequest(actor=actor, decision=decision),
+            id=update_id,
+            result_type=CaseState,
+            rpc_timeout=UPDATE_WAIT,
         )
     except WorkflowUpdateFailedError as error:
         cause = error.cause
@@ -155,33 +217,16 @@ async def decide(context: AppContext, *, reference: str, actor: Actor, decision:
             raise ProblemError(503, "Service unavailable", cause.message, headers={"Retry-After": "30"}) from None
         if isinstance(cause, ApplicationError) and cause.type in REFUSAL_STATUS:
             status, title = REFUSAL_STATUS[Refusal(cause.type)]
-            await _audit_refusal(
-                context, reference=reference, actor=actor, decision=decision.kind, reason=cause.message
-            )
+            entry = audit.decision_refused(reference=reference, decision=decision.kind, reason=cause.message)
+            await audit.record(context.sessions, entry, by=audit.By.actor(actor))
             raise ProblemError(status, title, cause.message) from None
         raise
     except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
         raise _unavailable(
             error, "The case did not confirm the decision in time; it may still apply. Read the case before resending."
         ) from error
-
-
-async def _audit_refusal(context: AppContext, *, reference: str, actor: Actor, decision: str, reason: str) -> None:
-    # Refused updates leave nothing in the workflow history, so the register keeps the attempt.
-    now = datetime.now(UTC)
-    async with context.sessions.begin() as session:
-        register.append_audit(
-            session,
-            business_key=f"refused:{reference}:{decision}:{uuid.uuid4().hex}",
-            reference=reference,
-            kind="decision_refused",
-            actor=actor.user,
-            role=actor.role.value,
-            at=now,
-            summary=f"{decision.replace('_', ' ')} decision refused",
-            rationale=reason,
-            details={"decision_kind": decision},
-        )
+    context.fence.answered(reference, state.snapshot_version, board=scoped.case.board)
+    return state
 
 
 def _unavailable(error: RPCError | WorkflowUpdateRPCTimeoutOrCancelledError, detail: str) -> ProblemError:

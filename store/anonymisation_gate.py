@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.text_extraction import extract_sections
 from domain.anonymisation import CaseIdentifiers, Hit, IdentifierScanner, match_key
 from store import documents as document_register
 from store.document_store import DocumentStore
+from store.document_text import extract_sections
 from store.models import CaseDocument
 
 

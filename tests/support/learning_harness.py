@@ -52,7 +52,7 @@ from domain.stages import Stage
 from domain.uk_time import LONDON, end_of_day, london_date
 from store import register
 from store.database import session_factory
-from tests.publication_harness import FAMILY, record_identifiers
+from tests.support.publication_harness import FAMILY, record_identifiers
 
 DEATH = {"outcome": "died", "abuse_or_neglect": "known"}
 NOT_NOTIFIABLE = {"outcome": "seriously_harmed", "abuse_or_neglect": "not_suspected"}

@@ -23,8 +23,8 @@ from store.database import session_factory
 from store.document_store import FilesystemDocumentStore
 from store.models import CaseDocument
 from store.settings import Settings
-from tests.case_harness import register_case
-from tests.payload_keys import encrypting_converter
+from tests.support.case_harness import register_case
+from tests.support.payload_keys import encrypting_converter
 
 FAMILY = CaseIdentifiers(
     names=["Jayden Lee Smith", "Kelly O'Brien"],

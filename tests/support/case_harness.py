@@ -21,6 +21,7 @@ from temporalio.worker import Worker
 
 from api.app import create_app
 from api.context import AppContext
+from domain.case_contract import case_workflow_id
 from domain.case_file import CaseWorkflowInput
 from domain.case_messages import Actor, CaseState, DecisionRequest, OpenCaseInput
 from domain.criteria import IncidentFacts
@@ -32,7 +33,6 @@ from store.database import create_engine, session_factory
 from store.settings import Settings
 from workers.case_worker import build_worker
 from workflows.case_workflow import ScrCaseWorkflow
-from workflows.temporal_client import case_workflow_id
 
 BOB = Actor(user="bob", role=Role.BUSINESS_MANAGER)
 ALICE = Actor(user="alice", role=Role.INDEPENDENT_CHAIR)

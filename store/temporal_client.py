@@ -1,4 +1,7 @@
-"""How every process talks to Temporal: one data converter for the API, the workers and the replayer."""
+"""How every process talks to Temporal: one data converter for the API, the workers and the replayer.
+
+Below the API and the workers alike (no workflow code here); what the case workflow is called, its ids and its
+search attributes are in ``domain/case_contract.py``."""
 
 from __future__ import annotations
 
@@ -11,16 +14,10 @@ from temporalio.converter import DataConverter, DefaultFailureConverterWithEncod
 from temporalio.runtime import Runtime
 
 TASK_QUEUE = "scr-cases"
-SEARCH_ATTRIBUTES = {
-    "ScrStage": "Keyword",
-    "ScrNextDeadline": "Datetime",
-    "ScrOverdue": "Bool",
-    "ScrBoard": "Keyword",
-}
 
 
 def data_converter(codec: PayloadCodec | None) -> DataConverter:
-    """Pydantic payloads, encrypted by ``codec`` (see ``workflows.payload_codec``); failure messages and stack
+    """Pydantic payloads, encrypted by ``codec`` (see ``store.payload_codec``); failure messages and stack
     traces move into an encoded attribute so the codec encrypts them too. ``None`` only for tools that must see
     the raw payloads."""
     return dataclasses.replace(
@@ -46,7 +43,3 @@ async def connect(
         runtime=runtime,
         interceptors=interceptors,
     )
-
-
-def case_workflow_id(reference: str) -> str:
-    return f"scr-case-{reference}"

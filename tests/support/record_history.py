@@ -1,4 +1,4 @@
-"""Save case histories for the replay tests: `.venv/bin/python -m tests.record_history tests/histories/`.
+"""Save case histories for the replay tests: `.venv/bin/python -m tests.support.record_history tests/histories/`.
 
 Record them whenever a release changes the case workflow (name them after the release), so later code is
 proven to replay cases that are still running under the old code.
@@ -16,17 +16,18 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
+from domain.case_contract import SEARCH_ATTRIBUTES
+from domain.learning_summary_contract import learning_summary_workflow_id
 from domain.learning_summary_messages import LearningSummaryInput
 from store.database import create_engine
 from store.settings import Settings
-from tests.case_harness import running_worker, settings_for
-from tests.learning_harness import populate_year
-from tests.payload_keys import encrypting_converter
-from tests.services import MailBox, binary, fresh_database, mailbox, register_search_attributes
+from tests.support.case_harness import running_worker, settings_for
+from tests.support.learning_harness import populate_year
+from tests.support.payload_keys import encrypting_converter
+from tests.support.services import MailBox, binary, fresh_database, mailbox, register_search_attributes
 from tests.workflows.story import Story, full_case
 from tests.workflows.test_replay import record_case_history
-from workflows.learning_summary_workflow import LearningSummaryWorkflow, learning_summary_workflow_id
-from workflows.temporal_client import SEARCH_ATTRIBUTES
+from workflows.learning_summary_workflow import LearningSummaryWorkflow
 
 
 @asynccontextmanager

@@ -1,6 +1,6 @@
 """The payload key every test runs with: the whole suite talks to Temporal with encryption on.
 
-Fixed (not random) so that a history recorded by ``tests/record_history.py`` still decrypts when the replay
+Fixed (not random) so that a history recorded by ``tests/support/record_history.py`` still decrypts when the replay
 test reads it later. Public, like the dev key: never use it outside tests.
 """
 
@@ -16,9 +16,9 @@ from temporalio.api.common.v1 import Payload, SearchAttributes
 from temporalio.api.history.v1 import MarkerRecordedEventAttributes
 from temporalio.converter import DataConverter
 
+from store.payload_codec import AesGcmPayloadCodec, codec_from_settings
 from store.settings import Settings
-from workflows.payload_codec import AesGcmPayloadCodec, codec_from_settings
-from workflows.temporal_client import data_converter
+from store.temporal_client import data_converter
 
 TEST_KEY_ID = "test-k1"
 TEST_KEY = hashlib.sha256(b"scr-lifecycle tests payload key k1 - public").digest()

@@ -1,0 +1,108 @@
+"""Clients written against the released API keep working: the OpenAPI schema only gains.
+
+``openapi_baseline.json`` is the schema as released before the "one decision in one place" redesign (commit
+4a9b09c). A change that removes an operation, a parameter, a response or a schema property, or that makes a
+client send something new, fails here. When a break is intended (a new major version), regenerate the baseline
+with ``create_app(Settings()).openapi()`` in the same commit and say why in its message.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.app import create_app
+from store.settings import Settings
+
+BASELINE: dict[str, Any] = json.loads((Path(__file__).parent / "openapi_baseline.json").read_text())
+Operation = tuple[str, str]
+
+
+@pytest.fixture(scope="module")
+def current() -> dict[str, Any]:
+    schema: dict[str, Any] = create_app(Settings()).openapi()
+    return schema
+
+
+def _operations(schema: dict[str, Any]) -> dict[Operation, dict[str, Any]]:
+    return {(path, method): op for path, ops in schema["paths"].items() for method, op in ops.items()}
+
+
+def _parameters(op: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(p["name"], p["in"]): p for p in op.get("parameters", [])}
+
+
+def compatibility_breaks(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What a client of ``old`` would notice in ``new``: lost operations, parameters, responses and properties,
+    changed parameter schemas, and anything newly required of it."""
+    breaks: list[str] = []
+    new_ops = _operations(new)
+    for key, old_op in _operations(old).items():
+        label = f"{key[1].upper()} {key[0]}"
+        if key not in new_ops:
+            breaks.append(f"{label}: removed")
+            continue
+        new_op = new_ops[key]
+        old_params, new_params = _parameters(old_op), _parameters(new_op)
+        for name, param in old_params.items():
+            if name not in new_params:
+                breaks.append(f"{label}: parameter {name} removed")
+            elif new_params[name]["schema"] != param["schema"]:
+                breaks.append(f"{label}: parameter {name} schema changed")
+        for name, param in new_params.items():
+            if name not in old_params and param.get("required"):
+                breaks.append(f"{label}: new required parameter {name}")
+        if old_op.get("requestBody") != new_op.get("requestBody"):
+            breaks.append(f"{label}: request body changed")
+        for status in old_op.get("responses", {}):
+            if status not in new_op.get("responses", {}):
+                breaks.append(f"{label}: response {status} removed")
+    new_schemas = new.get("components", {}).get("schemas", {})
+    for name, old_schema in old.get("components", {}).get("schemas", {}).items():
+        if name not in new_schemas:
+            breaks.append(f"schema {name}: removed")
+            continue
+        new_schema = new_schemas[name]
+        for prop, definition in old_schema.get("properties", {}).items():
+            if new_schema.get("properties", {}).get(prop) != definition:
+                breaks.append(f"schema {name}: property {prop} removed or changed")
+        for prop in set(new_schema.get("required", [])) - set(old_schema.get("required", [])):
+            if name.endswith("Input") or name.endswith("In"):
+                breaks.append(f"schema {name}: {prop} newly required of clients")
+    return breaks
+
+
+def test_the_schema_only_gains_on_the_released_one(current: dict[str, Any]) -> None:
+    assert compatibility_breaks(BASELINE, current) == []
+
+
+def test_the_redesign_added_versions_and_idempotency_keys(current: dict[str, Any]) -> None:
+    operations = _operations(current)
+    case_read = operations[("/api/v1/cases/{reference}", "get")]
+    assert ("min_version", "query") in _parameters(case_read)
+    assert "ETag" in case_read["responses"]["200"]["headers"]
+    chair = operations[("/api/v1/cases/{reference}/decisions/chair", "post")]
+    assert _parameters(chair)[("idempotency-key", "header")].get("required") is False
+
+
+def test_the_check_notices_a_lost_parameter_and_a_new_required_one() -> None:
+    """The comparison itself: a client-visible break is reported, in words."""
+    old = {
+        "paths": {
+            "/x": {"get": {"parameters": [{"name": "a", "in": "query", "schema": {"type": "string"}}], "responses": {}}}
+        }
+    }
+    new = {
+        "paths": {
+            "/x": {
+                "get": {"parameters": [{"name": "b", "in": "query", "required": True, "schema": {}}], "responses": {}}
+            }
+        }
+    }
+    assert compatibility_breaks(old, new) == [
+        "GET /x: parameter ('a', 'query') removed",
+        "GET /x: new required parameter ('b', 'query')",
+    ]
