@@ -7,7 +7,8 @@ workflow history keeps replay independent of the library.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date
 
 from temporalio import activity
@@ -16,7 +17,7 @@ from activities.bank_holidays import build_calendar
 from domain.activity_contracts import COMPUTE_CASE_DEADLINES
 from domain.case_messages import ComputeDeadlinesInput, ScheduledDeadline
 from domain.rule_pack import CaseEvent, compute_deadlines, get_rule_pack
-from domain.uk_time import end_of_day, start_of_working_day
+from domain.uk_time import end_of_day, start_of_day, start_of_working_day
 
 # Years either side of the case's dates that the calendar must know: a 12-month rule from a
 # late-December date, or a "before" rule from early January, reaches into the neighbouring year.
@@ -26,13 +27,15 @@ _YEARS_AFTER = 2
 
 def schedule_deadlines(data: ComputeDeadlinesInput, closures: Iterable[date] = ()) -> list[ScheduledDeadline]:
     """The pack's deadlines for the given events, then the ad-hoc ones (staff-set due dates, reminders on
-    working days); ``closures`` are the board's extra non-working days."""
+    working days). ``closures`` are the board's extra non-working days: they move reminders, never a
+    statutory due date (scr-process.md, "Deadlines")."""
     pack = get_rule_pack(data.rule_pack, data.rule_pack_version)
     events = {CaseEvent(name): day for name, day in data.events.items()}
     years = [day.year for day in events.values()] + [item.due.year for item in data.adhoc]
     if not years:
         return []
-    calendar = build_calendar(min(years) - _YEARS_BEFORE, max(years) + _YEARS_AFTER, closures)
+    calendar = build_calendar(min(years) - _YEARS_BEFORE, max(years) + _YEARS_AFTER)
+    office = replace(calendar, closures=frozenset(closures))
     scheduled = [
         _scheduled(
             key=deadline.key,
@@ -43,11 +46,12 @@ def schedule_deadlines(data: ComputeDeadlinesInput, closures: Iterable[date] = (
             source=deadline.source,
             who_acts=deadline.who_acts,
             escalate_to=deadline.escalate_to,
+            reached_at_start_of_day=deadline.reached_at_start_of_day,
         )
-        for deadline in compute_deadlines(pack, calendar, events)
+        for deadline in compute_deadlines(pack, calendar, events, office)
     ]
     for item in data.adhoc:
-        reminders = sorted({calendar.subtract_working_days(item.due, n) for n in item.reminder_working_days_before})
+        reminders = sorted({office.subtract_working_days(item.due, n) for n in item.reminder_working_days_before})
         scheduled.append(
             _scheduled(
                 key=item.key,
@@ -73,12 +77,13 @@ def _scheduled(
     source: str,
     who_acts: str,
     escalate_to: Iterable[str],
+    reached_at_start_of_day: bool = False,
 ) -> ScheduledDeadline:
     return ScheduledDeadline(
         key=key,
         title=title,
         due=due,
-        due_at=end_of_day(due),
+        due_at=start_of_day(due) if reached_at_start_of_day else end_of_day(due),
         reminders_at=[start_of_working_day(day) for day in reminders],
         rule=rule,
         source=source,
@@ -88,9 +93,11 @@ def _scheduled(
 
 
 class DeadlineActivities:
-    def __init__(self, closures: Iterable[date] = ()) -> None:
-        self._closures = frozenset(closures)
+    """``closures``: each board's closure days (a case of a board not listed has none)."""
+
+    def __init__(self, closures: Mapping[str, Iterable[date]] | None = None) -> None:
+        self._closures = {board: frozenset(days) for board, days in (closures or {}).items()}
 
     @activity.defn(name=COMPUTE_CASE_DEADLINES.name)
     async def compute_case_deadlines(self, data: ComputeDeadlinesInput) -> list[ScheduledDeadline]:
-        return schedule_deadlines(data, self._closures)
+        return schedule_deadlines(data, self._closures.get(data.board or "", frozenset()))

@@ -105,7 +105,6 @@ class Story:
     async def prepublication(self) -> None:
         for item in ("professionals_informed", "family_supported", "media_strategy_ready"):
             await self.do("prepublication", "business_manager", {"item": item, "note": "Done"})
-        await self.do("prepublication", "independent_chair", {"item": "chair_consent", "note": "Consent given"})
 
 
 def _checks(failing: str | None = None) -> dict[str, Any]:

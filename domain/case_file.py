@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from domain.case_messages import DeadlineRecord, DeadlineStatus, OpenCaseInput, ScheduledDeadline
 from domain.criteria import Assessment, ChairDecision, IncidentFacts
+from domain.local_practice import LEGACY, LocalPractice
 from domain.stages import Stage
 
 OnDue = Literal["breach", "retain", "review"]
@@ -104,11 +105,16 @@ class CaseFile(BaseModel):
     response_update_due: bool = False  # proceedings concluded: the board's response must be updated
     publication: Publication = Field(default_factory=Publication)
     retention_reviews: int = 0
+    practice: LocalPractice | None = None  # None: opened before practice was a setting (LEGACY)
     counters: dict[str, int] = Field(default_factory=dict)  # occurrences per decision kind (business keys)
 
     def next_occurrence(self, kind: str) -> int:
         self.counters[kind] = self.counters.get(kind, 0) + 1
         return self.counters[kind]
+
+    @property
+    def local_practice(self) -> LocalPractice:
+        return self.practice or LEGACY
 
     def open_actions(self) -> list[Action]:
         return [a for a in self.actions.values() if a.completed_at is None]

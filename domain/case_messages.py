@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.criteria import ChairDecision, IncidentFacts
 from domain.decision_inputs import DecisionInput
+from domain.local_practice import LocalPractice
 from domain.roles import Role
 
 
@@ -78,6 +79,7 @@ class ComputeDeadlinesInput(_Message):
     rule_pack_version: str
     events: dict[str, date] = Field(default_factory=dict)  # CaseEvent value -> date
     adhoc: list[AdhocDeadline] = Field(default_factory=list)
+    board: str | None = None  # whose closure days move the reminders (never a statutory due date)
 
 
 class OpenCaseInput(_Message):
@@ -91,6 +93,7 @@ class OpenCaseInput(_Message):
     rule_pack: str
     rule_pack_version: str
     opened_by: Actor
+    practice: LocalPractice | None = None  # the board's local practice when the case opened; None: LEGACY
 
 
 class AwaitedDecision(_Message):

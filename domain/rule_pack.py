@@ -100,6 +100,8 @@ class DeadlineRule:
     reminder_working_days_before: tuple[int, ...]
     # Told when the deadline passes unmet; empty when passing the date is no breach.
     escalate_to: tuple[Role | Recipient, ...]
+    # A deadline is due by the end of its day; an earliest date ("not before") is reached at its start.
+    reached_at_start_of_day: bool = False
 
     def __post_init__(self) -> None:
         if not self.sources:
@@ -146,23 +148,34 @@ class ComputedDeadline:
     reminders: tuple[date, ...]  # the working days reminders go out on (at their start), ascending
     who_acts: str
     escalate_to: tuple[str, ...]
+    reached_at_start_of_day: bool = False
 
 
 def compute_deadlines(
-    pack: RulePack, calendar: WorkingDayCalendar, events: Mapping[CaseEvent, date]
+    pack: RulePack,
+    calendar: WorkingDayCalendar,
+    events: Mapping[CaseEvent, date],
+    office: WorkingDayCalendar | None = None,
 ) -> list[ComputedDeadline]:
     """One deadline per rule whose starting event has a date, in pack order.
+
+    Due dates count only weekends and bank holidays (``calendar``): a board's closure days never move a
+    statutory deadline. Reminders are internal, so they fall on the board's open days (``office``: the same
+    calendar plus its closure days), moving earlier when a closure day would take them.
 
     Past dates are computed like any other: a case created mid-review starts with its deadlines
     already met or breached, which is for the caller to judge against the clock.
     """
+    if calendar.closures:
+        raise ValueError("statutory deadlines count weekends and bank holidays only: pass closures as 'office'")
+    office = office or calendar
     deadlines = []
     for rule in pack.rules:
         start = events.get(rule.runs_from)
         if start is None:
             continue
         due = rule.period.apply(calendar, start)
-        reminders = sorted({calendar.subtract_working_days(due, n) for n in rule.reminder_working_days_before})
+        reminders = sorted({office.subtract_working_days(due, n) for n in rule.reminder_working_days_before})
         deadlines.append(
             ComputedDeadline(
                 key=rule.key,
@@ -173,6 +186,7 @@ def compute_deadlines(
                 reminders=tuple(reminders),
                 who_acts=rule.who_acts.value,
                 escalate_to=tuple(party.value for party in rule.escalate_to),
+                reached_at_start_of_day=rule.reached_at_start_of_day,
             )
         )
     return deadlines
@@ -298,6 +312,8 @@ SCR_2015 = RulePack(
             reminder_working_days_before=(5,),
             # Reaching this date only permits removal; nothing is overdue, so nobody is escalated to.
             escalate_to=(),
+            # "A minimum of 12 months": the anniversary completes them (published 4 May 2016, down 4 May 2017).
+            reached_at_start_of_day=True,
         ),
     ),
 )

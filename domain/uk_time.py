@@ -18,6 +18,11 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), LONDON).astimezone(UTC)
 
 
+def start_of_day(day: date) -> datetime:
+    """The instant ``day`` begins in London (an earliest date is reached then), as UTC."""
+    return datetime.combine(day, time(0), LONDON).astimezone(UTC)
+
+
 def start_of_working_day(day: date) -> datetime:
     """When reminders for ``day`` go out: 09:00 London, as UTC."""
     return datetime.combine(day, WORKING_DAY_STARTS, LONDON).astimezone(UTC)

@@ -22,6 +22,8 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from domain.local_practice import LocalPractice
+
 
 @dataclass(frozen=True)
 class SmtpSettings:
@@ -115,7 +117,20 @@ class Settings(BaseSettings):
     """Largest JSON request body the API accepts (document uploads have their own limit)."""
 
     closure_days: Annotated[list[date], NoDecode] = []
-    """Comma-separated extra days the board is closed (YYYY-MM-DD), on top of weekends and bank holidays."""
+    """Comma-separated days every board of this deployment is closed (YYYY-MM-DD). Closure days move internal
+    reminders only: statutory deadlines count weekends and England & Wales bank holidays alone."""
+    board_closure_days: Annotated[dict[str, list[date]], NoDecode] = {}
+    """One board's own closure days, ``BOARD=YYYY-MM-DD YYYY-MM-DD;BOARD=...`` (e.g.
+    ``NEL=2026-12-24 2026-12-29;KEN=2026-12-31``); added to ``closure_days`` for that board's cases."""
+
+    # Local practice: steps the seeds do not require (domain/local_practice.py). A case keeps the values it
+    # was opened with.
+    retention_review_months: int = Field(0, ge=0, le=24)
+    """Review a retained review with open actions every this many months; 0: no periodic review."""
+    chair_consent_step: bool = False
+    """Record the chair's consent as a pre-publication step (not in the seeds)."""
+    publication_steps_days_before: int = Field(1, ge=1, le=60)
+    """The pre-publication steps are due this many days before the publication date (the seeds set no day)."""
 
     boards: Annotated[list[str], NoDecode] = ["NEL"]
     """Comma-separated board codes this deployment serves (used in case references); upper case, no repeats."""
@@ -155,6 +170,13 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _closure_boards_are_served(self) -> Settings:
+        unknown = sorted(set(self.board_closure_days) - set(self.boards))
+        if unknown:
+            raise ValueError(f"SCR_BOARD_CLOSURE_DAYS names boards not in SCR_BOARDS: {', '.join(unknown)}")
+        return self
+
+    @model_validator(mode="after")
     def _smtp_credentials_only_over_tls(self) -> Settings:
         # aiosmtplib would send AUTH in clear text to a relay that allows it: refuse the settings instead.
         if self.smtp_username and not self.smtp_starttls:
@@ -173,6 +195,22 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"SCR_CLOSURE_DAYS: {text!r} is not a date (YYYY-MM-DD)") from None
         return days
+
+    @field_validator("board_closure_days", mode="before")
+    @classmethod
+    def _board_closure_days(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        boards: dict[str, list[date]] = {}
+        for entry in filter(None, (part.strip() for part in value.split(";"))):
+            board, equals, days = entry.partition("=")
+            if not equals or not board.strip().isalpha():
+                raise ValueError(f"SCR_BOARD_CLOSURE_DAYS: {entry!r} is not BOARD=YYYY-MM-DD [YYYY-MM-DD ...]")
+            try:
+                boards[board.strip().upper()] = [date.fromisoformat(day) for day in days.split()]
+            except ValueError:
+                raise ValueError(f"SCR_BOARD_CLOSURE_DAYS: {entry!r} has a day that is not YYYY-MM-DD") from None
+        return boards
 
     @field_validator("boards", mode="before")
     @classmethod
@@ -202,7 +240,21 @@ class Settings(BaseSettings):
 
     @property
     def closures(self) -> frozenset[date]:
+        """The days every board is closed."""
         return frozenset(self.closure_days)
+
+    @property
+    def local_practice(self) -> LocalPractice:
+        return LocalPractice(
+            retention_review_months=self.retention_review_months,
+            chair_consent_step=self.chair_consent_step,
+            publication_steps_days_before=self.publication_steps_days_before,
+        )
+
+    def closures_by_board(self) -> dict[str, frozenset[date]]:
+        """Each board's closure days: the deployment's and its own."""
+        boards = {*self.boards, *self.board_closure_days}
+        return {board: self.closures | frozenset(self.board_closure_days.get(board, ())) for board in boards}
 
     @property
     def board_codes(self) -> frozenset[str]:

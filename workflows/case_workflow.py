@@ -57,6 +57,7 @@ class ScrCaseWorkflow:
             notified_on=opening.notified_on,
             incident=opening.incident,
             assessment=assess(opening.incident),
+            practice=opening.practice,
         )
         self._registered = carried is not None
         self._register = CaseRegisterWriter(lambda: self._case)
@@ -91,6 +92,7 @@ class ScrCaseWorkflow:
                 rule_pack=data.rule_pack,
                 rule_pack_version=data.rule_pack_version,
                 events={CaseEvent.AWARE.value: data.aware_on, CaseEvent.NOTIFIED.value: data.notified_on},
+                board=data.board,
             )
         )
         for deadline in deadlines:

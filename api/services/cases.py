@@ -136,6 +136,7 @@ async def _start_workflow(context: AppContext, case: Case, request: OpenCaseRequ
         rule_pack=case.rule_pack,
         rule_pack_version=case.rule_pack_version,
         opened_by=actor,
+        practice=context.settings.local_practice,
     )
     try:
         handle = await context.temporal.start_workflow(

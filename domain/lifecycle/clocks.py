@@ -11,6 +11,7 @@ from domain.calendar import add_calendar_months
 from domain.case_file import CaseFile, OnDue, TrackedDeadline
 from domain.case_messages import DeadlineStatus, NoticeKind, ScheduledDeadline
 from domain.lifecycle.outcome import NoticeRequest, Outcome
+from domain.local_practice import local_source
 from domain.roles import Role
 from domain.stages import Stage
 from domain.uk_time import london_date, start_of_working_day
@@ -110,7 +111,7 @@ def fire_clock(case: CaseFile, key: str, now: datetime) -> Outcome | None:
         open_actions = open_action_ids(case)
         notice = NoticeRequest(NoticeKind.REVIEW_REMINDER, (Role.SUB_GROUP.value,), key, {"open_actions": open_actions})
         outcome = Outcome(
-            "retention_review", "Monthly review: the review stays up while actions are open", notices=[notice]
+            "retention_review", "Periodic review: the review stays up while actions are open", notices=[notice]
         )
         _schedule_retention_review(case, now)
         return outcome
@@ -150,20 +151,23 @@ def _retain(case: CaseFile, now: datetime) -> Outcome:
 
 
 def _schedule_retention_review(case: CaseFile, now: datetime) -> None:
-    """While a retained review's actions are open, the sub-group reviews it monthly (001 §11)."""
-    if case.stage != Stage.RETAINED or not case.open_actions():
+    """While a retained review's actions are open, the sub-group reviews it periodically: local practice, off
+    unless the board sets an interval (cases opened before it was a setting keep their monthly review)."""
+    months = case.local_practice.retention_review_months
+    if case.stage != Stage.RETAINED or not case.open_actions() or months == 0:
         return
     case.retention_reviews += 1
-    due = add_calendar_months(london_date(now), 1)
+    due = add_calendar_months(london_date(now), months)
     key = f"{RETENTION_REVIEW}:{case.retention_reviews}"
+    every = "monthly" if months == 1 else f"every {months} months"
     schedule = ScheduledDeadline(
         key=key,
-        title="Monthly review of a retained review with open actions",
+        title=f"Periodic review ({every}) of a retained review with open actions",
         due=due,
         due_at=start_of_working_day(due),
         reminders_at=[],
-        rule="monthly while actions are open",
-        source="NEL SCR procedure (001) §11",
+        rule=f"{every} while actions are open",
+        source=local_source("SCR_RETENTION_REVIEW_MONTHS"),
         who_acts=Role.SUB_GROUP.value,
         escalate_to=[],
     )

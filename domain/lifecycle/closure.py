@@ -3,7 +3,7 @@ and closing the case, or an alternative review's learning (000, 001 §5, §11)."
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from domain.case_file import CaseFile
 from domain.case_messages import Actor, AwaitedDecision, DeadlineStatus, Refusal
@@ -48,10 +48,11 @@ class RemoveFromWebsite(DecisionHandler[RemoveFromWebsiteInput]):
 
     def check_rule(self, case: CaseFile, actor: Actor, d: RemoveFromWebsiteInput, today: date) -> None:
         minimum = case.deadlines.get("website_minimum")
-        if minimum is not None and minimum.status == DeadlineStatus.PENDING:
+        # The anniversary itself completes the 12 months: published 4 May 2016, removable from 4 May 2017.
+        if minimum is not None and minimum.status == DeadlineStatus.PENDING and today < minimum.schedule.due:
             raise refuse(
                 f"A published review stays on the website for at least 12 months: it may come down from "
-                f"{(minimum.schedule.due + timedelta(days=1)).isoformat()} (000; 001 §11)."
+                f"{minimum.schedule.due.isoformat()} (000; 001 §11)."
             )
         keep_until = case.publication.keep_until
         if keep_until is not None and today <= keep_until:

@@ -94,6 +94,7 @@ class DecisionHandler(Generic[I]):
                         rule_pack_version=case.rule_pack_version,
                         events=needs.events,
                         adhoc=list(needs.adhoc),
+                        board=case.board,
                     )
                 )
             ]

@@ -23,6 +23,7 @@ from domain.lifecycle.handler import Applying, DeadlineNeeds, DecisionHandler
 from domain.lifecycle.outcome import NoticeRequest, Outcome, refuse
 from domain.lifecycle.referral import panel_advice_since_mark
 from domain.lifecycle.stage_groups import BEFORE_PUBLICATION
+from domain.local_practice import local_source
 from domain.publication_messages import PublishReviewInput, PublishReviewResult
 from domain.roles import Recipient, Role
 from domain.rule_pack import CaseEvent
@@ -30,7 +31,9 @@ from domain.stages import Stage
 
 BM, CHAIR = Role.BUSINESS_MANAGER, Role.INDEPENDENT_CHAIR
 CONSENT_ITEMS = ("professionals_informed", "family_supported", "media_strategy_ready", "chair_consent")
+CHAIR_CONSENT = "chair_consent"  # local practice only: the chair's decision to publish is the consent (001 §4)
 PUBLICATION_STEPS = "prepublication_steps"
+STEPS_SETTING = "SCR_PUBLICATION_STEPS_DAYS_BEFORE"
 STATUTORY_NOTICE = "prepublication_notice"
 COPY_RECIPIENTS = (Recipient.OFSTED, Recipient.DFE, Recipient.NATIONAL_PANEL)
 
@@ -40,15 +43,29 @@ def _check_future(day: date, today: date, name: str = "publication_on") -> None:
         raise refuse(f"{name} must be after today ({today.isoformat()}).", Refusal.INVALID)
 
 
-def _planning(day: date) -> DeadlineNeeds:
-    """A publication date starts the statutory notice (rule pack) and the steps recorded before it."""
+def consent_items(case: CaseFile) -> tuple[str, ...]:
+    """The pre-publication steps this case needs: the chair's consent only where the board's practice asks."""
+    chair = case.local_practice.chair_consent_step
+    return tuple(item for item in CONSENT_ITEMS if chair or item != CHAIR_CONSENT)
+
+
+def _missing_steps(case: CaseFile) -> list[str]:
+    return [item for item in consent_items(case) if item not in case.publication.consent]
+
+
+def _planning(case: CaseFile, day: date) -> DeadlineNeeds:
+    """A publication date starts the statutory notice (rule pack) and the steps recorded before it: the seeds
+    want them before publication (001 §11; 004) and set no day, so the day is the board's practice."""
+    days = case.local_practice.publication_steps_days_before
+    chair = ", chair's consent" if case.local_practice.chair_consent_step else ""
     steps = AdhocDeadline(
         key=PUBLICATION_STEPS,
-        title="Professionals, family, media strategy and chair's consent recorded",
-        due=day - timedelta(days=1),
+        title=f"Professionals, family{chair} and media strategy recorded",
+        due=day - timedelta(days=days),
         reminder_working_days_before=[5, 2, 1],
-        rule="all recorded before the publication date",
-        source="NEL SCR procedure (001) §11; Kent briefing (004)",
+        rule=f"all recorded before the publication date; due {days} day(s) before it by local practice",
+        source="NEL SCR procedure (001) §11; Kent briefing (004); the day: "
+        + local_source("SCR_PUBLICATION_STEPS_DAYS_BEFORE"),
         who_acts=BM.value,
         escalate_to=[CHAIR.value],
     )
@@ -103,7 +120,7 @@ class DecidePublication(DecisionHandler[DecidePublicationInput]):
             _check_future(d.publication_on, today)
 
     def deadlines(self, case: CaseFile, d: DecidePublicationInput, today: date) -> DeadlineNeeds | None:
-        return _planning(d.publication_on) if d.publication_on is not None else None
+        return _planning(case, d.publication_on) if d.publication_on is not None else None
 
     def apply(self, case: CaseFile, actor: Actor, d: DecidePublicationInput, applying: Applying) -> Outcome:
         if d.decision == "do_not_publish":
@@ -138,7 +155,7 @@ class DecideFinalPublication(DecisionHandler[DecideFinalPublicationInput]):
         _check_future(d.publication_on, today)
 
     def deadlines(self, case: CaseFile, d: DecideFinalPublicationInput, today: date) -> DeadlineNeeds | None:
-        return _planning(d.publication_on)
+        return _planning(case, d.publication_on)
 
     def apply(self, case: CaseFile, actor: Actor, d: DecideFinalPublicationInput, applying: Applying) -> Outcome:
         withheld = d.decision == "do_not_publish"
@@ -227,13 +244,18 @@ class RecordPrepublication(DecisionHandler[RecordPrepublicationInput]):
     describes = "record a pre-publication step"
 
     def check_rule(self, case: CaseFile, actor: Actor, d: RecordPrepublicationInput, today: date) -> None:
-        if (d.item == "chair_consent") != (actor.role == CHAIR):
-            who = "the independent chair" if d.item == "chair_consent" else "the business manager"
+        if d.item not in consent_items(case):
+            raise refuse(
+                "The chair's consent is not a step on this board's cases: the chair's decision to publish is the "
+                "consent (001 §4); a board that wants a second sign-off sets SCR_CHAIR_CONSENT_STEP."
+            )
+        if (d.item == CHAIR_CONSENT) != (actor.role == CHAIR):
+            who = "the independent chair" if d.item == CHAIR_CONSENT else "the business manager"
             raise refuse(f"'{d.item}' is recorded by {who}.", Refusal.FORBIDDEN)
 
     def apply(self, case: CaseFile, actor: Actor, d: RecordPrepublicationInput, applying: Applying) -> Outcome:
         case.publication.consent[d.item] = d.note
-        if all(item in case.publication.consent for item in CONSENT_ITEMS):
+        if not _missing_steps(case):
             meet(case, PUBLICATION_STEPS, applying.now)
         summary = f"Pre-publication step recorded: {d.item.replace('_', ' ')}"
         return Outcome("decision", summary, d.note, {"item": d.item})
@@ -245,10 +267,9 @@ class RecordPrepublication(DecisionHandler[RecordPrepublicationInput]):
             self.task(
                 f"Record: {item.replace('_', ' ')}",
                 due.get(PUBLICATION_STEPS),
-                (CHAIR,) if item == "chair_consent" else (BM,),
+                (CHAIR,) if item == CHAIR_CONSENT else (BM,),
             )
-            for item in CONSENT_ITEMS
-            if item not in case.publication.consent
+            for item in _missing_steps(case)
         ]
 
 
@@ -262,7 +283,7 @@ class MovePublicationDate(DecisionHandler[MovePublicationDateInput]):
         _check_future(d.publication_on, today)
 
     def deadlines(self, case: CaseFile, d: MovePublicationDateInput, today: date) -> DeadlineNeeds | None:
-        return _planning(d.publication_on)
+        return _planning(case, d.publication_on)
 
     def apply(self, case: CaseFile, actor: Actor, d: MovePublicationDateInput, applying: Applying) -> Outcome:
         old = case.publication.planned_on
@@ -286,7 +307,7 @@ class ConfirmPublished(DecisionHandler[RecordPublishedInput]):
     describes = "confirm publication"
 
     def check_rule(self, case: CaseFile, actor: Actor, d: RecordPublishedInput, today: date) -> None:
-        missing = [item for item in CONSENT_ITEMS if item not in case.publication.consent]
+        missing = _missing_steps(case)
         if missing:
             raise refuse("Before publication these steps must be recorded: " + ", ".join(missing) + ".")
         planned = case.publication.planned_on
@@ -321,8 +342,7 @@ class ConfirmPublished(DecisionHandler[RecordPublishedInput]):
         return Outcome("decision", f"Published on the website: {what}", None, {"location": case.publication.location})
 
     def awaits(self, case: CaseFile, due: dict[str, date]) -> list[AwaitedDecision]:
-        ready = all(item in case.publication.consent for item in CONSENT_ITEMS)
-        if case.stage != Stage.PRE_PUBLICATION or not ready:
+        if case.stage != Stage.PRE_PUBLICATION or _missing_steps(case):
             return []
         return [self.task("Publish on the website", case.publication.planned_on)]
 

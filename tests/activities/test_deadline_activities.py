@@ -118,7 +118,7 @@ def test_worked_example_aware_24_march_2016_notify_ofsted_by_4_april() -> None:
             "website_minimum",
             {"published_on": date(2016, 12, 30)},
             date(2017, 12, 30),
-            utc(2017, 12, 31, 0),
+            utc(2017, 12, 30, 0),  # an earliest date: reached as the anniversary begins
             [utc(2017, 12, 21, 9)],
             id="twelve-months-from-late-december",
         ),
@@ -154,7 +154,9 @@ def test_reminders_go_out_at_nine_on_working_days_before_the_due_date(start: dat
 
     london_due = deadline.due_at.astimezone(LONDON)
     assert deadline.due_at.utcoffset() == timedelta(0)
-    assert (london_due.date(), london_due.time()) == (deadline.due + timedelta(days=1), time(0))
+    # A deadline passes at the end of its day; the earliest removal date is reached at its start.
+    day = deadline.due if deadline.key == "website_minimum" else deadline.due + timedelta(days=1)
+    assert (london_due.date(), london_due.time()) == (day, time(0))
     assert deadline.reminders_at == sorted(set(deadline.reminders_at))
     assert deadline.reminders_at, "every SCR 2015 rule sends at least one reminder"
     for reminder in deadline.reminders_at:
@@ -188,3 +190,31 @@ async def test_an_unknown_rule_pack_is_a_clear_error(name: str, version: str) ->
 def test_an_unknown_event_name_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="'became_aware' is not a valid CaseEvent"):
         scheduled(became_aware=date(2016, 3, 24))
+
+
+async def test_closure_days_move_reminders_of_their_own_board_never_a_statutory_due_date() -> None:
+    # Aware Thu 24 Mar 2016: due Mon 4 Apr, reminders on Thu 31 Mar and Fri 1 Apr. NEL closes on Fri 1 Apr:
+    # the local authority's deadline stays 4 Apr (scr-process.md: weekends and bank holidays only), while NEL's
+    # internal reminders fall on the days its office is open (Wed 30 and Thu 31 Mar). KEN is not closed.
+    activities = DeadlineActivities({"NEL": [date(2016, 4, 1)], "KEN": []})
+
+    def request(board: str) -> ComputeDeadlinesInput:
+        return ComputeDeadlinesInput(
+            rule_pack="SCR 2015", rule_pack_version="1", events={"aware_on": date(2016, 3, 24)}, board=board
+        )
+
+    (nel,) = await ActivityEnvironment().run(activities.compute_case_deadlines, request("NEL"))
+    (ken,) = await ActivityEnvironment().run(activities.compute_case_deadlines, request("KEN"))
+
+    assert nel.due == ken.due == date(2016, 4, 4)
+    assert nel.due_at == ken.due_at == utc(2016, 4, 4, 23)
+    assert nel.reminders_at == [utc(2016, 3, 30, 8), utc(2016, 3, 31, 8)]
+    assert ken.reminders_at == [utc(2016, 3, 31, 8), utc(2016, 4, 1, 8)]
+
+
+def test_the_twelve_months_on_the_website_are_reached_at_the_start_of_the_anniversary() -> None:
+    # Published Wed 4 May 2016: the review may come down from 4 May 2017 itself (000 'Period of Publication').
+    deadline = only("website_minimum", published_on=date(2016, 5, 4))
+
+    assert deadline.due == date(2017, 5, 4)
+    assert deadline.due_at == utc(2017, 5, 3, 23)  # midnight BST at the start of 4 May

@@ -90,7 +90,14 @@ async def test_a_full_case_through_the_api(
         assert case["stage"] == "pre_publication"
         for item in ("professionals_informed", "family_supported", "media_strategy_ready"):
             await step("prepublication", "business_manager", {"item": item, "note": "Done"})
-        await step("prepublication", "independent_chair", {"item": "chair_consent", "note": "Consent given"})
+        # The chair's consent is local practice, off by default: the publication decision is the consent.
+        consent = await stack.http.post(
+            f"/api/v1/cases/{reference}/decisions/prepublication",
+            json={"item": "chair_consent", "note": "Consent"},
+            headers=stack.auth("independent_chair"),
+        )
+        assert consent.status_code == 409, consent.text
+        assert "SCR_CHAIR_CONSENT_STEP" in consent.json()["detail"]
 
         # What the anonymisation gate needs: the family's details, and the documents to publish.
         identifiers = {"names": ["Jayden Smith"], "postcodes": ["DN31 1HU"], "schools": ["Oakfield Primary"]}

@@ -190,7 +190,6 @@ async def test_a_familys_name_reaches_no_log_metric_summary_or_email(stack: Stac
     )
     for item in ("professionals_informed", "family_supported", "media_strategy_ready"):
         await step("prepublication", "business_manager", {"item": item, "note": f"Told {MOTHER}"})
-    await step("prepublication", "independent_chair", {"item": "chair_consent", "note": f"Consent ({SURNAME})"})
 
     # The identifying details, one refused as invalid, and documents to publish: the report still names the child.
     identifiers_url = f"/api/v1/cases/{reference}/identifiers"

@@ -158,12 +158,13 @@ def test_the_installed_console_script() -> None:
     assert json.loads(result.stdout)["notify_ofsted"] == "2017-01-03"
 
 
-def test_board_closure_days_from_settings_move_working_day_deadlines(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Aware Thu 24 Mar 2016 → Mon 4 Apr normally; with the board closed on Tue 29 Mar it is Tue 5 Apr.
+def test_board_closure_days_never_move_a_statutory_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Aware Thu 24 Mar 2016 → Mon 4 Apr (Good Friday and Easter Monday skipped); the board being closed on
+    # Tue 29 Mar does not give the local authority another day: only weekends and bank holidays count (001 §1).
     monkeypatch.setenv("SCR_CLOSURE_DAYS", "2016-03-29")
     result = runner.invoke(app, ["deadlines", "--aware-on", "2016-03-24", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["notify_ofsted"] == "2016-04-05"
+    assert json.loads(result.stdout)["notify_ofsted"] == "2016-04-04"
 
 
 def test_a_bad_closure_day_setting_is_refused_clearly(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from domain.local_practice import LocalPractice
 from store.settings import Settings
 
 KEY = base64.b64encode(b"k" * 32).decode()
@@ -102,3 +103,42 @@ def test_grouped_settings_read_the_flat_variables(monkeypatch: pytest.MonkeyPatc
     assert Settings(oidc_issuer=None).oidc.jwks_url == "https://keys.board.example/jwks.json"
     monkeypatch.delenv("SCR_OIDC_JWKS_URL")
     assert Settings(oidc_issuer=None).oidc.jwks_url is None
+
+
+def test_each_board_has_its_own_closure_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCR_BOARDS", "NEL,KEN")
+    monkeypatch.setenv("SCR_CLOSURE_DAYS", "2026-12-24")
+    monkeypatch.setenv("SCR_BOARD_CLOSURE_DAYS", "nel=2026-12-29 2026-12-30; KEN=2026-12-31")
+
+    closures = Settings().closures_by_board()
+
+    assert closures == {
+        "NEL": {date(2026, 12, 24), date(2026, 12, 29), date(2026, 12, 30)},
+        "KEN": {date(2026, 12, 24), date(2026, 12, 31)},
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("NEL:2026-12-29", "is not BOARD=YYYY-MM-DD"),
+        ("NEL=29/12/2026", "has a day that is not YYYY-MM-DD"),
+        ("SEL=2026-12-29", "names boards not in SCR_BOARDS: SEL"),
+    ],
+)
+def test_a_bad_board_closure_setting_is_refused_clearly(
+    monkeypatch: pytest.MonkeyPatch, value: str, message: str
+) -> None:
+    monkeypatch.setenv("SCR_BOARD_CLOSURE_DAYS", value)
+    with pytest.raises(ValidationError, match=message):
+        Settings()
+
+
+def test_local_practice_is_off_unless_a_board_sets_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().local_practice == LocalPractice(
+        retention_review_months=0, chair_consent_step=False, publication_steps_days_before=1
+    )
+    monkeypatch.setenv("SCR_RETENTION_REVIEW_MONTHS", "3")
+    monkeypatch.setenv("SCR_CHAIR_CONSENT_STEP", "true")
+    practice = Settings().local_practice
+    assert (practice.retention_review_months, practice.chair_consent_step) == (3, True)

@@ -92,6 +92,8 @@ async def test_opening_resolves_deadlines_notifies_ofsted_and_records_each_step_
 ) -> None:
     aware = await today(env)
     case = await open_case(env.client, queue, incident=DEATH, aware_on=aware)
+    # The opening answers first; the notice and the register writes follow it.
+    await eventually(lambda: len(stand_ins.kinds()) >= 3)
     state = await case.query(ScrCaseWorkflow.state)
 
     assert stand_ins.resolved[0].events == {CaseEvent.AWARE.value: aware, CaseEvent.NOTIFIED.value: aware}
