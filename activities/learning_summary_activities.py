@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities import public_learning_site
 from activities.learning_summary_rendering import render_html, render_markdown
 from domain.activity_contracts import COMPILE_LEARNING_SUMMARY, RECORD_LEARNING_SUMMARY, RENDER_LEARNING_SUMMARY
 from domain.learning_summary import LearningSummaryFigures, compile_figures
@@ -23,17 +25,24 @@ from domain.learning_summary_messages import (
     StoredLearningSummary,
     learning_summary_path,
 )
+from domain.public_learning import public_summary
 from store import learning_register
 from store.document_store import DocumentStore
 
 
 class LearningSummaryActivities:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], store: DocumentStore, *, public_base_url: str
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        store: DocumentStore,
+        *,
+        public_base_url: str,
+        site_dir: Path | None = None,
     ) -> None:
         self._sessions = sessions
         self._store = store
         self._base_url = public_base_url.rstrip("/")
+        self._site = site_dir  # None: no public site (the public version is rendered and stored, not written)
 
     @activity.defn(name=COMPILE_LEARNING_SUMMARY.name)
     async def compile_learning_summary(self, data: CompileLearningSummaryInput) -> LearningSummaryFigures:
@@ -57,11 +66,21 @@ class LearningSummaryActivities:
 
     @activity.defn(name=RENDER_LEARNING_SUMMARY.name)
     async def render_learning_summary(self, figures: LearningSummaryFigures) -> StoredLearningSummary:
-        """Render the HTML and Markdown and put both in the document store (by content: a retry stores nothing new)."""
+        """Render the HTML and Markdown and put both in the document store (by content: a retry stores nothing new),
+        and the public version once the anonymisation gate has read it against every case's recorded details."""
         html, markdown = await asyncio.to_thread(lambda: (render_html(figures), render_markdown(figures)))
+        public = public_summary(figures)
+        async with self._sessions() as session:
+            identifiers = await learning_register.recorded_identifiers(session, references=figures.references)
+        found = await asyncio.to_thread(public_learning_site.gate_findings, public, identifiers)
+        public_sha256 = None
+        if not found:
+            public_sha256 = await self._store.put(await asyncio.to_thread(public_learning_site.render_page, public))
         return StoredLearningSummary(
             html_sha256=await self._store.put(html.encode()),
             markdown_sha256=await self._store.put(markdown.encode()),
+            public_html_sha256=public_sha256,
+            public_withheld=f"the anonymisation gate found: {', '.join(found)}" if found else None,
         )
 
     @activity.defn(name=RECORD_LEARNING_SUMMARY.name)
@@ -78,7 +97,13 @@ class LearningSummaryActivities:
                 run_id=data.run_id,
                 now=datetime.now(UTC),
             )
+        public_location = None
+        if self._site is not None:
+            sha256 = data.stored.public_html_sha256
+            page = await self._store.get(sha256) if sha256 is not None else None
+            public_location = await public_learning_site.put_on_site(self._site, data.board, data.year, page)
         return RecordedLearningSummary(
             html_url=self._base_url + learning_summary_path(data.board, data.year, "html"),
             markdown_url=self._base_url + learning_summary_path(data.board, data.year, "md"),
+            public_location=public_location,
         )

@@ -39,6 +39,9 @@ class StoredLearningSummary(_Message):
 
     html_sha256: str = Field(pattern=SHA256_PATTERN)
     markdown_sha256: str = Field(pattern=SHA256_PATTERN)
+    # The public version (figures and learning only), once the anonymisation gate passed it; else why not.
+    public_html_sha256: str | None = Field(default=None, pattern=SHA256_PATTERN)
+    public_withheld: str | None = None
 
 
 class RecordLearningSummaryInput(_Message):
@@ -54,6 +57,7 @@ class RecordedLearningSummary(_Message):
 
     html_url: str
     markdown_url: str
+    public_location: str | None = None  # the public version on the site (None: not published)
 
 
 class LearningSummaryResult(_Message):

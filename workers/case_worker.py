@@ -37,7 +37,10 @@ def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Wor
     )
     publisher = PublicationActivities(sessions, document_store_from_settings(settings), settings.site_dir)
     summaries = LearningSummaryActivities(
-        sessions, document_store_from_settings(settings), public_base_url=settings.public_base_url
+        sessions,
+        document_store_from_settings(settings),
+        public_base_url=settings.public_base_url,
+        site_dir=settings.site_dir,
     )
     return Worker(
         client,

@@ -7,17 +7,21 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import ActivityEnvironment
 
+from activities import public_learning_site
 from activities.learning_summary_activities import LearningSummaryActivities
-from domain.learning_summary import UNCHECKED, WITHHELD, LearningSummaryFigures, key_figures
+from domain.anonymisation import CaseIdentifiers
+from domain.learning_summary import UNCHECKED, WITHHELD, KeyFigures, LearningSummaryFigures, key_figures
 from domain.learning_summary_messages import (
     CompileLearningSummaryInput,
     RecordLearningSummaryInput,
     StoredLearningSummary,
 )
+from domain.public_learning import PublicLearning, PublicLearningSummary
 from store.database import session_factory
 from store.document_store import FilesystemDocumentStore
 from store.models import LearningSummary
@@ -153,3 +157,74 @@ async def test_recording_a_summary_twice_keeps_one_row_naming_the_latest_run(
         (BOARD, YEAR, "c" * 64, "d" * 64, "run-2")
     ]
     assert rows[0].updated_at >= rows[0].created_at
+
+
+async def test_the_public_version_on_the_site_has_figures_and_checked_learning_only(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    cases: Year = await populate_year(engine, board=BOARD, year=YEAR)
+    figures = await compile_year(engine, tmp_path)
+    site = tmp_path / "site"
+    summaries = LearningSummaryActivities(
+        session_factory(engine),
+        FilesystemDocumentStore(tmp_path / "documents"),
+        public_base_url=BASE_URL,
+        site_dir=site,
+    )
+    env = ActivityEnvironment()
+    stored = await env.run(summaries.render_learning_summary, figures)
+    assert stored.public_html_sha256 is not None
+    assert stored.public_withheld is None
+    data = RecordLearningSummaryInput(board=BOARD, year=YEAR, stored=stored, workflow_id="w", run_id="r")
+    recorded = await env.run(summaries.record_learning_summary, data)
+
+    assert recorded.public_location == f"/public/learning/{BOARD}/{YEAR}/"
+    page = (site / "learning" / BOARD / str(YEAR) / "index.html").read_text()
+    assert str(escape(CLEAN_FINDING)) in page
+    assert "Health visitors saw [withheld: possible identifying detail] often" in page
+    # No case is named, no unchecked text (C has no identifiers recorded) and nobody's name reaches the public.
+    for absent in (cases.published, cases.late, cases.alternative, cases.earlier, ALTERNATIVE_LEARNING, "Jayden"):
+        assert absent not in page
+    assert "1 passage(s) are in the board's own summary only" in page
+    assert f'<a href="{BOARD}/{YEAR}/">{BOARD} {YEAR}</a>' in (site / "learning" / "index.html").read_text()
+
+
+async def test_a_public_version_the_gate_finds_anything_in_is_not_published_and_an_old_one_comes_down(
+    tmp_path: Path,
+) -> None:
+    site = tmp_path / "site"
+    summary = PublicLearningSummary(
+        board=BOARD,
+        year=YEAR,
+        as_at=f"{YEAR}-12-31",
+        year_complete=True,
+        key=KeyFigures(
+            cases=1,
+            reports_accepted=1,
+            decisions=1,
+            decisions_on_time=1,
+            median_days_to_decision=3.0,
+            publications=0,
+            median_days_to_publication=None,
+            deadlines_due=1,
+            deadlines_missed=0,
+            actions_done=0,
+            actions_open=0,
+            actions_overdue=0,
+            passages_withheld=0,
+        ),
+        compliance=[],
+        # One case's text naming another case's child: each case's own screen could not see it.
+        learning=[PublicLearning(source="Final report", text="Agencies did not share what they knew of Tyler.")],
+        recommendations=[],
+        not_shown=0,
+    )
+    identifiers = {"NEL-2025-0001": CaseIdentifiers(names=["Tyler Brooks"]), "NEL-2025-0002": CaseIdentifiers()}
+    assert public_learning_site.gate_findings(summary, identifiers) == ["name_part"]
+    assert public_learning_site.gate_findings(summary, {"NEL-2025-0002": CaseIdentifiers()}) == []
+
+    await public_learning_site.put_on_site(site, BOARD, YEAR, b"<p>earlier, clear</p>")
+    assert (site / "learning" / BOARD / str(YEAR) / "index.html").exists()
+    assert await public_learning_site.put_on_site(site, BOARD, YEAR, None) is None
+    assert not (site / "learning" / BOARD / str(YEAR)).exists()
+    assert "No annual summary is published yet." in (site / "learning" / "index.html").read_text()
