@@ -27,6 +27,11 @@ class OpenCaseRequest(BaseModel):
     def _dates_in_order(self) -> OpenCaseRequest:
         if self.notified_on < self.aware_on:
             raise ValueError("notified_on cannot be before aware_on: the board is told after the local authority knows")
+        if self.incident.deprivation_of_liberty_order and self.incident.age_at_incident is None:
+            raise ValueError(
+                "incident.age_at_incident is required with deprivation_of_liberty_order: the order applies to "
+                "16- and 17-year-olds (001 §3)"
+            )
         return self
 
 

@@ -98,6 +98,8 @@ class CaseFile(BaseModel):
     panel_advice_mark: int = 0  # advice count when fresh advice became due (scrutiny, reviewers, non-publication)
     reviewers_named: bool = False
     information_requests: dict[str, InformationRequest] = Field(default_factory=dict)
+    organisations: dict[str, str] = Field(default_factory=dict)  # organisation -> representation (001 §9)
+    parallel_reviews: dict[str, str] = Field(default_factory=dict)  # its reference -> review type (001 §13)
     report_submissions: int = 0
     quality_failures: int = 0
     actions: dict[str, Action] = Field(default_factory=dict)

@@ -20,6 +20,7 @@ Custody = Literal[
     "young_offender_institution",
     "secure_training_centre",
     "secure_childrens_home",
+    "other_custody",
 ]
 InterAgencyConcern = Literal["yes", "no", "unknown"]
 ChairDecision = Literal["initiate_scr", "do_not_initiate", "alternative_review"]
@@ -51,7 +52,8 @@ class IncidentFacts(BaseModel):
         default=None,
         description=(
             "Where the child was held in custody, if anywhere: police custody, on remand, following "
-            "sentence, a Young Offender Institution, a secure training centre or a secure children's home."
+            "sentence, a Young Offender Institution, a secure training centre, a secure children's home, or "
+            "'other_custody' for any other form of custody (001 §3 covers a death in custody wherever held)."
         ),
     )
     mental_health_act_detention: bool = Field(
@@ -61,8 +63,14 @@ class IncidentFacts(BaseModel):
         default=False,
         description=(
             "The child, aged 16 or 17, was subject to a deprivation of liberty order under the Mental "
-            "Capacity Act 2005."
+            "Capacity Act 2005 (record age_at_incident: the rule applies at 16 and 17 only)."
         ),
+    )
+    age_at_incident: int | None = Field(
+        default=None,
+        ge=0,
+        le=17,
+        description="The child's age in whole years at the incident; required with deprivation_of_liberty_order.",
     )
     inter_agency_concern: InterAgencyConcern = Field(
         default="unknown",
@@ -77,6 +85,12 @@ class IncidentFacts(BaseModel):
     def _consistent(self) -> IncidentFacts:
         if self.suspected_suicide and self.outcome != "died":
             raise ValueError("suspected_suicide applies only when the child died, but outcome is 'seriously_harmed'")
+        # Cases opened before the age was recorded carry none; new ones must give it (api/schemas.py).
+        if self.deprivation_of_liberty_order and self.age_at_incident is not None and self.age_at_incident < 16:
+            raise ValueError(
+                f"a deprivation of liberty order under the Mental Capacity Act 2005 applies at 16 or 17; "
+                f"age_at_incident is {self.age_at_incident} (001 §3)"
+            )
         return self
 
 
@@ -122,6 +136,7 @@ _CUSTODY_PLACES: dict[str, str] = {
     "young_offender_institution": "in a Young Offender Institution",
     "secure_training_centre": "in a secure training centre",
     "secure_childrens_home": "in a secure children's home",
+    "other_custody": "in custody",
 }
 
 _ALWAYS = "an SCR must always be carried out, even if the criteria in regulation 5(2) are not met (001 §3)"
@@ -240,10 +255,11 @@ def _always_review(facts: IncidentFacts) -> list[tuple[ScrBasis, str]]:
     if facts.mental_health_act_detention:
         found.append((ScrBasis.MENTAL_HEALTH_ACT, "The child died while detained under the Mental Health Act 1983"))
     if facts.deprivation_of_liberty_order:
+        age = facts.age_at_incident if facts.age_at_incident is not None else "16 or 17"
         found.append(
             (
                 ScrBasis.DEPRIVATION_OF_LIBERTY,
-                "The child, aged 16 or 17, died while subject to a deprivation of liberty order under the "
+                f"The child, aged {age}, died while subject to a deprivation of liberty order under the "
                 "Mental Capacity Act 2005",
             )
         )

@@ -120,6 +120,56 @@ class RecordAgencyAccountInput(_Input):
     summary: Text
 
 
+class InvolvedOrganisation(_Input):
+    name: ShortText
+    representation: ShortText = Field(description="How it takes part in the review, e.g. 'panel member', 'IMR author'.")
+
+
+class RecordOrganisationsInput(_Input):
+    """The organisations involved with the child and family and their representation on the review (001 §9).
+    Each record replaces the list: it is the review's current list."""
+
+    kind: Literal["organisations"] = "organisations"
+    organisations: list[InvolvedOrganisation] = Field(min_length=1, max_length=100)
+
+    @field_validator("organisations")
+    @classmethod
+    def _each_once(cls, organisations: list[InvolvedOrganisation]) -> list[InvolvedOrganisation]:
+        names = [o.name.casefold() for o in organisations]
+        repeated = sorted({o.name for o in organisations if names.count(o.name.casefold()) > 1})
+        if repeated:
+            raise ValueError(f"each organisation once; repeated: {', '.join(repeated)}")
+        return organisations
+
+
+class RecordFamilyEngagementInput(_Input):
+    """The family's engagement in the review (001 §13). Family members by relationship ("mother"), never by name."""
+
+    kind: Literal["family_engagement"] = "family_engagement"
+    engaged_on: date
+    participation: Literal["invited", "met_reviewer", "contributed_in_writing", "declined", "not_contacted"]
+    summary: Text
+
+
+ParallelReviewType = Literal[
+    "domestic_homicide_review",
+    "safeguarding_adults_review",
+    "child_death_review",
+    "learning_disability_mortality_review",
+    "other",
+]
+
+
+class LinkParallelReviewInput(_Input):
+    """A parallel review of the same events (e.g. a Domestic Homicide Review), linked by its own reference, and how
+    the two are coordinated (001 §13)."""
+
+    kind: Literal["parallel_review"] = "parallel_review"
+    review_type: ParallelReviewType
+    reference: Identifier = Field(description="The parallel review's own reference, e.g. 'DHR-2026-03'.")
+    coordination: Text
+
+
 class RecordReviewDelayInput(_Input):
     """The review will overrun: the reason, and the learning and corrective action meanwhile."""
 
@@ -280,6 +330,9 @@ DecisionInput = Annotated[
     | RequestInformationInput
     | RecordInformationResponseInput
     | RecordAgencyAccountInput
+    | RecordOrganisationsInput
+    | RecordFamilyEngagementInput
+    | LinkParallelReviewInput
     | RecordReviewDelayInput
     | SubmitFinalReportInput
     | RecordQualityAssuranceInput

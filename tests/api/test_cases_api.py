@@ -232,3 +232,15 @@ async def test_every_decision_kind_is_documented_in_the_openapi_schema(stack: St
     unknown = await stack.decide("NEL-2026-0001", {"x": 1}, kind="coronation")
     assert unknown.status_code == 404
     assert "There is no decision 'coronation'" in unknown.json()["detail"]
+
+
+async def test_a_deprivation_of_liberty_case_must_record_the_childs_age(stack: Stack) -> None:
+    dols = {"outcome": "died", "abuse_or_neglect": "not_suspected", "deprivation_of_liberty_order": True}
+    without_age = await stack.open_case(case_body(incident=dols))
+    assert without_age.status_code == 422
+    assert "age_at_incident is required with deprivation_of_liberty_order" in without_age.json()["detail"]
+    listed = await stack.http.get("/api/v1/cases", headers=stack.auth("auditor"))
+    assert listed.json()["total"] == 0
+    with_age = await stack.open_case(case_body(incident={**dols, "age_at_incident": 16}))
+    assert with_age.status_code == 201, with_age.text
+    assert with_age.json()["assessment"]["bases"] == ["always_deprivation_of_liberty"]

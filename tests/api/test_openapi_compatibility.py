@@ -35,9 +35,31 @@ def _parameters(op: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     return {(p["name"], p["in"]): p for p in op.get("parameters", [])}
 
 
+_PROSE = frozenset({"description", "title", "examples"})
+
+
+def _same_or_wider(old: Any, new: Any) -> bool:
+    """``new`` accepts and means what ``old`` did: prose may change, and an enum may gain values (a request may
+    send any old value still; the issue asked for new ones, e.g. custody 'other_custody')."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        if "enum" in old:
+            return (
+                "enum" in new
+                and set(old["enum"]) <= set(new["enum"])
+                and _same_or_wider(
+                    {k: v for k, v in old.items() if k != "enum"}, {k: v for k, v in new.items() if k != "enum"}
+                )
+            )
+        keys = (set(old) | set(new)) - _PROSE
+        return all(k in old and k in new and _same_or_wider(old[k], new[k]) for k in keys)
+    if isinstance(old, list) and isinstance(new, list):
+        return len(old) == len(new) and all(_same_or_wider(a, b) for a, b in zip(old, new, strict=True))
+    return bool(old == new)
+
+
 def compatibility_breaks(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """What a client of ``old`` would notice in ``new``: lost operations, parameters, responses and properties,
-    changed parameter schemas, and anything newly required of it."""
+    changed parameter schemas, and anything newly required of it. Prose and new enum values are not breaks."""
     breaks: list[str] = []
     new_ops = _operations(new)
     for key, old_op in _operations(old).items():
@@ -67,7 +89,7 @@ def compatibility_breaks(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             continue
         new_schema = new_schemas[name]
         for prop, definition in old_schema.get("properties", {}).items():
-            if new_schema.get("properties", {}).get(prop) != definition:
+            if not _same_or_wider(definition, new_schema.get("properties", {}).get(prop)):
                 breaks.append(f"schema {name}: property {prop} removed or changed")
         for prop in set(new_schema.get("required", [])) - set(old_schema.get("required", [])):
             if name.endswith("Input") or name.endswith("In"):
@@ -105,4 +127,16 @@ def test_the_check_notices_a_lost_parameter_and_a_new_required_one() -> None:
     assert compatibility_breaks(old, new) == [
         "GET /x: parameter ('a', 'query') removed",
         "GET /x: new required parameter ('b', 'query')",
+    ]
+
+
+def test_prose_and_new_enum_values_are_not_breaks_but_a_lost_enum_value_is() -> None:
+    def custody(values: list[str], description: str) -> dict[str, Any]:
+        prop = {"anyOf": [{"enum": values, "type": "string"}, {"type": "null"}], "description": description}
+        return {"paths": {}, "components": {"schemas": {"IncidentFacts": {"properties": {"custody": prop}}}}}
+
+    old = custody(["remand"], "Where")
+    assert compatibility_breaks(old, custody(["remand", "other_custody"], "Where, or any other custody")) == []
+    assert compatibility_breaks(old, custody(["police_custody"], "Where")) == [
+        "schema IncidentFacts: property custody removed or changed"
     ]

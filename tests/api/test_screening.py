@@ -129,3 +129,32 @@ async def test_without_a_token_is_401(client: httpx.AsyncClient) -> None:
 
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_a_deprivation_of_liberty_order_counts_at_16_or_17_and_any_custody_counts(
+    client: httpx.AsyncClient,
+) -> None:
+    dols = await _screen(
+        client,
+        {
+            "outcome": "died",
+            "abuse_or_neglect": "not_suspected",
+            "deprivation_of_liberty_order": True,
+            "age_at_incident": 17,
+        },
+    )
+    assert dols["bases"] == ["always_deprivation_of_liberty"]
+    assert any("aged 17" in ground for ground in dols["grounds"])
+    other = await _screen(client, {"outcome": "died", "abuse_or_neglect": "not_suspected", "custody": "other_custody"})
+    assert other["bases"] == ["always_custody"]
+    assert other["notifiable"] is True
+
+    too_young = {
+        "outcome": "died",
+        "abuse_or_neglect": "not_suspected",
+        "deprivation_of_liberty_order": True,
+        "age_at_incident": 15,
+    }
+    response = await client.post(URL, json=too_young, headers=STAFF)
+    assert response.status_code == 422
+    assert "applies at 16 or 17; age_at_incident is 15" in response.json()["detail"]

@@ -63,6 +63,27 @@ async def test_a_full_case_through_the_api(
         await step("reviewers", "business_manager", {"reviewers": [reviewer]})
         await step("panel_advice", "business_manager", {"outcome": "agrees", "advice": "Content"})
         await step("start_review", "independent_chair", {"rationale": "Panel content"})
+        # Who takes part (001 §9, §13): the organisations, the family, a parallel Domestic Homicide Review.
+        organisations = [
+            {"name": "Police", "representation": "panel member"},
+            {"name": "NHS Trust", "representation": "IMR author"},
+        ]
+        await step("organisations", "business_manager", {"organisations": organisations})
+        engagement = {
+            "engaged_on": today.isoformat(),
+            "participation": "met_reviewer",
+            "summary": "Mother met the reviewer",
+        }
+        await step("family_engagement", "lead_reviewer", engagement)
+        dhr = {
+            "review_type": "domestic_homicide_review",
+            "reference": "DHR-2026-03",
+            "coordination": "Shared chronology",
+        }
+        await step("parallel_review", "sub_group", dhr)
+        again = await stack.decide(reference, dhr, role="sub_group", kind="parallel_review")
+        assert again.status_code == 409, again.text
+        assert "DHR-2026-03 is already linked" in again.json()["detail"]
         await step("final_report", "lead_reviewer", {"document": "overview-1", "summary": "Report"})
         checks = {rule: {"passed": True, "comment": "Meets the standard"} for rule in QUALITY_RULES}
         await step("quality_assurance", "sub_group", {"checks": checks})
@@ -138,3 +159,6 @@ async def test_a_full_case_through_the_api(
         kinds = [e["details"].get("decision_kind") for e in timeline if e["kind"] == "decision"]
         assert kinds[0] == "screening"
         assert kinds[-1] == "close"
+        assert {"organisations", "family_engagement", "parallel_review"} <= set(kinds)
+        linked = next(e for e in timeline if e["details"].get("decision_kind") == "parallel_review")
+        assert linked["summary"] == "Parallel review linked: domestic homicide review DHR-2026-03"

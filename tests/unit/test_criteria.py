@@ -136,6 +136,7 @@ def test_every_custody_setting_makes_a_death_reviewable(custody: str) -> None:
         "young_offender_institution": "Young Offender Institution",
         "secure_training_centre": "secure training centre",
         "secure_childrens_home": "secure children's home",
+        "other_custody": "died in custody",
     }[custody]
     assert any(place in g and "always" in g for g in a.grounds)
     assert any(place in g for g in a.notifiable_grounds)

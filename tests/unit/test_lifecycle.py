@@ -23,12 +23,16 @@ from domain.decision_inputs import (
     DecideScrutinyInput,
     DecisionInput,
     ExtendRetentionInput,
+    InvolvedOrganisation,
+    LinkParallelReviewInput,
     MovePublicationDateInput,
     PlannedAction,
     QualityCheck,
     RecordActionProgressInput,
     RecordAgencyAccountInput,
+    RecordFamilyEngagementInput,
     RecordInformationResponseInput,
+    RecordOrganisationsInput,
     RecordPanelAdviceInput,
     RecordPeerChallengeInput,
     RecordPrepublicationInput,
@@ -71,6 +75,11 @@ EXAMPLES: dict[str, DecisionInput] = {
     ),
     "information_response": RecordInformationResponseInput(request_id="IR1", summary="s"),
     "agency_account": RecordAgencyAccountInput(agency="a", summary="s"),
+    "organisations": RecordOrganisationsInput(organisations=[InvolvedOrganisation(name="o", representation="r")]),
+    "family_engagement": RecordFamilyEngagementInput(engaged_on=TODAY, participation="invited", summary="s"),
+    "parallel_review": LinkParallelReviewInput(
+        review_type="domestic_homicide_review", reference="DHR-1", coordination="c"
+    ),
     "review_delay": RecordReviewDelayInput(reason="r", interim_learning="l", corrective_actions="c"),
     "final_report": SubmitFinalReportInput(document="d", summary="s"),
     "quality_assurance": RecordQualityAssuranceInput(
