@@ -20,12 +20,14 @@ STAGE = SearchAttributeKey.for_keyword("ScrStage")
 NEXT_DEADLINE = SearchAttributeKey.for_datetime("ScrNextDeadline")
 OVERDUE = SearchAttributeKey.for_bool("ScrOverdue")
 BOARD = SearchAttributeKey.for_keyword("ScrBoard")
+AWAITING_ROLES = SearchAttributeKey.for_keyword_list("ScrAwaitingRoles")  # roles whose decision the case awaits
 # Name → the type the namespace registers it as (the `temporal operator search-attribute create` spelling).
 SEARCH_ATTRIBUTES: dict[str, str] = {
     STAGE.name: "Keyword",
     NEXT_DEADLINE.name: "Datetime",
     OVERDUE.name: "Bool",
     BOARD.name: "Keyword",
+    AWAITING_ROLES.name: "KeywordList",
 }
 
 

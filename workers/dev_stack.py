@@ -14,6 +14,7 @@ import sys
 from collections.abc import Generator
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from api.app import create_app
 from api.context import AppContext
@@ -23,9 +24,10 @@ from store.payload_codec import codec_from_settings
 from store.settings import Settings
 from workers.case_worker import build_worker
 from workers.learning_schedule import ensure_learning_schedules_for
-from workers.ports import ensure_free
+from workers.ports import ensure_free, free_port
 from workers.smtp_sink import start_smtp_sink
 from workers.temporal_server import start_dev_server, stop_process, wait_for_server
+from workers.ui_gateway import UiGateway
 
 
 class _Server(uvicorn.Server):
@@ -33,6 +35,19 @@ class _Server(uvicorn.Server):
     def capture_signals(self) -> Generator[None, None, None]:
         # The stack handles Ctrl-C itself, so that everything shuts down in order.
         yield
+
+
+def _serve(app: ASGIApp, host: str, port: int) -> _Server:
+    return _Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
+
+
+async def _started(server: _Server) -> asyncio.Task[None]:
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():  # noqa: ASYNC110 (uvicorn offers no started event)
+        await asyncio.sleep(0.05)
+    if task.done():
+        task.result()
+    return task
 
 
 def check_ports(settings: Settings) -> None:
@@ -51,12 +66,12 @@ async def run_dev_stack(settings: Settings) -> None:
     check_ports(settings)
     var = settings.var_dir
     address = f"127.0.0.1:{settings.temporal_port}"
-    ui_origins = [f"http://127.0.0.1:{settings.temporal_ui_port}", f"http://localhost:{settings.temporal_ui_port}"]
-    settings = settings.model_copy(
-        update={"temporal_address": address, "codec_cors_origins": [*settings.codec_cors_origins, *ui_origins]}
-    )
+    settings = settings.model_copy(update={"temporal_address": address})
     codec = codec_from_settings(settings)
-    codec_endpoint = f"http://127.0.0.1:{settings.api_port}/codec"  # where the UI's browser reaches the API
+    # The UI and its codec on one origin (workers/ui_gateway.py): the dev server's own UI port stays private.
+    ui = f"http://127.0.0.1:{settings.temporal_ui_port}"
+    codec_endpoint = f"{ui}/codec"
+    private_ui_port = free_port("127.0.0.1")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -69,9 +84,9 @@ async def run_dev_stack(settings: Settings) -> None:
         temporal = start_dev_server(
             db_file=var / "temporal.db",
             port=settings.temporal_port,
-            ui_port=settings.temporal_ui_port,
+            ui_port=private_ui_port,
             log_file=var / "logs" / "temporal.log",
-            extra_args=["--ui-codec-endpoint", codec_endpoint],
+            extra_args=["--ui-codec-endpoint", codec_endpoint, "--ui-disable-news-fetch"],
         )
         sink = start_smtp_sink(var / "mail", settings.smtp.host, settings.smtp.port)
         await upgrade_to_head(settings.database_url)
@@ -80,27 +95,16 @@ async def run_dev_stack(settings: Settings) -> None:
         worker = build_worker(client, engine, settings)
         await ensure_learning_schedules_for(client, settings)  # the yearly learning summary of each board
         context = AppContext(settings=settings, sessions=session_factory(engine), temporal=client)
-        api = _Server(
-            uvicorn.Config(
-                create_app(settings, context),
-                host=settings.api_host,
-                port=settings.api_port,
-                log_level="warning",
-                lifespan="on",
-            )
-        )
+        api = _serve(create_app(settings, context), settings.api_host, settings.api_port)
+        gateway = UiGateway(ui=f"http://127.0.0.1:{private_ui_port}", api=f"http://127.0.0.1:{settings.api_port}")
+        front = _serve(gateway, "127.0.0.1", settings.temporal_ui_port)
         async with worker:
-            api_task = asyncio.create_task(api.serve())
-            while not api.started and not api_task.done():  # noqa: ASYNC110 (uvicorn offers no started event)
-                await asyncio.sleep(0.05)
-            if api_task.done():
-                api_task.result()
+            api_task = await _started(api)
+            front_task = await _started(front)
             _say(
                 "SCR embedded stack is running:\n"
                 f"  staff API        http://{settings.api_host}:{settings.api_port}  (OpenAPI: /docs)\n"
-                f"  Temporal Web UI  http://127.0.0.1:{settings.temporal_ui_port}\n"
-                f"  payload codec    {codec_endpoint}  (key {codec.active_key_id}; UI decoding: "
-                f"{codec_endpoint}/dev-session)\n"
+                f"  Temporal Web UI  {ui}  (decodes case data through the API's codec, key {codec.active_key_id})\n"
                 f"  Temporal         {address}\n"
                 f"  SMTP sink        {settings.smtp.host}:{settings.smtp.port} -> {var / 'mail'}/*.eml\n"
                 f"  database         {settings.database_url}\n"
@@ -108,8 +112,10 @@ async def run_dev_stack(settings: Settings) -> None:
             )
             await asyncio.wait([api_task, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
             _say("Stopping...")
-            api.should_exit = True
+            front.should_exit = api.should_exit = True
+            await front_task
             await api_task
+            await gateway.aclose()
     finally:
         if engine is not None:
             await engine.dispose()

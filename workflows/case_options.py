@@ -26,3 +26,5 @@ ESCALATE_UNDELIVERED = "escalate-undelivered-notices"
 # the same workflow task, so the answer no longer waits for the database (BENCHMARKS.md, P8). The API keeps
 # read-your-writes for its own callers (api/register_fence.py).
 ANSWER_FIRST = "answer-decisions-before-register-write"
+# The roles a case awaits, as a search attribute for the operators' saved search "awaiting a role".
+AWAITING_ROLES_ATTRIBUTE = "awaiting-roles-search-attribute"

@@ -21,6 +21,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain import lifecycle
     from domain.case_contract import (
+        AWAITING_ROLES,
         BOARD,
         CASE_WORKFLOW,
         NEXT_DEADLINE,
@@ -37,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.stages import Stage
     from domain.uk_time import london_date
 
-from workflows.case_options import ANSWER_FIRST
+from workflows.case_options import ANSWER_FIRST, AWAITING_ROLES_ATTRIBUTE
 from workflows.case_register_writer import CaseRegisterWriter
 from workflows.decision_effects import resolve_deadlines, run_effects
 from workflows.notice_outbox import NoticeOutbox
@@ -231,5 +232,8 @@ class ScrCaseWorkflow:
             OVERDUE.value_set(shown.overdue),
             NEXT_DEADLINE.value_set(upcoming.schedule.due_at) if upcoming else NEXT_DEADLINE.value_unset(),
         ]
+        if workflow.patched(AWAITING_ROLES_ATTRIBUTE):
+            roles = sorted({role for awaited in shown.awaiting for role in awaited.roles})
+            updates.append(AWAITING_ROLES.value_set(roles))
         workflow.upsert_search_attributes(updates)
         workflow.set_current_details(operator_details(self._case))

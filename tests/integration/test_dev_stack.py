@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,62 +14,28 @@ import httpx
 import pytest
 
 from domain.uk_time import london_date
-from tests.support.services import free_port
+from tests.support.dev_stack import SCR, running_dev_stack, stack_env, wait_for_line
 from workers.ports import ensure_free
 
-SCR = str(Path(sys.executable).with_name("scr"))
 
-
-def _stack_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCR_", "TEMPORAL_"))}
-    env.update(
-        SCR_VAR_DIR=str(tmp_path / "var"),
-        SCR_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'var' / 'scr.db'}",
-        SCR_API_PORT=str(free_port()),
-        SCR_TEMPORAL_PORT=str(free_port()),
-        SCR_TEMPORAL_UI_PORT=str(free_port()),
-        SCR_SMTP_PORT=str(free_port()),
-    )
-    return env
-
-
-def _wait_for_line(process: subprocess.Popen[str], text: str, seconds: float) -> str:
-    seen = []
-    deadline = time.monotonic() + seconds
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        seen.append(line)
-        if text in line:
-            return "".join(seen)
-    raise AssertionError(f"'{text}' not printed within {seconds}s; got: {''.join(seen)}")
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return stack_env(tmp_path)
 
 
 @pytest.fixture
-def stack_env(tmp_path: Path) -> dict[str, str]:
-    return _stack_env(tmp_path)
-
-
-@pytest.fixture
-def running_stack(stack_env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
-    process = subprocess.Popen([SCR, "dev"], env=stack_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
+def running_stack(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    with running_dev_stack(env) as process:
         yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def test_scr_dev_runs_the_slice_and_stops_cleanly_on_ctrl_c(
-    running_stack: subprocess.Popen[str], stack_env: dict[str, str]
+    running_stack: subprocess.Popen[str], env: dict[str, str]
 ) -> None:
-    banner = _wait_for_line(running_stack, "Press Ctrl-C to stop.", seconds=90)
-    api = f"http://127.0.0.1:{stack_env['SCR_API_PORT']}"
+    banner = wait_for_line(running_stack, "Press Ctrl-C to stop.", seconds=90)
+    api = f"http://127.0.0.1:{env['SCR_API_PORT']}"
     assert api in banner
-    assert f"http://127.0.0.1:{stack_env['SCR_TEMPORAL_UI_PORT']}" in banner
+    assert f"http://127.0.0.1:{env['SCR_TEMPORAL_UI_PORT']}" in banner
 
     today = london_date(datetime.now(UTC)).isoformat()
     headers = {"Authorization": "Bearer dev:business_manager:bob"}
@@ -88,29 +52,29 @@ def test_scr_dev_runs_the_slice_and_stops_cleanly_on_ctrl_c(
         assert http.get("/docs").status_code == 200
         assert http.get("/healthz").json() == {"status": "ok", "database": True, "temporal": True}
 
-    mail = Path(stack_env["SCR_VAR_DIR"]) / "mail"
+    mail = Path(env["SCR_VAR_DIR"]) / "mail"
     deadline = time.monotonic() + 30
     while len(list(mail.glob("*.eml"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
     emails = [p.read_text() for p in mail.glob("*.eml")]
     assert len(emails) == 2
     assert all(reference in text for text in emails)
-    assert (Path(stack_env["SCR_VAR_DIR"]) / "temporal.db").exists()
+    assert (Path(env["SCR_VAR_DIR"]) / "temporal.db").exists()
 
     running_stack.send_signal(signal.SIGINT)
     assert running_stack.wait(timeout=60) == 0
     assert running_stack.stdout is not None
     assert "Stopped." in running_stack.stdout.read()
     for port in ("SCR_API_PORT", "SCR_TEMPORAL_PORT", "SCR_TEMPORAL_UI_PORT", "SCR_SMTP_PORT"):
-        ensure_free("127.0.0.1", int(stack_env[port]), "released by scr dev", port)  # raises if still held
+        ensure_free("127.0.0.1", int(env[port]), "released by scr dev", port)  # raises if still held
 
 
-def test_scr_dev_refuses_clearly_when_a_port_is_taken(stack_env: dict[str, str]) -> None:
+def test_scr_dev_refuses_clearly_when_a_port_is_taken(env: dict[str, str]) -> None:
     with socket.socket() as squatter:
-        squatter.bind(("127.0.0.1", int(stack_env["SCR_API_PORT"])))
+        squatter.bind(("127.0.0.1", int(env["SCR_API_PORT"])))
         squatter.listen()
-        result = subprocess.run([SCR, "dev"], env=stack_env, capture_output=True, text=True, timeout=60)
+        result = subprocess.run([SCR, "dev"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
-    assert f"Port {stack_env['SCR_API_PORT']}" in result.stderr
+    assert f"Port {env['SCR_API_PORT']}" in result.stderr
     assert "SCR_API_PORT" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -102,6 +103,14 @@ async def test_a_full_case_through_the_api(
                 ]
             },
         )
+        # The operators' saved search "awaiting a role" (README) finds the case waiting for the chair.
+        awaiting_chair = f'ScrAwaitingRoles = "independent_chair" AND WorkflowId = "{case_workflow_id(reference)}"'
+        for _ in range(100):
+            if [w async for w in env.client.list_workflows(awaiting_chair)]:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError(f"no case found by {awaiting_chair}")
         publication_on = today + timedelta(days=30)
         case = await step(
             "publication",
