@@ -3,7 +3,6 @@ breaks the schema."""
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -12,17 +11,16 @@ from pathlib import Path
 import httpx
 
 from domain.uk_time import london_date
-from tests.integration.test_dev_stack import SCR, _stack_env, _wait_for_line
+from tests.support.dev_stack import running_dev_stack, stack_env, wait_for_line
 
 ST = str(Path(sys.executable).with_name("st"))
 
 
 def test_fuzzing_the_api_finds_no_server_error_and_no_schema_violation(tmp_path: Path) -> None:
     role = "business_manager"  # opens cases and records the most decisions, so it reaches the most code
-    env = _stack_env(tmp_path)
-    stack = subprocess.Popen([SCR, "dev"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        _wait_for_line(stack, "Press Ctrl-C to stop.", seconds=90)
+    env = stack_env(tmp_path)
+    with running_dev_stack(env) as stack:
+        wait_for_line(stack, "Press Ctrl-C to stop.", seconds=90)
         api = f"http://127.0.0.1:{env['SCR_API_PORT']}"
         today = london_date(datetime.now(UTC)).isoformat()
         opened = httpx.post(
@@ -59,13 +57,6 @@ def test_fuzzing_the_api_finds_no_server_error_and_no_schema_violation(tmp_path:
         )
         assert result.returncode == 0, _failures(result.stdout)
         assert "passed" in result.stdout
-    finally:
-        stack.send_signal(signal.SIGINT)  # a clean stop also stops its Temporal dev server
-        try:
-            stack.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            stack.kill()
-            stack.wait()
 
 
 def _failures(report: str) -> str:
