@@ -7,6 +7,11 @@ National Insurance numbers, UK phone numbers, email addresses, UK postcodes).
 
 Each hit says what it matched by *category* (never which recorded identifier), the matched text as it stands
 in the document, and its place: part (body, header, footer, properties), page, paragraph, line and character.
+
+Matching survives disguise: both the text and the recorded details are folded before matching (NFKC, format
+characters such as zero-width spaces, soft hyphens and bidi controls removed, diacritics folded, letters from
+other scripts that look Latin mapped to their Latin skeleton after Unicode TR39), case is ignored, and a name
+may run across line breaks. The matched text and its place are still those of the (NFKC) document text.
 """
 
 from __future__ import annotations
@@ -118,9 +123,12 @@ class TextSection(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     text: str
-    part: str = "body"  # body, header, footer, properties
+    part: str = "body"  # body, header, footer, properties, "image 2 alt text", "comment 3", ...
     page: int | None = None
     paragraph: int | None = None  # given when the section is one paragraph (Word); else counted from blank lines
+    recorded_only: bool = False
+    """True for machine data no reader sees as prose (XML attributes, PDF object strings): only the details
+    recorded on the case are looked for there, not identifier patterns (which would match ids and hashes)."""
 
 
 class Place(BaseModel):
@@ -148,6 +156,50 @@ class Hit(BaseModel):
     recorded: bool  # True: matches an identifier recorded on the case; False: an identifier pattern
     matched: str  # the text as it stands in the document (shown to the publisher; never put in audit rows)
     place: Place
+
+
+# Folding: what a disguised name looks like once the disguise is taken off.
+
+# Letters of other scripts that look like Latin ones (a subset of Unicode TR39 confusables.txt: Cyrillic,
+# Greek, Armenian, Cherokee and Latin look-alikes of the basic Latin letters). Fullwidth and mathematical
+# letters need no entry: NFKC maps them already.
+_CONFUSABLES: dict[str, str] = dict(
+    zip(
+        "аеорсухѕіјԁһӏԛԝүɡɑıȷɩοναιρυχϲϳκτАВЕКМНОРСТХУЅІЈԚԜҮҺӀΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹօսհոᎪᏴᏟᎬᎻᎫᏦᎷᏢᏚᎢᏔᏃ",
+        "aeopcyxsijdhlqwygaijiovaipuxcjktABEKMHOPCTXYSIJQWYHIABEZHIKMNOPTYXCouhnABCEHJKMPSTWZ",
+        strict=True,
+    )
+)
+# Letters with a stroke or ligatures that do not decompose under NFD.
+_FOLDS: dict[str, str] = {
+    "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H", "ŧ": "t", "Ŧ": "T",
+    "ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ð": "d", "Ð": "D",
+}  # fmt: skip
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """``text`` (already NFKC) folded for matching, and for each folded character the offset it came from.
+
+    Format characters (Unicode category Cf: zero-width space/joiners U+200B-D, word joiner U+2060, BOM U+FEFF,
+    soft hyphen U+00AD, bidi controls U+202A-E, U+2066-9, U+200E/F) are dropped; combining marks are dropped
+    after NFD (diacritics folded); confusable letters become their Latin skeleton."""
+    folded: list[str] = []
+    offsets: list[int] = []
+    for offset, character in enumerate(text):
+        if unicodedata.category(character) == "Cf":
+            continue
+        mapped = _CONFUSABLES.get(character) or _FOLDS.get(character)
+        if mapped is None:
+            mapped = "".join(c for c in unicodedata.normalize("NFD", character) if not unicodedata.combining(c))
+            mapped = "".join(_CONFUSABLES.get(c) or _FOLDS.get(c) or c for c in mapped)
+        for piece in mapped:
+            folded.append(piece)
+            offsets.append(offset)
+    return "".join(folded), offsets
+
+
+def fold(text: str) -> str:
+    return fold_with_offsets(unicodedata.normalize("NFKC", text))[0]
 
 
 def match_key(category: str, matched: str) -> str:
@@ -318,6 +370,7 @@ class IdentifierScanner:
     """Compiled once per case's identifiers; scans any number of documents."""
 
     def __init__(self, identifiers: CaseIdentifiers) -> None:
+        identifiers = _folded_identifiers(identifiers)
         rules: list[_Rule] = []
 
         def add(category: Category, rank: int, patterns: Iterable[str]) -> None:
@@ -341,19 +394,33 @@ class IdentifierScanner:
         self._rules = (*rules, *_PATTERN_RULES)
 
     def scan(self, sections: Sequence[TextSection]) -> list[Hit]:
+        """Hits in order; a hit in machine data (``recorded_only``) only when no other section has that text."""
         hits: list[Hit] = []
         for section in sections:
-            hits.extend(self._scan_section(section))
+            if not section.recorded_only:
+                hits.extend(self._scan_section(section))
+        keys = {match_key(hit.category.value, hit.matched) for hit in hits}
+        for section in sections:
+            if section.recorded_only:
+                for hit in self._scan_section(section):
+                    key = match_key(hit.category.value, hit.matched)
+                    if key not in keys:
+                        keys.add(key)
+                        hits.append(hit)
         return hits
 
     def _scan_section(self, section: TextSection) -> list[Hit]:
         text = unicodedata.normalize("NFKC", section.text)
+        folded, offsets = fold_with_offsets(text)
         found: list[tuple[int, int, _Rule]] = []
         for rule in self._rules:
-            for match in rule.pattern.finditer(text):
+            if section.recorded_only and not rule.recorded:
+                continue
+            for match in rule.pattern.finditer(folded):
                 if rule.check is not None and not _CHECKS[rule.check](match.group()):
                     continue
-                found.append((match.start(), match.end(), rule))
+                # Back to the document's own text: the matched text as it stands, disguise included.
+                found.append((offsets[match.start()], offsets[match.end() - 1] + 1, rule))
         # A hit inside a larger or better one (a name part within the full name, a name inside an email
         # address) is not reported separately.
         found.sort(key=lambda item: (item[0], -(item[1] - item[0]), item[2].rank))
@@ -386,6 +453,15 @@ class _Locator:
             character=offset - self._lines[line - 1] + 1,
             offset=offset,
         )
+
+
+def _folded_identifiers(identifiers: CaseIdentifiers) -> CaseIdentifiers:
+    return identifiers.model_copy(
+        update={
+            field: [fold(value) for value in getattr(identifiers, field)]
+            for field in ("names", "addresses", "schools", "other")
+        }
+    )
 
 
 def scan(sections: Sequence[TextSection], identifiers: CaseIdentifiers) -> list[Hit]:
