@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -12,10 +13,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from domain.anonymisation import CaseIdentifiers, match_key
+from domain.documents import PDF
 from domain.publication_messages import PublishReviewInput, PublishReviewResult, RemoveReviewInput
 from store.database import session_factory
 from store.document_store import FilesystemDocumentStore
 from store.models import AcceptedHit, AuditEvent, Publication
+from store.publishable_copy import sanitise
 from store.settings import Settings
 from tests.support.document_files import make_docx, make_pdf
 from tests.support.publication_harness import (
@@ -134,7 +137,11 @@ async def test_an_accepted_hit_no_longer_blocks_and_the_site_is_written(
     assert result.document_ids == [ids["report"], ids["summary"], ids["response"]]
     files = site_files(settings, reference)
     assert set(files) == {"index.html", "overview_report.pdf", "executive_summary.html", "board_response.html"}
-    assert files["overview_report.pdf"] == report  # the PDF as uploaded, under its kind's name
+    # The sanitised copy the gate read, under its kind's name: never the upload's bytes.
+    served = files["overview_report.pdf"]
+    assert served != report
+    assert served == sanitise(PDF, report)[1]
+    assert hashlib.sha256(served).hexdigest() == result.sha256[0]
     page = files["index.html"].decode()
     assert 'href="overview_report.pdf"' in page
     assert 'href="executive_summary.html"' in page
@@ -257,7 +264,7 @@ async def test_the_latest_document_of_each_kind_is_published(
 
     assert result.published
     assert revised.id in result.document_ids
-    assert site_files(settings, reference)["overview_report.pdf"] == newer
+    assert site_files(settings, reference)["overview_report.pdf"] == sanitise(PDF, newer)[1]
 
 
 async def test_a_missing_document_refuses_non_retryably(
