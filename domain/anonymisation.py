@@ -17,6 +17,7 @@ may run across line breaks. The matched text and its place are still those of th
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -183,19 +184,27 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     Format characters (Unicode category Cf: zero-width space/joiners U+200B-D, word joiner U+2060, BOM U+FEFF,
     soft hyphen U+00AD, bidi controls U+202A-E, U+2066-9, U+200E/F) are dropped; combining marks are dropped
     after NFD (diacritics folded); confusable letters become their Latin skeleton."""
+    if text.isascii():  # nothing to fold (the common case, and the machine data)
+        return text, list(range(len(text)))
     folded: list[str] = []
     offsets: list[int] = []
     for offset, character in enumerate(text):
-        if unicodedata.category(character) == "Cf":
-            continue
-        mapped = _CONFUSABLES.get(character) or _FOLDS.get(character)
-        if mapped is None:
-            mapped = "".join(c for c in unicodedata.normalize("NFD", character) if not unicodedata.combining(c))
-            mapped = "".join(_CONFUSABLES.get(c) or _FOLDS.get(c) or c for c in mapped)
+        mapped = character if character.isascii() else _fold_character(character)
         for piece in mapped:
             folded.append(piece)
             offsets.append(offset)
     return "".join(folded), offsets
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_character(character: str) -> str:
+    if unicodedata.category(character) == "Cf":
+        return ""
+    mapped = _CONFUSABLES.get(character) or _FOLDS.get(character)
+    if mapped is None:
+        mapped = "".join(c for c in unicodedata.normalize("NFD", character) if not unicodedata.combining(c))
+        mapped = "".join(_CONFUSABLES.get(c) or _FOLDS.get(c) or c for c in mapped)
+    return mapped
 
 
 def fold(text: str) -> str:
