@@ -164,6 +164,31 @@ def docx_custom_property() -> Hostile:
     return Hostile(DOCX_TYPE, data, "custom property 1", hidden=True)
 
 
+def docx_clean_with_extras() -> bytes:
+    """A clean report that still carries a comment and a custom property (nothing identifying in them):
+    publication must serve it without either."""
+    document = docx.Document()
+    paragraph = document.add_paragraph("Child J, aged 4. Agencies did not share information.")
+    document.add_comment(paragraph.runs, text="Tone checked by the panel", author="Reviewer")
+    custom = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        '<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="Workflow">'
+        "<vt:lpwstr>Draft 3</vt:lpwstr></property></Properties>"
+    )
+    return _patch(
+        _save(document),
+        {
+            "_rels/.rels": _add_relationship(
+                "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties",
+                "docProps/custom.xml",
+            )
+        },
+        {"docProps/custom.xml": custom},
+    )
+
+
 def docx_split_runs() -> Hostile:
     document = docx.Document()
     paragraph = document.add_paragraph("Review of ")
