@@ -49,9 +49,9 @@ def assert_no_active_content(copy: PublishableCopy) -> None:
             names = package.namelist()
             assert all(n.startswith(DOCX_PARTS_ALLOWED) for n in names), names
             assert not [n for n in names if "comments" in n or "customXml" in n or n.endswith(".bin")]
-            xml = "".join(package.read(n).decode() for n in names if n.endswith((".xml", ".rels")))
-        for marker in ("<w:vanish", "descr=", "<w:ins ", "<w:del ", "<w:delText", "vbaProject", "<w:docVar"):
-            assert marker not in xml, marker
+            parts = "".join(package.read(n).decode() for n in names if n.endswith((".xml", ".rels")))
+        for tag in ("<w:vanish", "descr=", "<w:ins ", "<w:del ", "<w:delText", "vbaProject", "<w:docVar"):
+            assert tag not in parts, tag
     else:
         assert copy.content_type == TEXT_PLAIN
         text = copy.data.decode("utf-8")
