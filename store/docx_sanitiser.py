@@ -78,6 +78,7 @@ _DROP = {
         "cellMerge",
     ]
 }
+_ACTIVE_FIELD = re.compile(r"\b(DDE|DDEAUTO|INCLUDETEXT|INCLUDEPICTURE|LINK|IMPORT|INCLUDE)\b", re.IGNORECASE)
 _UNWRAP = {W + "ins", W + "moveTo", W + "customXml", W + "smartTag"}
 # When a relationship is dropped, the element using it goes with its nearest enclosing one of these.
 _HOLDERS = {W + "drawing", W + "pict", W + "object", W + "control", W + "altChunk", W + "subDoc"}
@@ -139,6 +140,16 @@ def _clean_story(root: etree._Element) -> None:
     _drop_where(root, lambda e: e.tag in _DROP or _is_hidden_run(e) or _is_comment_run(e))
     for element in list(root.iter(*_UNWRAP)):
         _unwrap(element)
+    # Fields that fetch or run something when the document is opened or updated (DDE, INCLUDETEXT, ...):
+    # the code goes, the last shown result stays.
+    for paragraph in root.iter(W + "p"):
+        codes = list(paragraph.iter(W + "instrText"))
+        if _ACTIVE_FIELD.search("".join(code.text or "" for code in codes)):
+            for code in codes:  # a field code may be split over several runs
+                code.text = ""
+    for simple in list(root.iter(W + "fldSimple")):
+        if _ACTIVE_FIELD.search(simple.get(W + "instr", "")):
+            _unwrap(simple)
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
@@ -201,7 +212,8 @@ def _rels_name(name: str) -> str:
 
 def _keep_relation(relation: etree._Element, source: str, kept: set[str]) -> bool:
     if relation.get("TargetMode") == "External":
-        return bool(relation.get("Type") == HYPERLINK)
+        target = relation.get("Target", "").strip().lower()
+        return bool(relation.get("Type") == HYPERLINK and target.startswith(("http://", "https://", "mailto:")))
     target = relation.get("Target", "")
     folder = source.rpartition("/")[0]
     path = target.lstrip("/") if target.startswith("/") else _join(folder, target)

@@ -18,6 +18,7 @@ from pikepdf import Array, Dictionary, Name
 from store.document_reading import UnreadableDocumentError
 
 SAFE_ACTIONS = frozenset({"/GoTo", "/URI"})
+SAFE_SCHEMES = ("http://", "https://", "mailto:")  # a javascript: or file: link is taken out
 _ROOT_DROPPED = ("/OpenAction", "/AA", "/AcroForm", "/Metadata", "/PieceInfo", "/SpiderInfo", "/Perms", "/URI",
                  "/Collection", "/Threads", "/Legal", "/Extensions")  # fmt: skip
 _NAMES_DROPPED = ("/JavaScript", "/EmbeddedFiles", "/AlternatePresentations", "/Renditions", "/Templates", "/Pages")
@@ -73,21 +74,34 @@ def _sanitise(pdf: pikepdf.Pdf) -> None:
                 page.obj["/Annots"] = Array(links)
             else:
                 del page.obj["/Annots"]
-    # Every object still in the file: no additional actions, metadata streams or unsafe actions anywhere
-    # (links, bookmarks, structure elements).
+    # Every object still in the file, and the dictionaries written inside them: no additional actions,
+    # metadata streams or unsafe actions anywhere (links, bookmarks, structure elements).
     for obj in pdf.objects:
-        if isinstance(obj, pikepdf.Stream):
-            dictionary: Dictionary | pikepdf.Stream = obj
-        elif isinstance(obj, Dictionary):
-            dictionary = obj
-        else:
-            continue
-        for key in _ANY_DROPPED:
-            if key in dictionary:
-                del dictionary[key]
-        action = dictionary.get("/A")
-        if isinstance(action, Dictionary):
-            if action.get("/S") is None or str(action.get("/S")) not in SAFE_ACTIONS:
-                del dictionary["/A"]
-            elif "/Next" in action:
-                del action["/Next"]
+        _clean(obj, 0)
+
+
+def _clean(value: object, depth: int) -> None:
+    if depth > 64:
+        raise UnreadableDocumentError("the PDF nests its objects too deeply")
+    if isinstance(value, Array):
+        for item in value:
+            if not getattr(item, "is_indirect", False):
+                _clean(item, depth + 1)
+        return
+    if not isinstance(value, Dictionary | pikepdf.Stream):
+        return
+    for key in _ANY_DROPPED:
+        if key in value:
+            del value[key]
+    action = value.get("/A")
+    if isinstance(action, Dictionary):
+        kind = str(action.get("/S")) if action.get("/S") is not None else ""
+        uri = str(action.get("/URI", "")).strip().lower()
+        if kind not in SAFE_ACTIONS or (kind == "/URI" and not uri.startswith(SAFE_SCHEMES)):
+            del value["/A"]
+        elif "/Next" in action:
+            del action["/Next"]
+    for key in list(value.keys()):
+        member = value.get(key)
+        if member is not None and not getattr(member, "is_indirect", False):
+            _clean(member, depth + 1)

@@ -17,7 +17,16 @@ from store.anonymisation_gate import check_bytes
 from store.document_text import read_document
 from store.models import CaseDocument
 from store.publishable_copy import PublishableCopy, UnsanitisableDocumentError, sanitise
-from tests.support.hostile_documents import CHILD, CORPUS, docx_alt_text, pdf_open_action_javascript
+from tests.support.document_files import make_docx
+from tests.support.hostile_documents import (
+    CHILD,
+    CORPUS,
+    _append_body,
+    _patch,
+    _pdf,
+    docx_alt_text,
+    pdf_open_action_javascript,
+)
 from tests.support.publication_harness import FAMILY
 
 SCANNER = IdentifierScanner(FAMILY)
@@ -105,3 +114,38 @@ def test_a_copy_that_cannot_be_made_is_refused() -> None:
         sanitise(PDF, b"%PDF-1.4 not really")
     with pytest.raises(UnsanitisableDocumentError):
         sanitise(DOCX, b"PK\x03\x04 not a zip")
+
+
+def test_a_dde_field_loses_its_code_and_keeps_its_shown_result() -> None:
+    field = (
+        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> DDE</w:instrText></w:r>'
+        '<w:r><w:instrText>AUTO c:\\windows\\system32\\cmd.exe "/c calc"</w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>Shown result</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    )
+    data = _patch(make_docx(["Overview."]), {"word/document.xml": _append_body(field)})
+    _, copy = sanitise(DOCX, data)
+    with zipfile.ZipFile(io.BytesIO(copy)) as package:
+        body = package.read("word/document.xml").decode()
+    assert "cmd.exe" not in body
+    assert "DDE" not in body
+    assert "Shown result" in body
+
+
+def test_only_web_and_mail_links_survive_in_a_pdf() -> None:
+    def edit(pdf: pikepdf.Pdf) -> None:
+        links = [
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot,
+                Subtype=pikepdf.Name.Link,
+                Rect=[0, 0, 10, 10],
+                A=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String(uri)),
+            )
+            for uri in ("https://www.gov.uk/", "javascript:alert(1)", "file:///etc/passwd")
+        ]
+        pdf.pages[0].obj.Annots = pikepdf.Array(links)
+
+    _, copy = sanitise(PDF, _pdf(edit))
+    with pikepdf.open(io.BytesIO(copy)) as pdf:
+        targets = [str(a.A.URI) if "/A" in a else None for a in pdf.pages[0].obj.Annots]
+    assert targets == ["https://www.gov.uk/", None, None]
