@@ -26,6 +26,7 @@ R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 VML = "{urn:schemas-microsoft-com:vml}"
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 OFFICE = "{urn:schemas-microsoft-com:office:office}"
 HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
 OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
@@ -81,7 +82,21 @@ _DROP = {
 _ACTIVE_FIELD = re.compile(r"\b(DDE|DDEAUTO|INCLUDETEXT|INCLUDEPICTURE|LINK|IMPORT|INCLUDE)\b", re.IGNORECASE)
 _UNWRAP = {W + "ins", W + "moveTo", W + "customXml", W + "smartTag"}
 # When a relationship is dropped, the element using it goes with its nearest enclosing one of these.
-_HOLDERS = {W + "drawing", W + "pict", W + "object", W + "control", W + "altChunk", W + "subDoc"}
+_HOLDERS = {
+    W + tag
+    for tag in [
+        "drawing",
+        "pict",
+        "object",
+        "control",
+        "altChunk",
+        "subDoc",
+        "embedRegular",
+        "embedBold",
+        "embedItalic",
+        "embedBoldItalic",
+    ]
+}
 
 
 def sanitise_docx(data: bytes) -> bytes:
@@ -137,7 +152,8 @@ def _sanitise(package: zipfile.ZipFile) -> bytes:
 
 
 def _clean_story(root: etree._Element) -> None:
-    _drop_where(root, lambda e: e.tag in _DROP or _is_hidden_run(e) or _is_comment_run(e))
+    # A legacy-format fallback is dropped: Word shows the modern choice, which is what the gate reads.
+    _drop_where(root, lambda e: e.tag in _DROP or e.tag == MC_FALLBACK or _is_hidden_run(e) or _is_comment_run(e))
     for element in list(root.iter(*_UNWRAP)):
         _unwrap(element)
     # Fields that fetch or run something when the document is opened or updated (DDE, INCLUDETEXT, ...):

@@ -11,6 +11,7 @@ image the publishable copy re-encodes is reported as unreadable. Read with zipfi
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Iterator
@@ -33,7 +34,6 @@ VML = "{urn:schemas-microsoft-com:vml}"
 OFFICE = "{urn:schemas-microsoft-com:office:office}"
 RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 TXBX = W + "txbxContent"
-PROSE = frozenset({W + "t", W + "delText", W + "instrText", W + "delInstrText"})
 RASTER_IMAGES = frozenset({"png", "jpeg", "jpg", "gif", "bmp"})
 """Image formats the publishable copy re-encodes without metadata; any other binary part cannot be read."""
 
@@ -104,10 +104,17 @@ def _part_sections(name: str, root: etree._Element, images: _Counter, links: _Co
         return _story(root, story.group(1), images)
     if name in ("word/footnotes.xml", "word/endnotes.xml"):
         label = "footnote" if "foot" in name else "endnote"
-        notes = [note for note in root if local_name(note) in ("footnote", "endnote") and not note.get(W + "type")]
-        return [s for number, note in enumerate(notes, 1) for s in _story(note, f"{label} {number}", images)]
-    if name == "word/comments.xml":
         found: list[TextSection] = []
+        number = 0
+        for note in (n for n in root if local_name(n) in ("footnote", "endnote")):
+            if note.get(W + "type") in (None, "normal"):
+                number += 1
+                found += _story(note, f"{label} {number}", images)
+            else:  # separators: normally empty, but read all the same
+                found += _story(note, f"{label} separator", images)
+        return found
+    if name == "word/comments.xml":
+        found = []
         for number, comment in enumerate((c for c in root if local_name(c) == "comment"), 1):
             found += _story(comment, f"comment {number}", images)
             author = "\n".join(v for v in (comment.get(W + "author"), comment.get(W + "initials")) if v)
@@ -141,14 +148,14 @@ def _part_sections(name: str, root: etree._Element, images: _Counter, links: _Co
 
 def _net(root: etree._Element) -> TextSection:
     """The last net: every attribute and other text of the part, for the recorded details only."""
-    return TextSection(text=machine_text(root, skip_text_of=PROSE), part="hidden document data", recorded_only=True)
+    return TextSection(text=machine_text(root), part="hidden document data", recorded_only=True)
 
 
 def _all_text(root: etree._Element) -> str:
     return "\n".join(text for text in root.itertext() if text.strip())
 
 
-def _story(root: etree._Element, label: str, images: _Counter) -> list[TextSection]:
+def _story(root: etree._Element, label: str, images: _Counter | None) -> list[TextSection]:
     """A story's paragraphs (body, a header, a footnote, a comment), each with what hides in it."""
     found: list[TextSection] = []
     number = 0
@@ -166,10 +173,10 @@ def _story(root: etree._Element, label: str, images: _Counter) -> list[TextSecti
         found.append(TextSection(text="".join(hidden), part=_within(label, "hidden text"), paragraph=at))
         found.append(TextSection(text="\n".join(deleted), part=_within(label, "tracked deletion"), paragraph=at))
         found.append(TextSection(text="\n".join(codes), part=_within(label, "field code"), paragraph=at))
-    for box_number, box in enumerate(_outside_fallback(root, TXBX), 1):
-        for section in _story(box, _within(label, f"text box {box_number}"), images):
-            found.append(section)
-    found += _alt_texts(root, images)
+    for box_number, box in enumerate(_text_boxes(root), 1):
+        found += _story(box, _within(label, f"text box {box_number}"), None)
+    if images is not None:  # once per story, text boxes included
+        found += _alt_texts(root, images)
     return found
 
 
@@ -185,10 +192,13 @@ def _paragraphs(element: etree._Element) -> Iterator[etree._Element]:
             yield from _paragraphs(child)
 
 
-def _outside_fallback(root: etree._Element, tag: str) -> Iterator[etree._Element]:
-    for element in root.iter(tag):
-        if not any(a.tag in (MC_FALLBACK, TXBX) for a in element.iterancestors()):
-            yield element
+def _text_boxes(root: etree._Element) -> Iterator[etree._Element]:
+    """The story's own text boxes: not the story itself, not one inside another (read with it), and not the
+    copy a legacy-format fallback repeats (the publishable copy drops fallbacks; the last net reads them)."""
+    for box in root.iterdescendants(TXBX):
+        between = itertools.takewhile(lambda ancestor: ancestor is not root, box.iterancestors())
+        if not any(ancestor.tag in (MC_FALLBACK, TXBX) for ancestor in between):
+            yield box
 
 
 def _collect(

@@ -23,6 +23,7 @@ _ROOT_DROPPED = ("/OpenAction", "/AA", "/AcroForm", "/Metadata", "/PieceInfo", "
                  "/Collection", "/Threads", "/Legal", "/Extensions")  # fmt: skip
 _NAMES_DROPPED = ("/JavaScript", "/EmbeddedFiles", "/AlternatePresentations", "/Renditions", "/Templates", "/Pages")
 _ANY_DROPPED = ("/AA", "/Metadata", "/PieceInfo", "/JS", "/EF", "/RichMedia", "/Thumb")
+# A link keeps no appearance stream: what it draws would be text the page's text layer does not hold.
 
 
 def open_pdf(data: bytes) -> pikepdf.Pdf:
@@ -70,10 +71,15 @@ def _sanitise(pdf: pikepdf.Pdf) -> None:
         annotations = page.obj.get("/Annots")
         if annotations is not None:
             links = [a for a in annotations if isinstance(a, Dictionary) and a.get("/Subtype") == Name.Link]
+            for link in links:
+                if "/AP" in link:
+                    del link["/AP"]
             if links:
                 page.obj["/Annots"] = Array(links)
             else:
                 del page.obj["/Annots"]
+    # Resources a page lists but never draws (a hidden form with text) would be served yet never read.
+    pdf.remove_unreferenced_resources()
     # Every object still in the file, and the dictionaries written inside them: no additional actions,
     # metadata streams or unsafe actions anywhere (links, bookmarks, structure elements).
     for obj in pdf.objects:

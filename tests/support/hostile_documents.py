@@ -164,6 +164,60 @@ def docx_custom_property() -> Hostile:
     return Hostile(DOCX_TYPE, data, "custom property 1", hidden=True)
 
 
+VML_NS = 'xmlns:v="urn:schemas-microsoft-com:vml"'
+MC_NS = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+
+
+def docx_text_box() -> Hostile:
+    box = (
+        f'<w:p><w:r><w:pict><v:shape {VML_NS} id="box1" style="width:100pt;height:50pt"><v:textbox>'
+        f"<w:txbxContent><w:p><w:r><w:t>Interview with {CHILD}</w:t></w:r></w:p></w:txbxContent>"
+        "</v:textbox></v:shape></w:pict></w:r></w:p>"
+    )
+    data = _patch(make_docx(["Overview."]), {"word/document.xml": _append_body(box)})
+    return Hostile(DOCX_TYPE, data, "text box 1", hidden=False)
+
+
+def docx_fallback_only() -> Hostile:
+    """The name only in the legacy fallback of a text box (what an old reader would show)."""
+    box = (
+        f'<w:p><w:r><mc:AlternateContent {MC_NS}><mc:Choice Requires="v"><w:pict><v:shape {VML_NS} id="b2">'
+        "<v:textbox><w:txbxContent><w:p><w:r><w:t>Child J</w:t></w:r></w:p></w:txbxContent></v:textbox>"
+        f'</v:shape></w:pict></mc:Choice><mc:Fallback><w:pict><v:shape {VML_NS} id="b3"><v:textbox><w:txbxContent>'
+        f"<w:p><w:r><w:t>{CHILD}</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback>"
+        "</mc:AlternateContent></w:r></w:p>"
+    )
+    data = _patch(make_docx(["Overview."]), {"word/document.xml": _append_body(box)})
+    return Hostile(DOCX_TYPE, data, "hidden document data", hidden=True)
+
+
+def docx_footnote() -> Hostile:
+    w = f'xmlns:w="{W_NS}"'
+    notes = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes {w}>'
+        '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+        '<w:footnote w:id="1"><w:p><w:r><w:t>Source: agency records.</w:t></w:r></w:p></w:footnote>'
+        f'<w:footnote w:id="2"><w:p><w:r><w:t>As told by {CHILD}.</w:t></w:r></w:p></w:footnote></w:footnotes>'
+    )
+    body = '<w:p><w:r><w:t>A finding.</w:t></w:r><w:r><w:footnoteReference w:id="2"/></w:r></w:p>'
+    override = (
+        '<Override PartName="/word/footnotes.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"/>'
+    )
+    data = _patch(
+        make_docx(["Overview."]),
+        {
+            "word/document.xml": _append_body(body),
+            "word/_rels/document.xml.rels": _add_relationship(
+                "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes", "footnotes.xml"
+            ),
+            "[Content_Types].xml": lambda types: types.replace("</Types>", override + "</Types>"),
+        },
+        {"word/footnotes.xml": notes},
+    )
+    return Hostile(DOCX_TYPE, data, "footnote 2", hidden=False)
+
+
 def docx_clean_with_extras() -> bytes:
     """A clean report that still carries a comment and a custom property (nothing identifying in them):
     publication must serve it without either."""
@@ -313,6 +367,9 @@ CORPUS: dict[str, Callable[[], Hostile]] = {
     "docx comment": docx_comment,
     "docx hidden run": docx_hidden_run,
     "docx header": docx_header,
+    "docx text box": docx_text_box,
+    "docx text box fallback": docx_fallback_only,
+    "docx footnote": docx_footnote,
     "docx footer": docx_footer,
     "docx tracked insertion": docx_tracked_insertion,
     "docx tracked deletion": docx_tracked_deletion,
