@@ -406,3 +406,33 @@ def visible_words(data: bytes) -> str:
             for n in package.namelist()
             if n.endswith((".xml", ".rels"))
         )
+
+
+# Parts the gate cannot read (it must fail closed)
+
+
+def docx_with_emf_image() -> bytes:
+    """A Word report carrying a Windows metafile image (which can hold text the gate cannot read)."""
+    return _patch(
+        make_docx(["Child J, aged 4. Agencies did not share information."]),
+        {
+            "word/_rels/document.xml.rels": _add_relationship(
+                "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image", "media/image9.emf"
+            )
+        },
+        {"word/media/image9.emf": "not really a metafile"},
+    )
+
+
+def pdf_with_a_scanned_page() -> bytes:
+    """Page 1 has text; page 2 only shows an image (a scan: its words cannot be read)."""
+
+    def edit(pdf: pikepdf.Pdf) -> None:
+        image = pikepdf.Stream(pdf, b"\xff" * 12)
+        image.Type, image.Subtype, image.Width, image.Height = Name.XObject, Name.Image, 2, 2
+        image.ColorSpace, image.BitsPerComponent = Name.DeviceRGB, 8
+        page = pdf.pages[1].obj
+        page.Resources = Dictionary(XObject=Dictionary(Im1=image))
+        page.Contents = pdf.make_stream(b"q 200 0 0 200 72 400 cm /Im1 Do Q")
+
+    return _pdf(edit, pages=[["Overview report", "Agencies did not share information."], ["placeholder"]])
