@@ -249,7 +249,8 @@ _MONTHS = (
 
 def _token(text: str) -> str:
     escaped = re.escape(text)
-    return escaped.replace("'", "['\u2018\u2019]").replace(r"\-", "[-\u2010\u2011\u2013]")
+    # A hyphenated name may break at its hyphen, at the end of a line.
+    return escaped.replace("'", "['\u2018\u2019]").replace(r"\-", "[-\u2010\u2011\u2013][ \t\u00a0]*\n?[ \t\u00a0]*")
 
 
 def _phrase(text: str, separator: str = _SPACE) -> str:
@@ -420,16 +421,16 @@ class IdentifierScanner:
 
     def _scan_section(self, section: TextSection) -> list[Hit]:
         text = unicodedata.normalize("NFKC", section.text)
-        folded, offsets = fold_with_offsets(text)
         found: list[tuple[int, int, _Rule]] = []
-        for rule in self._rules:
-            if section.recorded_only and not rule.recorded:
-                continue
-            for match in rule.pattern.finditer(folded):
-                if rule.check is not None and not _CHECKS[rule.check](match.group()):
+        for folded, offsets in _views(text):
+            for rule in self._rules:
+                if section.recorded_only and not rule.recorded:
                     continue
-                # Back to the document's own text: the matched text as it stands, disguise included.
-                found.append((offsets[match.start()], offsets[match.end() - 1] + 1, rule))
+                for match in rule.pattern.finditer(folded):
+                    if rule.check is not None and not _CHECKS[rule.check](match.group()):
+                        continue
+                    # Back to the document's own text: the matched text as it stands, disguise included.
+                    found.append((offsets[match.start()], offsets[match.end() - 1] + 1, rule))
         # A hit inside a larger or better one (a name part within the full name, a name inside an email
         # address) is not reported separately.
         found.sort(key=lambda item: (item[0], -(item[1] - item[0]), item[2].rank))
@@ -443,6 +444,24 @@ class IdentifierScanner:
             Hit(category=rule.category, recorded=rule.recorded, matched=text[start:end], place=locator.place(start))
             for start, end, rule in kept
         ]
+
+
+_LINE_END_HYPHEN = re.compile(r"(?<=\w)[-\u2010]\s*\n\s*(?=\w)")
+_LETTER_SPACED = re.compile(r"(?<!\w)(?:\w[ \u00a0]){2,}\w(?!\w)")
+
+
+def _views(text: str) -> list[tuple[str, list[int]]]:
+    """The folded text, and when it has any, a second view with line-end hyphenation undone ("Jay-\\nden") and
+    letter-spaced words closed up ("J a y d e n"), each with the offsets of its characters in ``text``."""
+    folded, offsets = fold_with_offsets(text)
+    gaps: list[tuple[int, int]] = [m.span() for m in _LINE_END_HYPHEN.finditer(folded)]
+    for match in _LETTER_SPACED.finditer(folded):
+        gaps += [(match.start() + i, match.start() + i + 1) for i in range(1, match.end() - match.start(), 2)]
+    if not gaps:
+        return [(folded, offsets)]
+    dropped = {index for start, end in gaps for index in range(start, end)}
+    kept = [index for index in range(len(folded)) if index not in dropped]
+    return [(folded, offsets), ("".join(folded[i] for i in kept), [offsets[i] for i in kept])]
 
 
 class _Locator:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 import pikepdf
 import pypdf
@@ -38,6 +39,13 @@ def pdf_reading(data: bytes) -> DocumentReading:
                     unreadable.append(
                         UnreadablePart(
                             part=f"page {number}", reason="the page shows an image and has no text (a scan?)"
+                        )
+                    )
+                if _has_opaque_font(page.obj):
+                    unreadable.append(
+                        UnreadablePart(
+                            part=f"page {number}",
+                            reason="the page draws text in a font whose letters cannot be read (no Unicode mapping)",
                         )
                     )
             sections += _fields(pdf)
@@ -195,3 +203,29 @@ def _shows_image(page: Dictionary) -> bool:
         return any(isinstance(i, pikepdf.ContentStreamInlineImage) for i in pikepdf.parse_content_stream(page))
     except pikepdf.PdfError:
         return True
+
+
+# Glyph names that say nothing about the letter drawn (what a font subset made to hide text uses).
+_OPAQUE_GLYPH = re.compile(r"^/(?:g|glyph|cid|index|c|G)\d+$")
+
+
+def _has_opaque_font(page: Dictionary) -> bool:
+    """A font the text extraction cannot turn into letters: a composite font with no Unicode mapping (other
+    than a predefined Unicode CMap), or a simple font whose encoding renames glyphs opaquely."""
+    resources = page.get("/Resources")
+    fonts = resources.get("/Font") if isinstance(resources, Dictionary) else None
+    if not isinstance(fonts, Dictionary):
+        return False
+    for key in list(fonts.keys()):
+        font = fonts.get(key)
+        if not isinstance(font, Dictionary) or "/ToUnicode" in font:
+            continue
+        encoding = font.get("/Encoding")
+        if font.get("/Subtype") == Name.Type0:
+            if not (isinstance(encoding, Name) and "Uni" in str(encoding)):
+                return True
+        elif isinstance(encoding, Dictionary):
+            differences: Array | list[object] = encoding.get("/Differences") or []
+            if any(isinstance(d, Name) and _OPAQUE_GLYPH.match(str(d)) for d in differences):
+                return True
+    return False

@@ -13,7 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from store.database import create_engine
 from tests.support.document_files import DOCX_TYPE
-from tests.support.hostile_documents import docx_with_emf_image, html_attributes, pdf_with_a_scanned_page
+from tests.support.hostile_documents import (
+    docx_with_emf_image,
+    html_attributes,
+    pdf_with_a_scanned_page,
+    pdf_with_an_opaque_font,
+)
 from tests.support.publication_harness import CLEAN_RESPONSE, CLEAN_SUMMARY, api_client, auth, create_case, settings_for
 
 
@@ -58,8 +63,14 @@ async def _check(http: httpx.AsyncClient, reference: str) -> dict[str, object]:
     [
         (docx_with_emf_image(), DOCX_TYPE, "embedded content", "an image in EMF format the check cannot read"),
         (pdf_with_a_scanned_page(), "application/pdf", "page 2", "the page shows an image and has no text (a scan?)"),
+        (
+            pdf_with_an_opaque_font(),
+            "application/pdf",
+            "page 1",
+            "the page draws text in a font whose letters cannot be read (no Unicode mapping)",
+        ),
     ],
-    ids=["docx EMF image", "pdf scanned page"],
+    ids=["docx EMF image", "pdf scanned page", "pdf opaque font"],
 )
 async def test_a_part_the_check_cannot_read_makes_the_documents_not_clear(
     http: tuple[httpx.AsyncClient, AsyncEngine], report: bytes, content_type: str, part: str, reason: str

@@ -436,3 +436,13 @@ def pdf_with_a_scanned_page() -> bytes:
         page.Contents = pdf.make_stream(b"q 200 0 0 200 72 400 cm /Im1 Do Q")
 
     return _pdf(edit, pages=[["Overview report", "Agencies did not share information."], ["placeholder"]])
+
+
+def pdf_with_an_opaque_font() -> bytes:
+    """Text drawn in a font whose glyph names say nothing (/g1, /g2, ...): extraction gets no letters."""
+
+    def edit(pdf: pikepdf.Pdf) -> None:
+        font = pdf.pages[0].obj.Resources.Font.F1
+        font.Encoding = Dictionary(Type=Name.Encoding, Differences=Array([65, Name("/g1"), Name("/g2")]))
+
+    return _pdf(edit)
