@@ -225,7 +225,9 @@ def _has_opaque_font(page: Dictionary) -> bool:
             if not (isinstance(encoding, Name) and "Uni" in str(encoding)):
                 return True
         elif isinstance(encoding, Dictionary):
-            differences: Array | list[object] = encoding.get("/Differences") or []
-            if any(isinstance(d, Name) and _OPAQUE_GLYPH.match(str(d)) for d in differences):
+            differences = encoding.get("/Differences")
+            if isinstance(differences, Array) and any(
+                isinstance(d, Name) and _OPAQUE_GLYPH.match(str(d)) for d in differences
+            ):
                 return True
     return False
