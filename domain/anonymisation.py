@@ -17,7 +17,6 @@ may run across line breaks. The matched text and its place are still those of th
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -27,6 +26,10 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from domain.text_folding import fold, views
+
+__all__ = ["fold"]  # re-exported: the store and the tests fold text as the scanner does
 
 
 class Category(StrEnum):
@@ -157,58 +160,6 @@ class Hit(BaseModel):
     recorded: bool  # True: matches an identifier recorded on the case; False: an identifier pattern
     matched: str  # the text as it stands in the document (shown to the publisher; never put in audit rows)
     place: Place
-
-
-# Folding: what a disguised name looks like once the disguise is taken off.
-
-# Letters of other scripts that look like Latin ones (a subset of Unicode TR39 confusables.txt: Cyrillic,
-# Greek, Armenian, Cherokee and Latin look-alikes of the basic Latin letters). Fullwidth and mathematical
-# letters need no entry: NFKC maps them already.
-_CONFUSABLES: dict[str, str] = dict(
-    zip(
-        "аеорсухѕіјԁһӏԛԝүɡɑıȷɩοναιρυχϲϳκτАВЕКМНОРСТХУЅІЈԚԜҮҺӀΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹօսհոᎪᏴᏟᎬᎻᎫᏦᎷᏢᏚᎢᏔᏃ",
-        "aeopcyxsijdhlqwygaijiovaipuxcjktABEKMHOPCTXYSIJQWYHIABEZHIKMNOPTYXCouhnABCEHJKMPSTWZ",
-        strict=True,
-    )
-)
-# Letters with a stroke or ligatures that do not decompose under NFD.
-_FOLDS: dict[str, str] = {
-    "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H", "ŧ": "t", "Ŧ": "T",
-    "ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ð": "d", "Ð": "D",
-}  # fmt: skip
-
-
-def fold_with_offsets(text: str) -> tuple[str, list[int]]:
-    """``text`` (already NFKC) folded for matching, and for each folded character the offset it came from.
-
-    Format characters (Unicode category Cf: zero-width space/joiners U+200B-D, word joiner U+2060, BOM U+FEFF,
-    soft hyphen U+00AD, bidi controls U+202A-E, U+2066-9, U+200E/F) are dropped; combining marks are dropped
-    after NFD (diacritics folded); confusable letters become their Latin skeleton."""
-    if text.isascii():  # nothing to fold (the common case, and the machine data)
-        return text, list(range(len(text)))
-    folded: list[str] = []
-    offsets: list[int] = []
-    for offset, character in enumerate(text):
-        mapped = character if character.isascii() else _fold_character(character)
-        for piece in mapped:
-            folded.append(piece)
-            offsets.append(offset)
-    return "".join(folded), offsets
-
-
-@functools.lru_cache(maxsize=4096)
-def _fold_character(character: str) -> str:
-    if unicodedata.category(character) == "Cf":
-        return ""
-    mapped = _CONFUSABLES.get(character) or _FOLDS.get(character)
-    if mapped is None:
-        mapped = "".join(c for c in unicodedata.normalize("NFD", character) if not unicodedata.combining(c))
-        mapped = "".join(_CONFUSABLES.get(c) or _FOLDS.get(c) or c for c in mapped)
-    return mapped
-
-
-def fold(text: str) -> str:
-    return fold_with_offsets(unicodedata.normalize("NFKC", text))[0]
 
 
 def match_key(category: str, matched: str) -> str:
@@ -422,7 +373,7 @@ class IdentifierScanner:
     def _scan_section(self, section: TextSection) -> list[Hit]:
         text = unicodedata.normalize("NFKC", section.text)
         found: list[tuple[int, int, _Rule]] = []
-        for folded, offsets in _views(text):
+        for folded, offsets in views(text):
             for rule in self._rules:
                 if section.recorded_only and not rule.recorded:
                     continue
@@ -444,24 +395,6 @@ class IdentifierScanner:
             Hit(category=rule.category, recorded=rule.recorded, matched=text[start:end], place=locator.place(start))
             for start, end, rule in kept
         ]
-
-
-_LINE_END_HYPHEN = re.compile(r"(?<=\w)[-\u2010]\s*\n\s*(?=\w)")
-_LETTER_SPACED = re.compile(r"(?<!\w)(?:\w[ \u00a0]){2,}\w(?!\w)")
-
-
-def _views(text: str) -> list[tuple[str, list[int]]]:
-    """The folded text, and when it has any, a second view with line-end hyphenation undone ("Jay-\\nden") and
-    letter-spaced words closed up ("J a y d e n"), each with the offsets of its characters in ``text``."""
-    folded, offsets = fold_with_offsets(text)
-    gaps: list[tuple[int, int]] = [m.span() for m in _LINE_END_HYPHEN.finditer(folded)]
-    for match in _LETTER_SPACED.finditer(folded):
-        gaps += [(match.start() + i, match.start() + i + 1) for i in range(1, match.end() - match.start(), 2)]
-    if not gaps:
-        return [(folded, offsets)]
-    dropped = {index for start, end in gaps for index in range(start, end)}
-    kept = [index for index in range(len(folded)) if index not in dropped]
-    return [(folded, offsets), ("".join(folded[i] for i in kept), [offsets[i] for i in kept])]
 
 
 class _Locator:

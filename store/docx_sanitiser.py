@@ -308,7 +308,7 @@ def _content_types(types: etree._Element, parts: set[str]) -> etree._Element:
             PartName="/docProps/core.xml",
             ContentType="application/vnd.openxmlformats-package.core-properties+xml",
         )
-    _drop_where(types, lambda e: False)
+    _drop_where(types, lambda e: False)  # XML comments and processing instructions only
     return types
 
 

@@ -62,11 +62,8 @@ def _read(package: zipfile.ZipFile) -> DocumentReading:
         extension = name.rsplit(".", 1)[-1].lower() if "." in name.rsplit("/", 1)[-1] else ""
         if extension not in ("xml", "rels"):
             if not (name.startswith("word/media/") and extension in RASTER_IMAGES):
-                what = (
-                    f"an image in {extension.upper()} format"
-                    if extension in ("emf", "wmf", "tif", "tiff")
-                    else ("an embedded file or object")
-                )
+                metafile = extension in ("emf", "wmf", "tif", "tiff")
+                what = f"an image in {extension.upper()} format" if metafile else "an embedded file or object"
                 unreadable.append(UnreadablePart(part="embedded content", reason=f"{what} the check cannot read"))
             continue
         root = parse_xml(package.read(name))
@@ -250,13 +247,15 @@ def _alt_texts(root: etree._Element, images: _Counter) -> list[TextSection]:
     found: list[TextSection] = []
     current = 0
     for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
         name = local_name(element)
         if name == "docPr" or element.tag == VML + "shape":
             current = images.next()
         if name in ("docPr", "cNvPr"):
             values = [element.get("descr"), element.get("title")]
             shape_name = element.get("name")
-        elif element.tag.__class__ is str and element.tag.startswith(VML):
+        elif element.tag.startswith(VML):
             values = [element.get("alt"), element.get("title"), element.get(OFFICE + "title")]
             shape_name = None
         else:
