@@ -11,16 +11,23 @@ import functools
 import re
 import unicodedata
 
+
+def _pairs(lookalikes: str, latin: str) -> dict[str, str]:
+    return dict(zip(lookalikes, latin, strict=True))
+
+
 # Letters of other scripts that look like Latin ones (a subset of Unicode TR39 confusables.txt: Cyrillic,
 # Greek, Armenian, Cherokee and Latin look-alikes of the basic Latin letters). Fullwidth and mathematical
 # letters need no entry: NFKC maps them already.
-_CONFUSABLES: dict[str, str] = dict(
-    zip(
-        "аеорсухѕіјԁһӏԛԝүɡɑıȷɩοναιρυχϲϳκτАВЕКМНОРСТХУЅІЈԚԜҮҺӀΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹօսհոᎪᏴᏟᎬᎻᎫᏦᎷᏢᏚᎢᏔᏃ",
-        "aeopcyxsijdhlqwygaijiovaipuxcjktABEKMHOPCTXYSIJQWYHIABEZHIKMNOPTYXCouhnABCEHJKMPSTWZ",
-        strict=True,
-    )
-)
+_CONFUSABLES: dict[str, str] = {
+    **_pairs("аеорсухѕіјԁһӏԛԝү", "aeopcyxsijdhlqwy"),  # Cyrillic small letters
+    **_pairs("АВЕКМНОРСТХУЅІЈԚԜҮҺӀ", "ABEKMHOPCTXYSIJQWYHI"),  # Cyrillic capitals
+    **_pairs("οναιρυχϲϳκτ", "ovaipuxcjkt"),  # Greek small letters
+    **_pairs("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹ", "ABEZHIKMNOPTYXC"),  # Greek capitals
+    **_pairs("ɡɑıȷɩ", "gaiji"),  # Latin look-alikes (script g, alpha, dotless i and j, iota)
+    **_pairs("օսհո", "ouhn"),  # Armenian
+    **_pairs("ᎪᏴᏟᎬᎻᎫᏦᎷᏢᏚᎢᏔᏃ", "ABCEHJKMPSTWZ"),  # Cherokee capitals
+}
 # Letters with a stroke or ligatures that do not decompose under NFD.
 _FOLDS: dict[str, str] = {
     "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H", "ŧ": "t", "Ŧ": "T",
