@@ -28,6 +28,9 @@ _CONFUSABLES: dict[str, str] = {
     **_pairs("օսհո", "ouhn"),  # Armenian
     **_pairs("ᎪᏴᏟᎬᎻᎫᏦᎷᏢᏚᎢᏔᏃ", "ABCEHJKMPSTWZ"),  # Cherokee capitals
 }
+# Characters that are letters to Unicode but draw nothing (Hangul fillers, the braille blank, the combining
+# grapheme joiner): a name split by one looks whole.
+_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
 # Letters with a stroke or ligatures that do not decompose under NFD.
 _FOLDS: dict[str, str] = {
     "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H", "ŧ": "t", "Ŧ": "T",
@@ -55,7 +58,7 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
 
 @functools.lru_cache(maxsize=4096)
 def _fold_character(character: str) -> str:
-    if unicodedata.category(character) == "Cf":
+    if unicodedata.category(character) == "Cf" or character in _INVISIBLE_LETTERS:
         return ""
     mapped = _CONFUSABLES.get(character) or _FOLDS.get(character)
     if mapped is None:

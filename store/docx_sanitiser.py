@@ -122,6 +122,11 @@ def _sanitise(package: zipfile.ZipFile) -> bytes:
             out[name] = _image(package.read(name), name)
             continue
         root = parse_xml(package.read(name))
+        if name == "word/document.xml" and not root.tag.startswith(W):
+            raise UnreadableDocumentError(
+                "the Word document is in Strict Open XML format, which cannot be copied safely; save it as a "
+                "standard Word document (.docx) and upload it again"
+            )
         if _STORIES.match(name):
             _clean_story(root)
         elif name == "word/settings.xml":

@@ -35,6 +35,7 @@ def pdf_reading(data: bytes) -> DocumentReading:
             page_numbers = {page.obj.objgen: number for number, page in enumerate(pdf.pages, 1)}
             for number, page in enumerate(pdf.pages, 1):
                 sections += _annotations(page.obj, number)
+                sections += _marked_content(page.obj, number)
                 if not sections_have_text(sections, number) and _shows_image(page.obj):
                     unreadable.append(
                         UnreadablePart(
@@ -90,6 +91,19 @@ def _annotations(page: Dictionary, number: int) -> list[TextSection]:
         action = annotation.get("/A")
         if isinstance(action, Dictionary) and action.get("/URI") is not None:
             found.append(TextSection(text=_text(action.get("/URI")), part="link target", page=number))
+    return found
+
+
+def _marked_content(page: Dictionary, number: int) -> list[TextSection]:
+    """Alt text, actual text and expansions written in the page's content stream (what a screen reader
+    speaks instead of the drawn glyphs)."""
+    found = []
+    for instruction in pikepdf.parse_content_stream(page, "BDC DP"):
+        operands = getattr(instruction, "operands", [])
+        properties = operands[-1] if operands else None
+        if isinstance(properties, Dictionary):
+            texts = [_text(properties.get(key)) for key in ("/ActualText", "/Alt", "/E")]
+            found.append(TextSection(text="\n".join(t for t in texts if t), part="tagged actual text", page=number))
     return found
 
 

@@ -356,6 +356,17 @@ def pdf_xmp() -> Hostile:
     return Hostile(PDF_TYPE, _pdf(edit), "XMP metadata", hidden=True)
 
 
+def pdf_actual_text() -> Hostile:
+    """What a screen reader speaks instead of the glyphs, written in the content stream."""
+
+    def edit(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[0].obj
+        marked = f"/Span <</ActualText ({CHILD})>> BDC ".encode() + page.Contents.read_bytes() + b" EMC"
+        page.Contents = pdf.make_stream(marked)
+
+    return Hostile(PDF_TYPE, _pdf(edit), "tagged actual text", hidden=False)
+
+
 def pdf_split_across_lines() -> Hostile:
     data = make_pdf([["The review of Jayden", "Smith's care."]])
     return Hostile(PDF_TYPE, data, "page 1", hidden=False)
@@ -395,6 +406,8 @@ CORPUS: dict[str, Callable[[], Hostile]] = {
     "pdf Info": pdf_info,
     "pdf XMP": pdf_xmp,
     "pdf name across lines": pdf_split_across_lines,
+    "pdf actual text": pdf_actual_text,
+    "text Hangul filler": lambda: text_disguised("Jay\u3164den Smith"),
 }
 
 

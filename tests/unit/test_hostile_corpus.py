@@ -116,6 +116,17 @@ def test_a_copy_that_cannot_be_made_is_refused() -> None:
         sanitise(PDF, b"%PDF-1.4 not really")
     with pytest.raises(UnsanitisableDocumentError):
         sanitise(DOCX, b"PK\x03\x04 not a zip")
+    strict = _patch(
+        make_docx(["Overview."]),
+        {
+            "word/document.xml": lambda xml: xml.replace(
+                "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+                "http://purl.oclc.org/ooxml/wordprocessingml/main",
+            )
+        },
+    )
+    with pytest.raises(UnsanitisableDocumentError, match="Strict Open XML"):
+        sanitise(DOCX, strict)
 
 
 def test_a_dde_field_loses_its_code_and_keeps_its_shown_result() -> None:
