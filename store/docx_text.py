@@ -126,7 +126,7 @@ def _part_sections(name: str, root: etree._Element, images: _Counter, links: _Co
     if name == "docProps/core.xml":
         return [TextSection(text=_all_text(root), part="properties")]
     if name == "docProps/app.xml":
-        return [TextSection(text=_all_text(root), part="properties (application)")]
+        return [TextSection(text=_all_text(root), part="properties (application)", recorded_only=True)]
     if name == "docProps/custom.xml":
         return [
             TextSection(text=f"{prop.get('name', '')}\n{_all_text(prop)}", part=f"properties: custom property {n}")
@@ -137,9 +137,10 @@ def _part_sections(name: str, root: etree._Element, images: _Counter, links: _Co
         text = "\n".join(f"{v.get(W + 'name', '')}\n{v.get(W + 'val', '')}" for v in variables)
         return [TextSection(text=text, part="document variables")]
     if name.startswith("customXml/"):
-        return [TextSection(text=_all_text(root), part="custom XML data")]
+        # Machine data (SharePoint and the like carry staff emails): the recorded details only.
+        return [TextSection(text=_all_text(root), part="custom XML data", recorded_only=True)]
     if name.startswith("word/") and not name.startswith("word/_rels/"):
-        return [TextSection(text=_all_text(root), part="other document content")]
+        return [TextSection(text=_all_text(root), part="other document content", recorded_only=True)]
     return []
 
 
