@@ -153,10 +153,15 @@ async def test_an_accepted_hit_no_longer_blocks_and_the_site_is_written(
     assert f'href="reviews/{reference}/"' in index
     [event] = [e for e in await audit_kinds(engine, reference) if e.kind == "review_published"]
     assert event.details["document_ids"] == result.document_ids
+    assert event.details["sha256"] == result.sha256
     async with session_factory(engine)() as session:
         publication = await session.get(Publication, reference)
     assert publication is not None
     assert publication.status == "published"
+    # The register records what was served: each file with the sha256 of the copy the gate read.
+    recorded = {d["file"]: d["sha256"] for d in publication.documents}
+    assert recorded["overview_report.pdf"] == hashlib.sha256(files["overview_report.pdf"]).hexdigest()
+    assert list(recorded.values()) == result.sha256
 
 
 async def test_publishing_twice_writes_the_same_files_and_one_audit_row(
