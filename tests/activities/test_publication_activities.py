@@ -21,6 +21,7 @@ from store.models import AcceptedHit, AuditEvent, Publication
 from store.publishable_copy import sanitise
 from store.settings import Settings
 from tests.support.document_files import make_docx, make_pdf
+from tests.support.hostile_documents import pdf_with_a_scanned_page
 from tests.support.publication_harness import (
     CLEAN_RESPONSE,
     CLEAN_SUMMARY,
@@ -108,6 +109,21 @@ async def test_a_family_name_in_the_report_blocks_publication_with_its_place(
     assert "Kelly" not in result.model_dump_json()
     assert site_files(settings, reference) == {}
     assert not (settings.site_dir / "index.html").exists()
+
+
+async def test_a_page_the_gate_cannot_read_blocks_publication_with_the_reason(
+    engine: AsyncEngine, settings: Settings, store: FilesystemDocumentStore
+) -> None:
+    reference, ids = await case_with_documents(engine, store, report=pdf_with_a_scanned_page())
+
+    result = await publish(engine, settings, reference)
+
+    assert not result.published
+    assert result.hits == []
+    assert [(u.document_id, u.part, u.reason) for u in result.unreadable] == [
+        (ids["report"], "page 2", "the page shows an image and has no text (a scan?)")
+    ]
+    assert site_files(settings, reference) == {}
 
 
 async def test_an_accepted_hit_no_longer_blocks_and_the_site_is_written(
