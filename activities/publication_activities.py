@@ -34,6 +34,7 @@ from domain.activity_contracts import PUBLISH_REVIEW, REMOVE_REVIEW
 from domain.documents import KIND_TITLES, PDF, DocumentKind, kinds_to_publish, published_file
 from domain.publication_messages import (
     PublicationHitSummary,
+    PublicationUnreadablePart,
     PublishReviewInput,
     PublishReviewResult,
     RemoveReviewInput,
@@ -41,10 +42,11 @@ from domain.publication_messages import (
 from domain.uk_time import london_date
 from store import documents as document_register
 from store import register
-from store.anonymisation_gate import DocumentHit, IdentifiersNotRecordedError, run_gate
+from store.anonymisation_gate import DocumentHit, DocumentUnreadablePart, IdentifiersNotRecordedError, run_gate
 from store.document_store import DocumentCorruptedError, DocumentNotFoundError, DocumentStore
-from store.document_text import UnreadableDocumentError, document_text
+from store.document_text import UnreadableDocumentError
 from store.models import CaseDocument, Publication
+from store.publishable_copy import PublishableCopy
 
 TEMPLATES = Path(__file__).with_name("templates") / "site"
 PUBLIC_PREFIX = "/public"
@@ -117,19 +119,25 @@ class PublicationActivities:
             ) from None
         except (DocumentNotFoundError, DocumentCorruptedError) as error:
             raise ApplicationError(str(error), type="DocumentUnavailable", non_retryable=True) from None
-        if outcome.hits:
+        if not outcome.clear:
             activity.logger.info(
                 "publication blocked by the anonymisation gate",
-                extra={"reference": reference, "hits": len(outcome.hits)},
+                extra={"reference": reference, "hits": len(outcome.hits), "unreadable": len(outcome.unreadable)},
             )
             return PublishReviewResult(
-                published=False, hits=[_summary(hit) for hit in outcome.hits], location=None, document_ids=document_ids
+                published=False,
+                hits=[_summary(hit) for hit in outcome.hits],
+                location=None,
+                document_ids=document_ids,
+                unreadable=[_unreadable(part) for part in outcome.unreadable],
             )
 
-        site_documents = await self._write_review(data, documents)
+        # What is served is the copy the gate read, byte for byte: never the upload.
+        copies = [outcome.copies[document.id] for document in documents]
+        site_documents = await self._write_review(data, documents, copies)
         files = [
-            {"document_id": d.id, "kind": d.kind, "file": s.filename}
-            for d, s in zip(documents, site_documents, strict=True)
+            {"document_id": d.id, "kind": d.kind, "file": s.filename, "sha256": c.sha256}
+            for d, s, c in zip(documents, site_documents, copies, strict=True)
         ]
         fingerprint = hashlib.sha256(repr((data.publication_on, data.withheld, document_ids)).encode()).hexdigest()[:16]
         async with self._sessions.begin() as session:
@@ -156,6 +164,7 @@ class PublicationActivities:
                     summary=f"Published on the website ({kinds}) at {review_location(reference)}",
                     details={
                         "document_ids": document_ids,
+                        "sha256": [copy.sha256 for copy in copies],
                         "withheld": data.withheld,
                         "publication_on": data.publication_on.isoformat(),
                         "accepted_hits": len(outcome.accepted),
@@ -163,7 +172,11 @@ class PublicationActivities:
                 )
         await self._write_index()
         return PublishReviewResult(
-            published=True, hits=[], location=review_location(reference), document_ids=document_ids
+            published=True,
+            hits=[],
+            location=review_location(reference),
+            document_ids=document_ids,
+            sha256=[copy.sha256 for copy in copies],
         )
 
     @activity.defn(name=REMOVE_REVIEW.name)
@@ -203,17 +216,19 @@ class PublicationActivities:
         # The reference has been validated against REFERENCE_PATTERN: letters, digits and hyphens only.
         return self._site / "reviews" / reference
 
-    async def _write_review(self, data: PublishReviewInput, documents: Sequence[CaseDocument]) -> list[_SiteDocument]:
+    async def _write_review(
+        self, data: PublishReviewInput, documents: Sequence[CaseDocument], copies: Sequence[PublishableCopy]
+    ) -> list[_SiteDocument]:
         folder = self._review_dir(data.reference)
         files: dict[str, bytes] = {}
         site_documents: list[_SiteDocument] = []
-        for document in documents:
+        for document, copy in zip(documents, copies, strict=True):
             kind = DocumentKind(document.kind)
             target = published_file(kind, document.content_type)
-            content = await self._store.get(document.sha256)
+            content = copy.data
             title = KIND_TITLES[kind]
             if target.as_html:
-                text = await asyncio.to_thread(document_text, document.content_type, content)
+                text = content.decode("utf-8")  # the copy of a text document is its plain text
                 files[target.filename] = self._render(
                     "document.html",
                     root="../../",
@@ -291,6 +306,15 @@ def _summary(found: DocumentHit) -> PublicationHitSummary:
         line=place.line,
         character=place.character,
         place=place.describe(),
+    )
+
+
+def _unreadable(found: DocumentUnreadablePart) -> PublicationUnreadablePart:
+    return PublicationUnreadablePart(
+        document_id=found.document_id,
+        document_kind=found.document_kind,
+        part=found.part.part,
+        reason=found.part.reason,
     )
 
 

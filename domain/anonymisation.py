@@ -7,6 +7,11 @@ National Insurance numbers, UK phone numbers, email addresses, UK postcodes).
 
 Each hit says what it matched by *category* (never which recorded identifier), the matched text as it stands
 in the document, and its place: part (body, header, footer, properties), page, paragraph, line and character.
+
+Matching survives disguise: both the text and the recorded details are folded before matching (NFKC, format
+characters such as zero-width spaces, soft hyphens and bidi controls removed, diacritics folded, letters from
+other scripts that look Latin mapped to their Latin skeleton after Unicode TR39), case is ignored, and a name
+may run across line breaks. The matched text and its place are still those of the (NFKC) document text.
 """
 
 from __future__ import annotations
@@ -21,6 +26,10 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from domain.text_folding import fold, views
+
+__all__ = ["fold"]  # re-exported: the store and the tests fold text as the scanner does
 
 
 class Category(StrEnum):
@@ -118,9 +127,12 @@ class TextSection(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     text: str
-    part: str = "body"  # body, header, footer, properties
+    part: str = "body"  # body, header, footer, properties, "image 2 alt text", "comment 3", ...
     page: int | None = None
     paragraph: int | None = None  # given when the section is one paragraph (Word); else counted from blank lines
+    recorded_only: bool = False
+    """True for machine data no reader sees as prose (XML attributes, PDF object strings): only the details
+    recorded on the case are looked for there, not identifier patterns (which would match ids and hashes)."""
 
 
 class Place(BaseModel):
@@ -188,7 +200,8 @@ _MONTHS = (
 
 def _token(text: str) -> str:
     escaped = re.escape(text)
-    return escaped.replace("'", "['\u2018\u2019]").replace(r"\-", "[-\u2010\u2011\u2013]")
+    # A hyphenated name may break at its hyphen, at the end of a line.
+    return escaped.replace("'", "['\u2018\u2019]").replace(r"\-", "[-\u2010\u2011\u2013][ \t\u00a0]*\n?[ \t\u00a0]*")
 
 
 def _phrase(text: str, separator: str = _SPACE) -> str:
@@ -318,6 +331,7 @@ class IdentifierScanner:
     """Compiled once per case's identifiers; scans any number of documents."""
 
     def __init__(self, identifiers: CaseIdentifiers) -> None:
+        identifiers = _folded_identifiers(identifiers)
         rules: list[_Rule] = []
 
         def add(category: Category, rank: int, patterns: Iterable[str]) -> None:
@@ -341,19 +355,33 @@ class IdentifierScanner:
         self._rules = (*rules, *_PATTERN_RULES)
 
     def scan(self, sections: Sequence[TextSection]) -> list[Hit]:
+        """Hits in order; a hit in machine data (``recorded_only``) only when no other section has that text."""
         hits: list[Hit] = []
         for section in sections:
-            hits.extend(self._scan_section(section))
+            if not section.recorded_only:
+                hits.extend(self._scan_section(section))
+        keys = {match_key(hit.category.value, hit.matched) for hit in hits}
+        for section in sections:
+            if section.recorded_only:
+                for hit in self._scan_section(section):
+                    key = match_key(hit.category.value, hit.matched)
+                    if key not in keys:
+                        keys.add(key)
+                        hits.append(hit)
         return hits
 
     def _scan_section(self, section: TextSection) -> list[Hit]:
         text = unicodedata.normalize("NFKC", section.text)
         found: list[tuple[int, int, _Rule]] = []
-        for rule in self._rules:
-            for match in rule.pattern.finditer(text):
-                if rule.check is not None and not _CHECKS[rule.check](match.group()):
+        for folded, offsets in views(text):
+            for rule in self._rules:
+                if section.recorded_only and not rule.recorded:
                     continue
-                found.append((match.start(), match.end(), rule))
+                for match in rule.pattern.finditer(folded):
+                    if rule.check is not None and not _CHECKS[rule.check](match.group()):
+                        continue
+                    # Back to the document's own text: the matched text as it stands, disguise included.
+                    found.append((offsets[match.start()], offsets[match.end() - 1] + 1, rule))
         # A hit inside a larger or better one (a name part within the full name, a name inside an email
         # address) is not reported separately.
         found.sort(key=lambda item: (item[0], -(item[1] - item[0]), item[2].rank))
@@ -386,6 +414,15 @@ class _Locator:
             character=offset - self._lines[line - 1] + 1,
             offset=offset,
         )
+
+
+def _folded_identifiers(identifiers: CaseIdentifiers) -> CaseIdentifiers:
+    return identifiers.model_copy(
+        update={
+            field: [fold(value) for value in getattr(identifiers, field)]
+            for field in ("names", "addresses", "schools", "other")
+        }
+    )
 
 
 def scan(sections: Sequence[TextSection], identifiers: CaseIdentifiers) -> list[Hit]:

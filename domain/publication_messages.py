@@ -38,11 +38,24 @@ class PublicationHitSummary(_Message):
     place: str  # e.g. "page 2, paragraph 4, line 17, character 9"
 
 
+class PublicationUnreadablePart(_Message):
+    """A part of a document's publishable copy the gate cannot read: the document is not clear. Fixed phrases
+    only (never the document's own words)."""
+
+    document_id: int
+    document_kind: str
+    part: str  # e.g. "page 3", "embedded content"
+    reason: str  # e.g. "the page shows an image and has no text (a scan?)"
+
+
 class PublishReviewResult(_Message):
     published: bool
     hits: list[PublicationHitSummary] = Field(default_factory=list)
     location: str | None = None  # e.g. /public/reviews/NEL-2026-0001/
     document_ids: list[int] = Field(default_factory=list)  # the documents published (or checked, when blocked)
+    unreadable: list[PublicationUnreadablePart] = Field(default_factory=list)  # block publication too
+    sha256: list[str] = Field(default_factory=list)
+    """The published copies' SHA-256, in ``document_ids`` order: the bytes served are the bytes checked."""
 
 
 class RemoveReviewInput(_Message):

@@ -60,6 +60,16 @@ class HitOut(BaseModel):
 class CheckedDocumentOut(BaseModel):
     id: int
     kind: DocumentKind
+    publishable_sha256: str | None = Field(
+        None, description="SHA-256 of the sanitised copy the check read: the exact bytes publication serves"
+    )
+
+
+class UnreadablePartOut(BaseModel):
+    document_id: int
+    document_kind: DocumentKind
+    part: str = Field(description="Where in the document, e.g. 'page 3' or 'embedded content'")
+    reason: str = Field(description="Why the check cannot read it: the document is not clear until it can")
 
 
 class CheckOut(BaseModel):
@@ -69,6 +79,9 @@ class CheckOut(BaseModel):
     missing: list[DocumentKind] = Field(description="Documents publication needs that have not been uploaded")
     hits: list[HitOut] = Field(description="Hits that block publication")
     accepted_hits: list[HitOut] = Field(description="Hits the chair accepted: they do not block")
+    unreadable_parts: list[UnreadablePartOut] = Field(
+        default_factory=list, description="Parts the check cannot read: they block publication (it fails closed)"
+    )
 
 
 class AcceptHitRequest(BaseModel):
@@ -148,10 +161,26 @@ async def anonymisation_check(
     return CheckOut(
         reference=scoped.reference,
         clear=result.outcome.clear and not result.missing,
-        documents=[CheckedDocumentOut(id=d.id, kind=DocumentKind(d.kind)) for d in result.documents],
+        documents=[
+            CheckedDocumentOut(
+                id=d.id,
+                kind=DocumentKind(d.kind),
+                publishable_sha256=copy.sha256 if (copy := result.outcome.copies.get(d.id)) else None,
+            )
+            for d in result.documents
+        ],
         missing=result.missing,
         hits=[_hit_out(hit) for hit in result.outcome.hits],
         accepted_hits=[_hit_out(hit) for hit in result.outcome.accepted],
+        unreadable_parts=[
+            UnreadablePartOut(
+                document_id=found.document_id,
+                document_kind=DocumentKind(found.document_kind),
+                part=found.part.part,
+                reason=found.part.reason,
+            )
+            for found in result.outcome.unreadable
+        ],
     )
 
 

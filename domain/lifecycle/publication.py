@@ -349,10 +349,18 @@ class ConfirmPublished(DecisionHandler[RecordPublishedInput]):
 
 def _gate_refusal(result: PublishReviewResult | None) -> str:
     hits = result.hits if result is not None else []
+    unreadable = result.unreadable if result is not None else []
+    if unreadable and not hits:
+        parts = "; ".join(f"{p.document_kind}: {p.part}: {p.reason}" for p in unreadable[:10])
+        return (
+            f"The anonymisation gate cannot read {len(unreadable)} part(s) of the documents, so they are not "
+            f"clear: {parts}. Replace the documents with ones it can read; then publish again."
+        )
     places = "; ".join(f"{hit.document_kind}: {hit.category} at {hit.place}" for hit in hits[:10])
     more = f" (and {len(hits) - 10} more)" if len(hits) > 10 else ""
+    unread = f" It also cannot read {len(unreadable)} part(s) of them." if unreadable else ""
     return (
-        f"The anonymisation gate found {len(hits)} possible identifying detail(s): {places}{more}. "
+        f"The anonymisation gate found {len(hits)} possible identifying detail(s): {places}{more}.{unread} "
         "Correct the documents, or the chair may accept a specific hit with a reason; then publish again."
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -12,12 +13,15 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from domain.anonymisation import CaseIdentifiers, match_key
+from domain.documents import PDF
 from domain.publication_messages import PublishReviewInput, PublishReviewResult, RemoveReviewInput
 from store.database import session_factory
 from store.document_store import FilesystemDocumentStore
 from store.models import AcceptedHit, AuditEvent, Publication
+from store.publishable_copy import sanitise
 from store.settings import Settings
 from tests.support.document_files import make_docx, make_pdf
+from tests.support.hostile_documents import pdf_with_a_scanned_page
 from tests.support.publication_harness import (
     CLEAN_RESPONSE,
     CLEAN_SUMMARY,
@@ -107,6 +111,21 @@ async def test_a_family_name_in_the_report_blocks_publication_with_its_place(
     assert not (settings.site_dir / "index.html").exists()
 
 
+async def test_a_page_the_gate_cannot_read_blocks_publication_with_the_reason(
+    engine: AsyncEngine, settings: Settings, store: FilesystemDocumentStore
+) -> None:
+    reference, ids = await case_with_documents(engine, store, report=pdf_with_a_scanned_page())
+
+    result = await publish(engine, settings, reference)
+
+    assert not result.published
+    assert result.hits == []
+    assert [(u.document_id, u.part, u.reason) for u in result.unreadable] == [
+        (ids["report"], "page 2", "the page shows an image and has no text (a scan?)")
+    ]
+    assert site_files(settings, reference) == {}
+
+
 async def test_an_accepted_hit_no_longer_blocks_and_the_site_is_written(
     engine: AsyncEngine, settings: Settings, store: FilesystemDocumentStore
 ) -> None:
@@ -134,7 +153,11 @@ async def test_an_accepted_hit_no_longer_blocks_and_the_site_is_written(
     assert result.document_ids == [ids["report"], ids["summary"], ids["response"]]
     files = site_files(settings, reference)
     assert set(files) == {"index.html", "overview_report.pdf", "executive_summary.html", "board_response.html"}
-    assert files["overview_report.pdf"] == report  # the PDF as uploaded, under its kind's name
+    # The sanitised copy the gate read, under its kind's name: never the upload's bytes.
+    served = files["overview_report.pdf"]
+    assert served != report
+    assert served == sanitise(PDF, report)[1]
+    assert hashlib.sha256(served).hexdigest() == result.sha256[0]
     page = files["index.html"].decode()
     assert 'href="overview_report.pdf"' in page
     assert 'href="executive_summary.html"' in page
@@ -146,10 +169,15 @@ async def test_an_accepted_hit_no_longer_blocks_and_the_site_is_written(
     assert f'href="reviews/{reference}/"' in index
     [event] = [e for e in await audit_kinds(engine, reference) if e.kind == "review_published"]
     assert event.details["document_ids"] == result.document_ids
+    assert event.details["sha256"] == result.sha256
     async with session_factory(engine)() as session:
         publication = await session.get(Publication, reference)
     assert publication is not None
     assert publication.status == "published"
+    # The register records what was served: each file with the sha256 of the copy the gate read.
+    recorded = {d["file"]: d["sha256"] for d in publication.documents}
+    assert recorded["overview_report.pdf"] == hashlib.sha256(files["overview_report.pdf"]).hexdigest()
+    assert list(recorded.values()) == result.sha256
 
 
 async def test_publishing_twice_writes_the_same_files_and_one_audit_row(
@@ -257,7 +285,7 @@ async def test_the_latest_document_of_each_kind_is_published(
 
     assert result.published
     assert revised.id in result.document_ids
-    assert site_files(settings, reference)["overview_report.pdf"] == newer
+    assert site_files(settings, reference)["overview_report.pdf"] == sanitise(PDF, newer)[1]
 
 
 async def test_a_missing_document_refuses_non_retryably(
