@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
-from activities.publication_activities import PUBLIC_PREFIX, _site_lock, _write_if_changed, site_environment
+from activities.site_files import PUBLIC_PREFIX, site_environment, site_lock, write_if_changed
 from domain.anonymisation import CaseIdentifiers, IdentifierScanner, TextSection
 from domain.public_learning import PublicLearningSummary
 
@@ -38,10 +38,14 @@ def location(board: str, year: int) -> str:
     return f"{PUBLIC_PREFIX}/{FOLDER}/{board}/{year}/"
 
 
+def learning_root(site: Path) -> Path:
+    return site / FOLDER
+
+
 async def put_on_site(site: Path, board: str, year: int, page: bytes | None) -> str | None:
     """Write the year's page (``None``: take any earlier one down) and the index; returns its location."""
-    async with _site_lock(site):
-        await asyncio.to_thread(_write, site / FOLDER, board, year, page)
+    async with site_lock(site):
+        await asyncio.to_thread(_write, learning_root(site), board, year, page)
     return location(board, year) if page is not None else None
 
 
@@ -50,11 +54,18 @@ def _write(root: Path, board: str, year: int, page: bytes | None) -> None:
     if page is None:
         shutil.rmtree(folder, ignore_errors=True)
     else:
-        _write_if_changed(folder / "index.html", page)
+        write_if_changed(folder / "index.html", page)
+    write_index(root)
+
+
+def write_index(root: Path) -> None:
+    """The list of every year's summary on the site ("No annual summary is published yet" before the first), so
+    the site's link to it always leads somewhere. Call under the site lock."""
+    root.mkdir(parents=True, exist_ok=True)
     years = sorted(
         ((b.name, int(y.name)) for b in root.glob("*") if b.is_dir() for y in b.iterdir() if y.name.isdigit()),
         key=lambda item: (-item[1], item[0]),
     )
     summaries = [{"board": b, "year": y, "path": f"{b}/{y}/"} for b, y in years if (root / b / str(y)).is_dir()]
     index = site_environment().get_template("learning_index.html").render(root="../", summaries=summaries)
-    _write_if_changed(root / "index.html", index.encode("utf-8"))
+    write_if_changed(root / "index.html", index.encode("utf-8"))

@@ -13,23 +13,20 @@ hit summaries only.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import hashlib
-import os
 import shutil
-import tempfile
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.public_learning_site import learning_root, write_index
+from activities.site_files import PUBLIC_PREFIX, site_environment, site_lock, sync_folder, write_if_changed
 from domain.activity_contracts import PUBLISH_REVIEW, REMOVE_REVIEW
 from domain.documents import KIND_TITLES, PDF, DocumentKind, kinds_to_publish, published_file
 from domain.publication_messages import (
@@ -48,8 +45,6 @@ from store.document_text import UnreadableDocumentError
 from store.models import CaseDocument, Publication
 from store.publishable_copy import PublishableCopy
 
-TEMPLATES = Path(__file__).with_name("templates") / "site"
-PUBLIC_PREFIX = "/public"
 REQUEST_ENDPOINT = "/api/v1/public/requests"
 SYSTEM_ACTOR = "system"
 PUBLISHER_ROLE = "publisher"
@@ -57,15 +52,6 @@ PUBLISHER_ROLE = "publisher"
 
 def review_location(reference: str) -> str:
     return f"{PUBLIC_PREFIX}/reviews/{reference}/"
-
-
-def site_environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
 
 
 @dataclass(frozen=True)
@@ -256,11 +242,11 @@ class PublicationActivities:
             withheld=data.withheld,
             documents=site_documents,
         )
-        await asyncio.to_thread(_sync_folder, folder, files)
+        await asyncio.to_thread(sync_folder, folder, files)
         return site_documents
 
     async def _write_index(self) -> None:
-        async with _site_lock(self._site):
+        async with site_lock(self._site):
             async with self._sessions() as session:
                 publications = await document_register.list_publications(session)
             published = sorted(
@@ -283,7 +269,9 @@ class PublicationActivities:
                 removed=[{"reference": p.case_reference, "removed_on": _long_date(p.removed_on)} for p in removed],
                 request_endpoint=REQUEST_ENDPOINT,
             )
-            await asyncio.to_thread(_write_if_changed, self._site / "index.html", page)
+            await asyncio.to_thread(write_if_changed, self._site / "index.html", page)
+            if not (learning_root(self._site) / "index.html").exists():  # the index links to it
+                await asyncio.to_thread(write_index, learning_root(self._site))
 
     def _render(self, template: str, **values: Any) -> bytes:
         return self._templates.get_template(template).render(**values).encode("utf-8")
@@ -333,54 +321,3 @@ def _human_size(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
-
-
-def _write_if_changed(path: Path, content: bytes) -> None:
-    """Atomic (write a temporary file, then rename), and a no-op when the file already has this content."""
-    if path.exists() and path.read_bytes() == content:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".writing-")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _sync_folder(folder: Path, files: dict[str, bytes]) -> None:
-    """Make ``folder`` hold exactly ``files``: write each, delete anything else (an earlier publication's)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        _write_if_changed(folder / name, content)
-    for existing in folder.iterdir():
-        if existing.name not in files:
-            if existing.is_dir():
-                shutil.rmtree(existing, ignore_errors=True)
-            else:
-                existing.unlink(missing_ok=True)
-
-
-@contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    folder.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(descriptor)  # closing releases the lock
-
-
-@asynccontextmanager
-async def _site_lock(folder: Path) -> AsyncIterator[None]:
-    """Every writer of the index (any worker process) takes this lock, so a stale index never wins."""
-    manager = _locked(folder)
-    await asyncio.to_thread(manager.__enter__)
-    try:
-        yield
-    finally:
-        manager.__exit__(None, None, None)

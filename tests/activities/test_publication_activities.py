@@ -167,6 +167,10 @@ async def test_an_accepted_hit_no_longer_blocks_and_the_site_is_written(
     assert "<script>" not in summary
     index = (settings.site_dir / "index.html").read_text()
     assert f'href="reviews/{reference}/"' in index
+    # The index names the DfE route for broader requests (000) and links the learning summaries, which exist.
+    assert "contact the DfE" in index
+    assert 'href="learning/"' in index
+    assert "No annual summary is published yet." in (settings.site_dir / "learning" / "index.html").read_text()
     [event] = [e for e in await audit_kinds(engine, reference) if e.kind == "review_published"]
     assert event.details["document_ids"] == result.document_ids
     assert event.details["sha256"] == result.sha256
