@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.criteria import IncidentFacts
+from domain.rule_pack import REGIME_START
+
+MAX_OFFSET = 2**31 - 1
+"""Far beyond any register; larger values (e.g. 10**30) would overflow the database's integer and are 422."""
+PageLimit = Annotated[int, Query(ge=1, le=200, description="How many items, 1 to 200")]
+PageOffset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many items to skip")]
 
 
 class OpenCaseRequest(BaseModel):
@@ -22,6 +29,16 @@ class OpenCaseRequest(BaseModel):
     @classmethod
     def _upper(cls, value: str) -> str:
         return value.upper()
+
+    @field_validator("aware_on", "notified_on")
+    @classmethod
+    def _in_the_regime(cls, value: date) -> date:
+        if value < REGIME_START:
+            raise ValueError(
+                f"{value.isoformat()} is before {REGIME_START.isoformat()}, when the SCR regulations (the Local "
+                "Safeguarding Children Boards Regulations 2006) came into force: such a case is not for this service"
+            )
+        return value
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> OpenCaseRequest:

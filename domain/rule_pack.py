@@ -14,6 +14,13 @@ from enum import StrEnum
 from domain.calendar import WorkingDayCalendar, add_calendar_months
 from domain.roles import Recipient, Role
 
+REGIME_START = date(2006, 4, 1)
+"""The Local Safeguarding Children Boards Regulations 2006 (SI 2006/90), whose regulation 5 gives boards their
+Serious Case Reviews, came into force on 1 April 2006 (regulation 1): no case date of this service is earlier."""
+LATEST_CASE_DATE = date(2099, 12, 31)
+"""Local practice, not law: the latest date a decision may name (a due date, a publication or retention date).
+It keeps nonsense dates out of the deadline calendars, which are built for every year a case's dates touch."""
+
 
 class PeriodUnit(StrEnum):
     WORKING_DAYS = "working_days"

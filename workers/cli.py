@@ -101,7 +101,12 @@ def api() -> None:
     except PortInUseError as error:
         typer.echo(f"scr api: {error}", err=True)
         _exit(1)
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=uvicorn_log_config())
+    try:
+        application = create_app(settings)  # refuses unsafe production set-ups (dev auth, missing secrets)
+    except RuntimeError as error:
+        typer.echo(f"scr api: {error}", err=True)
+        _exit(2)
+    uvicorn.run(application, host=settings.api_host, port=settings.api_port, log_config=uvicorn_log_config())
     _exit(0)
 
 

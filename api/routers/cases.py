@@ -21,6 +21,8 @@ from api.schemas import (
     DeadlineOut,
     NextDeadlineOut,
     OpenCaseRequest,
+    PageLimit,
+    PageOffset,
     TimelineEventOut,
 )
 from api.services import cases
@@ -62,8 +64,8 @@ async def list_cases(
     caller: CaseLister,
     context: Context,
     stage: Annotated[Stage | None, Query(description="Only cases at this stage")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> CaseListOut:
     found, total = await cases.list_cases(context, caller=caller, stage=stage, limit=limit, offset=offset)
     items = [
