@@ -108,6 +108,11 @@ class Reviewer(_Input):
     name: ShortText
     organisation: ShortText
     independence_statement: Text
+    account: ShortText | None = Field(
+        default=None,
+        description="The reviewer's sign-in user id (the token's subject): a lead reviewer reads and acts on only "
+        "the cases that name their account here.",
+    )
 
 
 class AppointReviewersInput(_Input):

@@ -21,7 +21,7 @@ from api.auth import ROLE_HEADER, Principal, bearer_scheme, current_actor
 from api.context import AppContext, Context
 from api.errors import ProblemError
 from api.feed_tokens import FeedTokenError, verify_feed_token
-from api.permissions import Caller, authorize, current_caller, record_refusal, visible_boards
+from api.permissions import Caller, authorize, caller_for, current_caller, record_refusal
 from api.services import calendar
 from domain.case_messages import Actor
 
@@ -98,4 +98,4 @@ async def _token_caller(context: AppContext, token: str) -> Caller:
         ) from None
     actor = Actor(user=grant.user, role=grant.role)
     principal = Principal(user=grant.user, roles=(grant.role,), board=grant.board)
-    return Caller(actor=actor, boards=visible_boards(principal, actor, settings))
+    return await caller_for(context, principal, actor)

@@ -167,7 +167,12 @@ async def list_cases(
 ) -> tuple[list[Case], int]:
     async with context.sessions() as session:
         return await register.list_cases(
-            session, boards=sorted(caller.boards), stage=stage.value if stage else None, limit=limit, offset=offset
+            session,
+            boards=sorted(caller.boards),
+            stage=stage.value if stage else None,
+            limit=limit,
+            offset=offset,
+            references=caller.cases,
         )
 
 

@@ -26,6 +26,8 @@ from domain.roles import Recipient, Role
 from domain.stages import Stage
 
 BM, SG, CHAIR, REVIEWER = Role.BUSINESS_MANAGER, Role.SUB_GROUP, Role.INDEPENDENT_CHAIR, Role.LEAD_REVIEWER
+REVIEWERS_NAMED = "Lead reviewer(s) named"
+"""How the timeline's appointment event begins; its details list the reviewers (with their accounts)."""
 
 
 def information_request_key(request_id: str) -> str:
@@ -45,7 +47,7 @@ class AppointReviewers(DecisionHandler[AppointReviewersInput]):
         names = "; ".join(f"{r.name} ({r.organisation})" for r in d.reviewers)
         notice = NoticeRequest(NoticeKind.REVIEWER_NAMES, (Recipient.NATIONAL_PANEL,), occurrence, {"reviewers": names})
         details = {"reviewers": [r.model_dump() for r in d.reviewers]}
-        return Outcome("decision", f"Lead reviewer(s) named: {names}", None, details, [notice])
+        return Outcome("decision", f"{REVIEWERS_NAMED}: {names}", None, details, [notice])
 
     def awaits(self, case: CaseFile, due: dict[str, date]) -> list[AwaitedDecision]:
         if case.stage != Stage.REVIEWER_APPOINTMENT or case.reviewers_named:
