@@ -6,15 +6,24 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.criteria import IncidentFacts
 from domain.rule_pack import REGIME_START
 
 MAX_OFFSET = 2**31 - 1
 """Far beyond any register; larger values (e.g. 10**30) would overflow the database's integer and are 422."""
-PageLimit = Annotated[int, Query(ge=1, le=200, description="How many items, 1 to 200")]
-PageOffset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many items to skip")]
+
+
+def _offset_in_range(value: int) -> int:
+    # A validator rather than ``le``: the released OpenAPI schema of `offset` stays as it was (only gains).
+    if value > MAX_OFFSET:
+        raise ValueError(f"Input should be less than or equal to {MAX_OFFSET}")
+    return value
+
+
+PageLimit = Annotated[int, Query(ge=1, le=200)]
+PageOffset = Annotated[int, Query(ge=0), AfterValidator(_offset_in_range)]
 
 
 class OpenCaseRequest(BaseModel):

@@ -30,4 +30,5 @@ async def issue_feed(context: AppContext, *, caller: Caller, board: str | None) 
 async def deadline_calendar(context: AppContext, *, caller: Caller) -> bytes:
     async with context.sessions() as session:
         rows = await register.open_deadlines(session, boards=sorted(caller.boards), references=caller.cases)
-    return deadline_ics(deadlines=rows, stamp=datetime.now(UTC).replace(microsecond=0))
+    stamp = datetime.now(UTC).replace(microsecond=0)
+    return deadline_ics(deadlines=rows, stamp=stamp, procedure_of=context.settings.procedure_of)
