@@ -90,6 +90,8 @@ async def caller_for(context: AppContext, principal: Principal, actor: Actor) ->
     boards = visible_boards(principal, actor, context.settings)
     if actor.role not in APPOINTED_ROLES:
         return Caller(actor=actor, boards=boards)
+    # An appointment this process has just answered for reaches the register a moment later: wait for it.
+    await context.fence.settle(context.sessions, references=context.fence.answered_on(boards))
     async with context.sessions() as session:
         cases = await appointed_cases(session, user=actor.user, boards=sorted(boards))
     return Caller(actor=actor, boards=boards, cases=cases)

@@ -94,7 +94,8 @@ async def test_a_decision_naming_the_family_is_refused_naming_the_field_and_noth
 async def test_nested_fields_are_named_by_their_path(stack: Stack) -> None:
     reference = await open_screened_case(stack)
     await record_family(stack, reference)
-    assert (await stack.decide(reference, {"decision": "initiate_scr", "rationale": "Reg. 5(2)(b)(i)"})).status_code == 200
+    initiated = await stack.decide(reference, {"decision": "initiate_scr", "rationale": "Reg. 5(2)(b)(i)"})
+    assert initiated.status_code == 200, initiated.text
     reviewers = [
         {"name": "R. Reviewer", "organisation": "Independent", "independence_statement": "No prior role"},
         {"name": "S. Reviewer", "organisation": "Independent", "independence_statement": "Never met Kelly O'Brien"},
