@@ -22,6 +22,8 @@ def content_disposition(filename: str, *, inline: bool = False) -> str:
     name = "".join(c for c in unicodedata.normalize("NFC", filename) if unicodedata.category(c)[0] != "C")
     name = name.replace("/", "_").replace("\\", "_").strip() or _FALLBACK_NAME
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    fallback = "".join(c if c.isprintable() and c not in '"\\;' else "_" for c in folded).strip() or _FALLBACK_NAME
+    fallback = "".join(c if c.isprintable() and c not in '"\\;' else "_" for c in folded).strip()
+    if not fallback or fallback.startswith("."):  # nothing left of the name but its extension
+        fallback = _FALLBACK_NAME + fallback
     kind = "inline" if inline else "attachment"
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

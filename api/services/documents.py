@@ -130,5 +130,6 @@ async def check_may_read(context: AppContext, *, scoped: ScopedCase, kind: Docum
     role = scoped.actor.role
     if not may_read(role, kind):
         readers = ", ".join(r.value for r in DOCUMENT_READERS[kind])
-        reason = f"Your role '{role.value}' cannot read a {KIND_TITLES[kind].lower()}; it is read by: {readers}."
+        title = KIND_TITLES[kind].lower()
+        reason = f"Your role '{role.value}' cannot read this kind of document ({title}); it is read by: {readers}."
         await refuse(context, scoped.caller, reason, action="documents.read", reference=scoped.reference)
