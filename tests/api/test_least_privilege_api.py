@@ -5,6 +5,7 @@ for the appointment."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from domain.decision_inputs import AppointReviewersInput, Reviewer
-from domain.documents import DocumentKind
+from domain.documents import DOCUMENT_READERS, DocumentKind
 from domain.lifecycle.review import REVIEWERS_NAMED
 from domain.roles import Role
 from domain.uk_time import london_date
@@ -207,3 +208,13 @@ async def test_a_lead_reviewer_sees_and_acts_on_only_the_cases_that_name_them(st
     assert sorted((row.actor, row.case_reference) for row in rows) == sorted(
         [(LEAD_REVIEWER, not_appointed)] * 4 + [("victor", appointed)] * 4
     )
+
+
+def test_the_readme_document_table_is_the_enforced_table() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    rows = re.findall(r"^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \| ([a-z_, ]+) \|$", readme, flags=re.MULTILINE)
+    documented = {kind.strip("`"): roles for kinds, roles in rows for kind in kinds.split(", ")}
+    assert set(documented) == {kind.value for kind in DocumentKind}
+    for kind, readers in DOCUMENT_READERS.items():
+        assert documented[kind.value] == ", ".join(role.value for role in readers), kind
+    assert {k: set(v) for k, v in DOCUMENT_READERS.items()} == EXPECTED_READERS
