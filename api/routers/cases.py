@@ -27,11 +27,14 @@ from api.schemas import (
 )
 from api.services import cases
 from domain.case_messages import CaseState
+from domain.documents import DocumentKind, may_read
+from domain.lifecycle.review import AGENCYS_OWN_TEXT
 from domain.rule_pack import cite_for_board
 from domain.stages import Stage
 from store.models import Case, CaseDeadline
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+ACCOUNT_WITHHELD = "Withheld: an agency's account is read by the review's people only (as its documents are)."
 
 CaseOpener = Annotated[Caller, Depends(Access("cases.open"))]
 CaseLister = Annotated[Caller, Depends(Access("cases.read", lists_cases=True))]
@@ -96,6 +99,7 @@ async def case_timeline(scoped: CaseReader, context: Context, response: Response
     """Every recorded event of the case, oldest first: decisions with who and why, notices, stage changes, breaches."""
     events = await cases.case_timeline(context, reference=scoped.reference)
     response.headers["ETag"] = case_etag(scoped.version)
+    reads_accounts = may_read(scoped.actor.role, DocumentKind.AGENCY_ACCOUNT)
     return [
         TimelineEventOut(
             at=e.at,
@@ -105,6 +109,16 @@ async def case_timeline(scoped: CaseReader, context: Context, response: Response
             summary=e.summary,
             rationale=e.rationale,
             details=e.details,
+        )
+        if reads_accounts or not AGENCYS_OWN_TEXT.match(e.summary)
+        else TimelineEventOut(
+            at=e.at,
+            kind=e.kind,
+            actor=e.actor,
+            role=e.role,
+            summary=e.summary,
+            rationale=ACCOUNT_WITHHELD,
+            details={},
         )
         for e in events
     ]

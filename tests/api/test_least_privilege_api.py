@@ -218,3 +218,40 @@ def test_the_readme_document_table_is_the_enforced_table() -> None:
     for kind, readers in DOCUMENT_READERS.items():
         assert documented[kind.value] == ", ".join(role.value for role in readers), kind
     assert {k: set(v) for k, v in DOCUMENT_READERS.items()} == EXPECTED_READERS
+
+
+async def test_an_agencys_account_on_the_timeline_is_read_as_its_documents_are(stack: Stack) -> None:
+    today = london_date(datetime.now(UTC))
+    body = {
+        "board": stack.board,
+        "aware_on": (today - timedelta(days=2)).isoformat(),
+        "notified_on": today.isoformat(),
+        "incident": {"outcome": "died", "abuse_or_neglect": "suspected"},
+    }
+    reference = (await stack.open_case(body)).json()["reference"]
+    reviewer = {"name": "R", "organisation": "O", "independence_statement": "I", "account": LEAD_REVIEWER}
+    steps: list[tuple[str, str, dict[str, object]]] = [
+        ("screening", "sub_group", {"recommendation": "initiate_scr", "rationale": "Died"}),
+        ("chair", "independent_chair", {"decision": "initiate_scr", "rationale": "Reg. 5"}),
+        ("reviewers", "business_manager", {"reviewers": [reviewer]}),
+        ("panel_advice", "business_manager", {"outcome": "agrees", "advice": "Content"}),
+        ("start_review", "independent_chair", {"rationale": "Panel content"}),
+        ("agency_account", "agency_contact", {"agency": "Health", "summary": "Health visitors saw the family weekly"}),
+    ]
+    for kind, role, decision in steps:
+        response = await stack.decide(reference, decision, role=role, kind=kind)
+        assert response.status_code == 200, f"{kind}: {response.text}"
+
+    async def account_event(role: str, user: str = "someone") -> dict[str, object]:
+        timeline = await stack.http.get(f"/api/v1/cases/{reference}/timeline", headers=stack.auth(role, user))
+        assert timeline.status_code == 200, (role, timeline.text)
+        (event,) = [e for e in timeline.json() if e["summary"] == "Written account received from Health"]
+        return dict(event)
+
+    for role, user in (("sub_group", "sam"), ("independent_chair", "alice"), ("lead_reviewer", LEAD_REVIEWER)):
+        assert (await account_event(role, user))["rationale"] == "Health visitors saw the family weekly"
+    for role in ("agency_contact", "publisher", "auditor", "national_panel", "local_authority"):
+        event = await account_event(role)
+        assert event["rationale"] is not None
+        assert str(event["rationale"]).startswith("Withheld"), role
+        assert event["details"] == {}
