@@ -101,6 +101,6 @@ class DeadlineActivities:
     @activity.defn(name=COMPUTE_CASE_DEADLINES.name)
     async def compute_case_deadlines(self, data: ComputeDeadlinesInput) -> list[ScheduledDeadline]:
         # The case's board is the start of its reference, which its workflow id carries.
-        board = board_of_workflow(activity.info().workflow_id or "")
+        board = board_of_workflow(activity.info().workflow_id or "") if activity.in_activity() else None
         procedure = self._procedure_of(board) if board is not None else None
         return schedule_deadlines(data, self._closures, procedure)
