@@ -21,6 +21,7 @@ from api.auth import ROLE_HEADER, Principal, bearer_scheme, current_actor
 from api.context import AppContext, Context
 from api.errors import ProblemError
 from api.feed_tokens import FeedTokenError, verify_feed_token
+from api.headers import content_disposition
 from api.permissions import Caller, authorize, caller_for, current_caller, record_refusal
 from api.services import calendar
 from domain.case_messages import Actor
@@ -72,7 +73,9 @@ async def deadline_calendar(
         caller = await current_caller(request, actor)
     await authorize(context, caller, "calendar.read")
     body = await calendar.deadline_calendar(context, caller=caller)
-    return Response(body, media_type="text/calendar; charset=utf-8")
+    # Saved as a file when opened in a browser; calendar apps subscribing to the URL read it all the same.
+    headers = {"Content-Disposition": content_disposition("scr-deadlines.ics")}
+    return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
 
 
 async def _token_caller(context: AppContext, token: str) -> Caller:

@@ -147,3 +147,21 @@ def test_the_header_is_safe_for_any_name(name: str, fallback: str) -> None:
     assert "\r" not in header
     assert "\n" not in header
     assert parsed_attachment(header)[0] == fallback
+
+
+async def test_every_html_page_of_the_api_forbids_framing_and_the_calendar_is_a_file(
+    site: tuple[httpx.AsyncClient, AsyncEngine, Settings],
+) -> None:
+    http, engine, _ = site
+    await create_case(engine)
+    docs = await http.get("/docs")
+    assert docs.status_code == 200
+    assert docs.headers["content-type"].startswith("text/html")
+    assert docs.headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert docs.headers["x-frame-options"] == "DENY"
+    api_json = await http.get("/api/v1/cases", headers=auth("auditor"))
+    assert "x-frame-options" not in api_json.headers  # data, not a page
+
+    calendar = await http.get("/api/v1/calendar.ics", headers=auth("independent_chair"))
+    assert calendar.status_code == 200
+    assert parsed_attachment(calendar.headers["content-disposition"]) == ("scr-deadlines.ics", "scr-deadlines.ics")
