@@ -205,6 +205,7 @@ KEYS = "k1:" + base64.b64encode(bytes(range(32))).decode()
     ("command", "env", "message"),
     [
         ("api", {"SCR_PAYLOAD_KEYS": KEYS}, "SCR_ENVIRONMENT=production refuses SCR_AUTH_MODE=dev"),
+        ("dev", {"SCR_PAYLOAD_KEYS": KEYS}, "SCR_ENVIRONMENT=production refuses SCR_AUTH_MODE=dev"),
         ("api", {"SCR_AUTH_MODE": "oidc", "SCR_OIDC_ISSUER": "https://idp.example"}, "SCR_PAYLOAD_KEYS"),
         (
             "api",
