@@ -179,7 +179,7 @@ class RecordQualityAssuranceInput(_Input):
     """Each quality rule, pass or fail with a comment; any fail returns the report to the reviewer."""
 
     kind: Literal["quality_assurance"] = "quality_assurance"
-    checks: dict[str, QualityCheck]
+    checks: dict[Annotated[str, AfterValidator(checked_text)], QualityCheck]
 
 
 class PlannedAction(_Input):
