@@ -6,7 +6,7 @@
 - ``Annotated[ScopedCase, Depends(CaseAccess("documents.read"))]``: also the case named by the path's
   ``{reference}``, if the caller's boards include it (else 404, so other boards' cases are not revealed),
   once the register holds what this process answered for it. The role is checked first: a refused role gets
-  403 whatever the case.
+  403 whatever the case. A lead reviewer not named on the case (``Caller.cases``) gets 403 too, audited.
 - ``CaseRead("cases.read")``: ``CaseAccess`` that also takes ``min_version``, for reads that answer with the
   case's version (``ETag``).
 - ``DecisionAccess(kind)``: the case first (404), then the role (403), and no waiting: the workflow checks a

@@ -32,6 +32,9 @@ def checked_text(value: str) -> str:
         raise ValueError(
             f"must not contain control characters (found U+{ord(bad):04X}); only line breaks and tabs are allowed"
         )
+    if any(unicodedata.category(c) == "Cs" for c in value):
+        # A lone surrogate (JSON "\ud800") is no character: no database can store it as text.
+        raise ValueError("must be valid Unicode text (it holds an unpaired surrogate code point)")
     if not any(_visible(c) for c in value):
         raise ValueError("must have visible text, not only spaces or invisible characters")
     return value

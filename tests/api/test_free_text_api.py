@@ -5,6 +5,7 @@ worker and SMTP, on SQLite and PostgreSQL registers."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -121,6 +122,7 @@ async def test_without_recorded_details_free_text_is_not_matched(stack: Stack) -
         ("\u200b\u200b\u2060", "visible text"),  # zero-width characters only
         ("\u00ad \u202e \ufeff", "visible text"),  # soft hyphen, bidi override, BOM
         ("\u3164\u2800", "visible text"),  # Hangul filler and blank Braille: letters that show as blanks
+        ("Reason \ud800 here", "valid string"),  # valid JSON, but no character: refused as it is parsed
     ],
 )
 async def test_control_characters_and_invisible_rationales_are_refused(
@@ -128,7 +130,11 @@ async def test_control_characters_and_invisible_rationales_are_refused(
 ) -> None:
     reference = await open_screened_case(stack)
     before = await timeline(stack, reference)
-    refused = await stack.decide(reference, {"decision": "initiate_scr", "rationale": rationale})
+    refused = await stack.http.post(  # JSON escapes (\u0000, \ud800) as a client sends them
+        f"/api/v1/cases/{reference}/decisions/chair",
+        content=json.dumps({"decision": "initiate_scr", "rationale": rationale}).encode(),
+        headers=stack.auth("independent_chair") | {"Content-Type": "application/json"},
+    )
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"] == "rationale"
     assert reason in refused.json()["errors"][0]["message"]
