@@ -7,7 +7,7 @@ workflow history keeps replay independent of the library.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 
@@ -15,8 +15,9 @@ from temporalio import activity
 
 from activities.bank_holidays import build_calendar
 from domain.activity_contracts import COMPUTE_CASE_DEADLINES
+from domain.case_contract import board_of_workflow
 from domain.case_messages import ComputeDeadlinesInput, ScheduledDeadline
-from domain.rule_pack import CaseEvent, compute_deadlines, get_rule_pack
+from domain.rule_pack import CaseEvent, cite_for_board, compute_deadlines, get_rule_pack
 from domain.uk_time import end_of_day, start_of_day, start_of_working_day
 
 # Years either side of the case's dates that the calendar must know: a 12-month rule from a
@@ -25,10 +26,13 @@ _YEARS_BEFORE = 1
 _YEARS_AFTER = 2
 
 
-def schedule_deadlines(data: ComputeDeadlinesInput, closures: Iterable[date] = ()) -> list[ScheduledDeadline]:
+def schedule_deadlines(
+    data: ComputeDeadlinesInput, closures: Iterable[date] = (), procedure: str | None = None
+) -> list[ScheduledDeadline]:
     """The pack's deadlines for the given events, then the ad-hoc ones (staff-set due dates, reminders on
     working days). ``closures`` are the board's extra non-working days: they move reminders, never a
-    statutory due date (scr-process.md, "Deadlines")."""
+    statutory due date (scr-process.md, "Deadlines"). ``procedure`` is the board's own procedure, cited instead
+    of the seed board's (``None``: the seed board's case, cited as the pack says)."""
     pack = get_rule_pack(data.rule_pack, data.rule_pack_version)
     events = {CaseEvent(name): day for name, day in data.events.items()}
     years = [day.year for day in events.values()] + [item.due.year for item in data.adhoc]
@@ -43,7 +47,7 @@ def schedule_deadlines(data: ComputeDeadlinesInput, closures: Iterable[date] = (
             due=deadline.due,
             reminders=deadline.reminders,
             rule=deadline.rule,
-            source=deadline.source,
+            source=cite_for_board(deadline.source, procedure),
             who_acts=deadline.who_acts,
             escalate_to=deadline.escalate_to,
             reached_at_start_of_day=deadline.reached_at_start_of_day,
@@ -59,7 +63,7 @@ def schedule_deadlines(data: ComputeDeadlinesInput, closures: Iterable[date] = (
                 due=item.due,
                 reminders=reminders,
                 rule=item.rule,
-                source=item.source,
+                source=cite_for_board(item.source, procedure),
                 who_acts=item.who_acts,
                 escalate_to=item.escalate_to,
             )
@@ -93,11 +97,22 @@ def _scheduled(
 
 
 class DeadlineActivities:
-    """``closures``: each board's closure days (a case of a board not listed has none)."""
+    """``closures``: each board's closure days (a board not listed has none); ``procedure_of``: a board's own
+    procedure, to cite (``None``: cite the seed board's)."""
 
-    def __init__(self, closures: Mapping[str, Iterable[date]] | None = None) -> None:
+    def __init__(
+        self,
+        closures: Mapping[str, Iterable[date]] | None = None,
+        procedure_of: Callable[[str], str | None] = lambda _board: None,
+    ) -> None:
         self._closures = {board: frozenset(days) for board, days in (closures or {}).items()}
+        self._procedure_of = procedure_of
 
     @activity.defn(name=COMPUTE_CASE_DEADLINES.name)
     async def compute_case_deadlines(self, data: ComputeDeadlinesInput) -> list[ScheduledDeadline]:
-        return schedule_deadlines(data, self._closures.get(data.board or "", frozenset()))
+        # Cases opened before the input named the board: it is the start of the reference in the workflow id.
+        board = data.board
+        if board is None and activity.in_activity():
+            board = board_of_workflow(activity.info().workflow_id or "")
+        procedure = self._procedure_of(board) if board is not None else None
+        return schedule_deadlines(data, self._closures.get(board or "", frozenset()), procedure)

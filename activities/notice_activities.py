@@ -9,7 +9,7 @@ with several addresses gets one message, to all of them, under one key.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -24,9 +24,10 @@ from activities.mailer import MailSender, PermanentRecipientError
 from activities.notice_templates import NoticeTemplateError, NoticeTemplates, RenderedNotice
 from domain.activity_contracts import SEND_NOTICE
 from domain.case_messages import NoticeResult, SendNoticeInput
+from domain.rule_pack import cite_for_board
 from store import register
 from store.models import Notice
-from store.notice_directory import NoticeDirectory, UnknownBoardError, UnknownRecipientError
+from store.notice_directory import NoticeDirectory, UnknownBoardError, UnknownRecipientError, board_of
 
 
 def notice_business_key(data: SendNoticeInput) -> str:
@@ -43,6 +44,7 @@ class NoticeActivities:
         sender: str,
         case_url_base: str,
         templates: NoticeTemplates | None = None,
+        procedure_of: Callable[[str], str | None] = lambda _board: None,
     ) -> None:
         self._sessions = sessions
         self._mailer = mailer
@@ -50,6 +52,13 @@ class NoticeActivities:
         self._sender = sender
         self._case_url_base = case_url_base.rstrip("/")
         self._templates = templates or NoticeTemplates()
+        self._procedure_of = procedure_of
+
+    def _cited(self, reference: str, facts: Mapping[str, str]) -> Mapping[str, str]:
+        """A deadline notice's source as the case's board cites it (its own procedure, not NEL's)."""
+        if "source" not in facts:
+            return facts
+        return {**facts, "source": cite_for_board(facts["source"], self._procedure_of(board_of(reference)))}
 
     @activity.defn(name=SEND_NOTICE.name)
     async def send_notice(self, data: SendNoticeInput) -> NoticeResult:
@@ -66,7 +75,7 @@ class NoticeActivities:
                 data.kind,
                 reference=data.reference,
                 case_url=f"{self._case_url_base}/{data.reference}",
-                facts=data.facts,
+                facts=self._cited(data.reference, data.facts),
             )
         except NoticeTemplateError as error:
             raise ApplicationError(str(error), type="NoticeTemplateError", non_retryable=True) from error

@@ -6,7 +6,7 @@
 - ``Annotated[ScopedCase, Depends(CaseAccess("documents.read"))]``: also the case named by the path's
   ``{reference}``, if the caller's boards include it (else 404, so other boards' cases are not revealed),
   once the register holds what this process answered for it. The role is checked first: a refused role gets
-  403 whatever the case.
+  403 whatever the case. A lead reviewer not named on the case (``Caller.cases``) gets 403 too, audited.
 - ``CaseRead("cases.read")``: ``CaseAccess`` that also takes ``min_version``, for reads that answer with the
   case's version (``ETag``).
 - ``DecisionAccess(kind)``: the case first (404), then the role (403), and no waiting: the workflow checks a
@@ -26,7 +26,7 @@ from temporalio.service import RPCError
 
 from api.context import AppContext, Context
 from api.errors import ProblemError
-from api.permissions import PERMISSIONS, Caller, CurrentCaller, authorize
+from api.permissions import PERMISSIONS, Caller, CurrentCaller, authorize, refuse
 from api.register_fence import case_at_version
 from domain.case_contract import STATE_QUERY, case_workflow_id
 from domain.case_messages import Actor, CaseState
@@ -119,7 +119,7 @@ class CaseAccess:
 
     async def __call__(self, reference: CaseReference, caller: CurrentCaller, context: Context) -> ScopedCase:
         await authorize(context, caller, self.action, reference=reference)
-        case = await _in_scope(context, caller, reference)
+        case = await _in_scope(context, caller, reference, self.action)
         return ScopedCase(await _settled(context, case), caller)
 
 
@@ -130,7 +130,7 @@ class CaseRead(CaseAccess):
         self, reference: CaseReference, caller: CurrentCaller, context: Context, min_version: MinVersion = None
     ) -> ScopedCase:
         await authorize(context, caller, self.action, reference=reference)
-        case = await _in_scope(context, caller, reference)
+        case = await _in_scope(context, caller, reference, self.action)
         return ScopedCase(await _settled(context, case, min_version=min_version or 0), caller)
 
 
@@ -141,8 +141,12 @@ class DecisionAccess(CaseAccess):
         super().__init__(f"decisions.{kind}")
 
     async def __call__(self, reference: CaseReference, caller: CurrentCaller, context: Context) -> ScopedCase:
-        case = await _in_scope(context, caller, reference)
+        async with context.sessions() as session:
+            case = await register.find_case(session, reference=reference)
+        if case is None or case.board not in caller.boards:
+            raise _not_found(reference)
         await authorize(context, caller, self.action, reference=reference)
+        await _appointed(context, caller, case, self.action)
         return ScopedCase(case, caller)
 
 
@@ -157,12 +161,28 @@ async def _live_version(context: AppContext, reference: str) -> int | None:
     return state.snapshot_version
 
 
-async def _in_scope(context: AppContext, caller: Caller, reference: str) -> Case:
+async def _in_scope(context: AppContext, caller: Caller, reference: str, action: str) -> Case:
+    """The case, if the caller's boards include it (404 otherwise) and it is one of the caller's appointments
+    when their role sees only those (403, audited)."""
     async with context.sessions() as session:
         case = await register.find_case(session, reference=reference)
     if case is None or case.board not in caller.boards:
-        raise ProblemError(404, "Not found", f"There is no case {reference}.")
+        raise _not_found(reference)
+    await _appointed(context, caller, case, action)
     return case
+
+
+async def _appointed(context: AppContext, caller: Caller, case: Case, action: str) -> None:
+    if not caller.sees(case.reference):
+        reason = (
+            f"Your role '{caller.actor.role.value}' gives access only to the cases that name your account as their "
+            f"lead reviewer, and case {case.reference} does not."
+        )
+        await refuse(context, caller, reason, action=action, reference=case.reference)
+
+
+def _not_found(reference: str) -> ProblemError:
+    return ProblemError(404, "Not found", f"There is no case {reference}.")
 
 
 async def _settled(context: AppContext, case: Case, *, min_version: int = 0) -> Case:

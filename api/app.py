@@ -12,6 +12,7 @@ from sqlalchemy import text
 from api.auth import install_auth
 from api.context import AppContext, Context
 from api.errors import install_error_handlers
+from api.headers import NoFraming
 from api.limits import RequestSizeLimit
 from api.routers import anonymisation, calendar, cases, codec, decisions, documents, review_requests, screening, tasks
 from api.routers.learning_summaries import router as learning_summaries_router
@@ -50,6 +51,7 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     install_auth(app, settings)  # refuses oidc without issuer/audience, and dev tokens in production
     install_error_handlers(app)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(NoFraming)
     app.add_middleware(codec.CodecCorsMiddleware, allow_origins=settings.codec_cors_origins)
     app.include_router(cases.router)
     app.include_router(decisions.router)

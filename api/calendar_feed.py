@@ -3,19 +3,26 @@ deadline, named by case reference and deadline title only (never anything that i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 
+from domain.rule_pack import cite_for_board
 from store.models import Case, CaseDeadline
 
 PRODUCT_ID = "-//LSCB//Serious Case Reviews//EN"
 UID_DOMAIN = "scr.lscb"
 
 
-def deadline_ics(*, deadlines: Iterable[tuple[Case, CaseDeadline]], stamp: datetime) -> bytes:
-    """The calendar of ``deadlines`` (case, deadline) as .ics bytes, each event stamped ``stamp`` (UTC).
+def deadline_ics(
+    *,
+    deadlines: Iterable[tuple[Case, CaseDeadline]],
+    stamp: datetime,
+    procedure_of: Callable[[str], str | None] = lambda _board: None,
+) -> bytes:
+    """The calendar of ``deadlines`` (case, deadline) as .ics bytes, each event stamped ``stamp`` (UTC); each
+    deadline cites its case's board's procedure (``procedure_of``).
 
     An event's UID is stable per case and deadline, so a calendar app updates it in place when the date moves."""
     calendar = Calendar()
@@ -30,7 +37,8 @@ def deadline_ics(*, deadlines: Iterable[tuple[Case, CaseDeadline]], stamp: datet
         event.add("dtstart", deadline.due)  # a date: an all-day event
         event.add("dtend", deadline.due + timedelta(days=1))
         event.add("summary", f"{case.reference}: {deadline.title} ({state})")
-        event.add("description", f"{deadline.rule} ({deadline.source}). Stage: {case.stage}.")
+        source = cite_for_board(deadline.source, procedure_of(case.board))
+        event.add("description", f"{deadline.rule} ({source}). Stage: {case.stage}.")
         calendar.add_component(event)
     text: bytes = calendar.to_ical(sorted=False)  # properties in the order added
     return text

@@ -12,10 +12,6 @@ from api.errors import PROBLEM_JSON
 UNLIMITED_SUFFIXES = ("/documents",)
 
 
-class BodyTooLargeError(Exception):
-    pass
-
-
 class RequestSizeLimit:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -29,28 +25,26 @@ class RequestSizeLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send)
             return
+        # Read the whole body (at most the limit) before the app sees it: a chunked body declares no length, and
+        # an error raised while the framework reads the body would be answered as a parsing error, not 413.
+        buffered: list[Message] = []
         seen = 0
-        started = False
-
-        async def counted_receive() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLargeError
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, tracking_send)
-        except BodyTooLargeError:
-            if not started:
+            buffered.append(message)
+            if message["type"] != "http.request":
+                break  # the client went away: the app sees the disconnect
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
                 await self._refuse(send)
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return buffered.pop(0) if buffered else await receive()
+
+        await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(

@@ -16,6 +16,7 @@ from domain.case_messages import Actor
 from domain.documents import READERS, UPLOADERS
 from domain.lifecycle import BY_KIND
 from domain.roles import Role
+from store.appointments import appointed_cases
 from store.settings import Settings
 
 STAFF = tuple(Role)
@@ -61,12 +62,19 @@ ACTION_TEXT = {
 }
 # Oversight roles see every board this deployment serves; everyone else sees the board their token names.
 ALL_BOARDS_ROLES = (Role.AUDITOR, Role.OPERATOR)
+# Within their board, these roles see only the cases that name their account (store/appointments.py).
+APPOINTED_ROLES = (Role.LEAD_REVIEWER,)
 
 
 @dataclass(frozen=True)
 class Caller:
     actor: Actor
     boards: frozenset[str]
+    cases: frozenset[str] | None = None
+    """The only cases of ``boards`` the caller may see (a lead reviewer's appointments); None: all of them."""
+
+    def sees(self, reference: str) -> bool:
+        return self.cases is None or reference in self.cases
 
 
 def visible_boards(principal: Principal, actor: Actor, settings: Settings) -> frozenset[str]:
@@ -77,9 +85,20 @@ def visible_boards(principal: Principal, actor: Actor, settings: Settings) -> fr
     raise ProblemError(403, "Forbidden", "Your token names no board; ask your administrator to add the board claim.")
 
 
+async def caller_for(context: AppContext, principal: Principal, actor: Actor) -> Caller:
+    """The caller's boards and, for an appointed role, the cases that name them."""
+    boards = visible_boards(principal, actor, context.settings)
+    if actor.role not in APPOINTED_ROLES:
+        return Caller(actor=actor, boards=boards)
+    # An appointment this process has just answered for reaches the register a moment later: wait for it.
+    await context.fence.settle(context.sessions, references=context.fence.answered_on(boards))
+    async with context.sessions() as session:
+        cases = await appointed_cases(session, user=actor.user, boards=sorted(boards))
+    return Caller(actor=actor, boards=boards, cases=cases)
+
+
 async def current_caller(request: Request, actor: CurrentActor) -> Caller:
-    principal: Principal = request.state.principal
-    return Caller(actor=actor, boards=visible_boards(principal, actor, request.app.state.context.settings))
+    return await caller_for(request.app.state.context, request.state.principal, actor)
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]

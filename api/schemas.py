@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from fastapi import Query
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.criteria import IncidentFacts
+from domain.rule_pack import REGIME_START
+
+MAX_OFFSET = 2**31 - 1
+"""Far beyond any register; larger values (e.g. 10**30) would overflow the database's integer and are 422."""
+
+
+def _offset_in_range(value: int) -> int:
+    # A validator rather than ``le``: the released OpenAPI schema of `offset` stays as it was (only gains).
+    if value > MAX_OFFSET:
+        raise ValueError(f"Input should be less than or equal to {MAX_OFFSET}")
+    return value
+
+
+PageLimit = Annotated[int, Query(ge=1, le=200)]
+PageOffset = Annotated[int, Query(ge=0), AfterValidator(_offset_in_range)]
 
 
 class OpenCaseRequest(BaseModel):
@@ -22,6 +38,16 @@ class OpenCaseRequest(BaseModel):
     @classmethod
     def _upper(cls, value: str) -> str:
         return value.upper()
+
+    @field_validator("aware_on", "notified_on")
+    @classmethod
+    def _in_the_regime(cls, value: date) -> date:
+        if value < REGIME_START:
+            raise ValueError(
+                f"{value.isoformat()} is before {REGIME_START.isoformat()}, when the SCR regulations (the Local "
+                "Safeguarding Children Boards Regulations 2006) came into force: such a case is not for this service"
+            )
+        return value
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> OpenCaseRequest:

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
+from api.headers import SITE_PAGE_POLICY, content_disposition
 from store.document_store import document_store_from_settings
 from store.settings import Settings
 
@@ -31,9 +32,14 @@ class SiteFiles(StaticFiles):
                 headers = list(message.get("headers", []))
                 headers += [
                     (b"x-content-type-options", b"nosniff"),
-                    (b"content-security-policy", b"default-src 'self'; style-src 'self' 'unsafe-inline'"),
+                    (b"content-security-policy", SITE_PAGE_POLICY.encode()),
                     (b"referrer-policy", b"no-referrer"),
                 ]
+                content_type = dict(headers).get(b"content-type", b"")
+                if message["status"] in (200, 206) and not content_type.startswith(b"text/html"):
+                    # A published PDF or Word file is saved, never opened inside the site's origin.
+                    name = scope["path"].rstrip("/").rsplit("/", 1)[-1]
+                    headers.append((b"content-disposition", content_disposition(name).encode()))
                 message["headers"] = headers
             await send(message)
 

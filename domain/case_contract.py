@@ -31,6 +31,16 @@ SEARCH_ATTRIBUTES: dict[str, str] = {
 }
 
 
+CASE_WORKFLOW_ID_PREFIX = "scr-case-"
+
+
 def case_workflow_id(reference: str) -> str:
     """A case's workflow id: its reference, which names no one (``scr-case-NEL-2026-0007``)."""
-    return f"scr-case-{reference}"
+    return f"{CASE_WORKFLOW_ID_PREFIX}{reference}"
+
+
+def board_of_workflow(workflow_id: str) -> str | None:
+    """``scr-case-KEN-2026-0001`` → ``KEN``: a case's board, from its workflow id; None for other workflows."""
+    if not workflow_id.startswith(CASE_WORKFLOW_ID_PREFIX):
+        return None
+    return workflow_id.removeprefix(CASE_WORKFLOW_ID_PREFIX).split("-", 1)[0].upper() or None

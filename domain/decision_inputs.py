@@ -9,13 +9,42 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from domain.criteria import ChairDecision
+from domain.free_text import checked_text
+from domain.rule_pack import LATEST_CASE_DATE, REGIME_START
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Free text: no control characters but line breaks and tabs, and something visible (domain/free_text.py).
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000), AfterValidator(checked_text)
+]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(checked_text)
+]
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+def _possible_date(value: date) -> date:
+    """A date a decision may name: not before the regime began, not beyond what the calendars cover."""
+    if value < REGIME_START:
+        raise ValueError(
+            f"{value.isoformat()} is before {REGIME_START.isoformat()}, when the SCR regulations came into force"
+        )
+    if value > LATEST_CASE_DATE:
+        raise ValueError(f"{value.isoformat()} is after {LATEST_CASE_DATE.isoformat()}: no case runs that long")
+    return value
+
+
+CaseDate = Annotated[date, AfterValidator(_possible_date)]
 
 
 class _Input(BaseModel):
@@ -79,6 +108,11 @@ class Reviewer(_Input):
     name: ShortText
     organisation: ShortText
     independence_statement: Text
+    account: ShortText | None = Field(
+        default=None,
+        description="The reviewer's sign-in user id (the token's subject): a lead reviewer reads and acts on only "
+        "the cases that name their account here.",
+    )
 
 
 class AppointReviewersInput(_Input):
@@ -105,7 +139,7 @@ class RequestInformationInput(_Input):
     information: Text
     necessity: Text
     proportionality: Text
-    due_on: date
+    due_on: CaseDate
 
 
 class RecordInformationResponseInput(_Input):
@@ -177,7 +211,7 @@ class RecordReviewDelayInput(_Input):
     reason: Text
     interim_learning: Text
     corrective_actions: Text
-    expected_completion_on: date | None = None
+    expected_completion_on: CaseDate | None = None
 
 
 class SubmitFinalReportInput(_Input):
@@ -195,14 +229,14 @@ class RecordQualityAssuranceInput(_Input):
     """Each quality rule, pass or fail with a comment; any fail returns the report to the reviewer."""
 
     kind: Literal["quality_assurance"] = "quality_assurance"
-    checks: dict[str, QualityCheck]
+    checks: dict[Annotated[str, AfterValidator(checked_text)], QualityCheck]
 
 
 class PlannedAction(_Input):
     action_id: Identifier
     description: Text
     owner_agency: ShortText
-    due_on: date
+    due_on: CaseDate
     success_criteria: Text
 
 
@@ -233,7 +267,7 @@ class DecidePublicationInput(_Input):
 
     kind: Literal["publication"] = "publication"
     decision: Literal["publish", "do_not_publish"]
-    publication_on: date | None = None
+    publication_on: CaseDate | None = None
     reasons: Text
 
     @model_validator(mode="after")
@@ -249,7 +283,7 @@ class DecideFinalPublicationInput(_Input):
 
     kind: Literal["final_publication"] = "final_publication"
     decision: Literal["publish", "do_not_publish"]
-    publication_on: date
+    publication_on: CaseDate
     rationale: Text
 
 
@@ -283,7 +317,7 @@ class RecordPrepublicationInput(_Input):
 
 class MovePublicationDateInput(_Input):
     kind: Literal["publication_date"] = "publication_date"
-    publication_on: date
+    publication_on: CaseDate
     reason: Text
 
 
@@ -296,7 +330,7 @@ class RecordPublishedInput(_Input):
 
 class ExtendRetentionInput(_Input):
     kind: Literal["retention"] = "retention"
-    keep_until: date
+    keep_until: CaseDate
     reason: Text
 
 

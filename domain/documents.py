@@ -65,15 +65,29 @@ AGENCY_UPLOAD_KINDS: frozenset[DocumentKind] = frozenset(
 )
 UPLOADERS: tuple[Role, ...] = (*sorted(STAFF_UPLOADERS), Role.AGENCY_CONTACT)
 
-READERS: tuple[Role, ...] = (
-    Role.BUSINESS_MANAGER,
-    Role.SUB_GROUP,
-    Role.INDEPENDENT_CHAIR,
-    Role.LEAD_REVIEWER,
-    Role.AUDITOR,
-    Role.PUBLISHER,
-)
-"""Board staff who may list and download a case's documents; the publisher only the publishable kinds."""
+_REVIEW_TEAM: tuple[Role, ...] = (Role.BUSINESS_MANAGER, Role.SUB_GROUP, Role.INDEPENDENT_CHAIR, Role.LEAD_REVIEWER)
+_OVERSIGHT: tuple[Role, ...] = (*_REVIEW_TEAM, Role.AUDITOR)
+_PUBLISHED: tuple[Role, ...] = (*_OVERSIGHT, Role.PUBLISHER)
+
+DOCUMENT_READERS: dict[DocumentKind, tuple[Role, ...]] = {
+    DocumentKind.REFERRAL_FORM: _OVERSIGHT,
+    DocumentKind.AGENCY_ACCOUNT: _REVIEW_TEAM,
+    DocumentKind.PANEL_LETTER: _OVERSIGHT,
+    DocumentKind.OVERVIEW_REPORT: _PUBLISHED,
+    DocumentKind.EXECUTIVE_SUMMARY: _PUBLISHED,
+    DocumentKind.BOARD_RESPONSE: _PUBLISHED,
+    DocumentKind.IMR: _REVIEW_TEAM,
+    DocumentKind.INFORMATION_RESPONSE: _REVIEW_TEAM,
+    DocumentKind.OTHER: _OVERSIGHT,
+}
+"""Who may list and download each kind: the one table (the API's matrix takes ``documents.read`` from it).
+Agencies' own accounts of their work with the family (IMRs, agency accounts, information responses) are read
+by the review's people only: the business manager, sub-group, chair and lead reviewer, not auditors (who audit
+the process, from the audit trail) nor the publisher (who reads only what is published). Agency contacts
+upload their kinds and read none: one agency does not read another's account."""
+
+READERS: tuple[Role, ...] = tuple(dict.fromkeys(role for roles in DOCUMENT_READERS.values() for role in roles))
+"""Every role that may read some kind of document."""
 
 
 def may_upload(role: Role, kind: DocumentKind) -> bool:
@@ -83,9 +97,7 @@ def may_upload(role: Role, kind: DocumentKind) -> bool:
 
 
 def may_read(role: Role, kind: DocumentKind) -> bool:
-    if role is Role.PUBLISHER:
-        return kind in PUBLISHABLE_KINDS
-    return role in READERS
+    return role in DOCUMENT_READERS[kind]
 
 
 # Content types

@@ -14,6 +14,13 @@ from enum import StrEnum
 from domain.calendar import WorkingDayCalendar, add_calendar_months
 from domain.roles import Recipient, Role
 
+REGIME_START = date(2006, 4, 1)
+"""The Local Safeguarding Children Boards Regulations 2006 (SI 2006/90), whose regulation 5 gives boards their
+Serious Case Reviews, came into force on 1 April 2006 (regulation 1): no case date of this service is earlier."""
+LATEST_CASE_DATE = date(2099, 12, 31)
+"""Local practice, not law: the latest date a decision may name (a due date, a publication or retention date).
+It keeps nonsense dates out of the deadline calendars, which are built for every year a case's dates touch."""
+
 
 class PeriodUnit(StrEnum):
     WORKING_DAYS = "working_days"
@@ -194,6 +201,20 @@ def compute_deadlines(
 
 _NEL_POLICY = "000_c495c0e14edff0dd.txt"
 _NEL_PROCEDURE = "001_67df1401d00550cb.txt"
+SEED_BOARD = "NEL"
+"""The board whose own policy (000) and procedure (001) are the seeds the rules cite section by section."""
+_LOCAL_TITLES = tuple(DOCUMENT_TITLES[document] for document in (_NEL_POLICY, _NEL_PROCEDURE))
+
+
+def cite_for_board(source: str, procedure: str | None) -> str:
+    """A deadline's source as a board cites it: the seed board's own documents (its policy and procedure) become
+    ``procedure``, the board's own procedure; national sources stay. ``None``: as the rule pack says (the seed
+    board's cases)."""
+    if procedure is None:
+        return source
+    parts = [procedure if part.startswith(_LOCAL_TITLES) else part for part in source.split("; ")]
+    return "; ".join(dict.fromkeys(parts))
+
 
 SCR_2015 = RulePack(
     name="SCR 2015",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -90,11 +90,20 @@ async def find_case_by_idempotency_key(session: AsyncSession, *, board: str, key
 
 
 async def list_cases(
-    session: AsyncSession, *, boards: Sequence[str] | None, stage: str | None, limit: int, offset: int
+    session: AsyncSession,
+    *,
+    boards: Sequence[str] | None,
+    stage: str | None,
+    limit: int,
+    offset: int,
+    references: Collection[str] | None = None,
 ) -> tuple[list[Case], int]:
+    """A page of the cases of ``boards`` (and, when given, only those of ``references``), newest first."""
     query = select(Case)
     if boards is not None:
         query = query.where(Case.board.in_(boards))
+    if references is not None:
+        query = query.where(Case.reference.in_(sorted(references)))
     if stage is not None:
         query = query.where(Case.stage == stage)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
@@ -142,10 +151,19 @@ async def replace_tasks(
 
 
 async def tasks_for(
-    session: AsyncSession, *, role: str, boards: Sequence[str], limit: int, offset: int
+    session: AsyncSession,
+    *,
+    role: str,
+    boards: Sequence[str],
+    limit: int,
+    offset: int,
+    references: Collection[str] | None = None,
 ) -> tuple[list[CaseTask], int]:
-    """A page of the decisions awaiting ``role`` in the open cases of ``boards``, soonest first (undated last)."""
+    """A page of the decisions awaiting ``role`` in the open cases of ``boards`` (and, when given, only those of
+    ``references``), soonest first (undated last)."""
     query = select(CaseTask).where(CaseTask.role == role, CaseTask.board.in_(boards))
+    if references is not None:
+        query = query.where(CaseTask.case_reference.in_(sorted(references)))
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     rows = await session.scalars(
         query.order_by(CaseTask.due.is_(None), CaseTask.due, CaseTask.case_reference, CaseTask.position)
@@ -155,14 +173,19 @@ async def tasks_for(
     return list(rows), int(total or 0)
 
 
-async def open_deadlines(session: AsyncSession, *, boards: Sequence[str]) -> list[tuple[Case, CaseDeadline]]:
-    """Pending and overdue deadlines of the open cases of ``boards``, soonest first."""
-    rows = await session.execute(
+async def open_deadlines(
+    session: AsyncSession, *, boards: Sequence[str], references: Collection[str] | None = None
+) -> list[tuple[Case, CaseDeadline]]:
+    """Pending and overdue deadlines of the open cases of ``boards`` (and, when given, only those of
+    ``references``), soonest first."""
+    query = (
         select(Case, CaseDeadline)
         .join(CaseDeadline, CaseDeadline.case_reference == Case.reference)
         .where(Case.board.in_(boards), CaseDeadline.status.in_(("pending", "overdue")))
-        .order_by(CaseDeadline.due, Case.reference)
     )
+    if references is not None:
+        query = query.where(Case.reference.in_(sorted(references)))
+    rows = await session.execute(query.order_by(CaseDeadline.due, Case.reference))
     return [(case, deadline) for case, deadline in rows]
 
 

@@ -23,6 +23,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_valid
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.local_practice import LocalPractice
+from domain.rule_pack import SEED_BOARD
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,10 @@ class Settings(BaseSettings):
 
     boards: Annotated[list[str], NoDecode] = ["NEL"]
     """Comma-separated board codes this deployment serves (used in case references); upper case, no repeats."""
+    board_procedures: Annotated[dict[str, str], NoDecode] = {}
+    """Each board's own SCR procedure, cited by its cases' deadlines: ``BOARD=title`` pairs separated by ``;``,
+    e.g. ``KEN=Kent Safeguarding Children Board SCR procedure``. A board without one cites "<BOARD> SCR
+    procedure"; NEL, whose procedure and policy are the rule pack's seeds, cites them section by section."""
 
     worker_graceful_shutdown_seconds: float = Field(20.0, ge=0)
     """On SIGTERM the worker stops polling and gives in-flight activities this long before cancelling them;
@@ -217,6 +222,28 @@ class Settings(BaseSettings):
     def _board_codes(cls, value: object) -> object:
         codes = _comma_separated(value)
         return value if codes is None else list(dict.fromkeys(code.upper() for code in codes))
+
+    @field_validator("board_procedures", mode="before")
+    @classmethod
+    def _procedures(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value  # a dict, from code: pydantic checks it
+        procedures: dict[str, str] = {}
+        for item in (part.strip() for part in value.split(";")):
+            board, separator, title = item.partition("=")
+            if not item:
+                continue
+            if not separator or not board.strip().isalpha() or not title.strip():
+                raise ValueError(f"{item!r} is not BOARD=title (e.g. KEN=Kent SCR procedure)")
+            procedures[board.strip().upper()] = " ".join(title.split())
+        return procedures
+
+    def procedure_of(self, board: str) -> str | None:
+        """The title a board's deadlines cite for its own procedure; None: the rule pack's seeds (NEL's own)."""
+        board = board.upper()
+        if board in self.board_procedures:
+            return self.board_procedures[board]
+        return None if board == SEED_BOARD else f"{board} SCR procedure"
 
     @field_validator("codec_cors_origins", mode="before")
     @classmethod

@@ -34,6 +34,7 @@ def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Wor
         directory=load_notice_directory(settings),  # checked now: a bad directory stops the worker starting
         sender=settings.mail.sender,
         case_url_base=f"{settings.public_base_url.rstrip('/')}/api/v1/cases",
+        procedure_of=settings.procedure_of,
     )
     publisher = PublicationActivities(sessions, document_store_from_settings(settings), settings.site_dir)
     summaries = LearningSummaryActivities(
@@ -47,7 +48,7 @@ def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Wor
         task_queue=settings.task_queue,
         workflows=[ScrCaseWorkflow, LearningSummaryWorkflow],
         activities=[
-            DeadlineActivities(settings.closures_by_board()).compute_case_deadlines,
+            DeadlineActivities(settings.closures_by_board(), settings.procedure_of).compute_case_deadlines,
             RegisterActivities(sessions).record_case_event,
             notices.send_notice,
             publisher.publish_review,

@@ -49,6 +49,18 @@ def _check_notices(settings: Settings) -> None:
         raise typer.Exit(code=2) from None
 
 
+def _check_api_start(settings: Settings, command: str) -> None:
+    """The API's refusal of an unsafe set-up (dev tokens in production, missing OIDC settings or secrets) as one
+    line and exit status 2, before anything starts, instead of a traceback from inside the app."""
+    from api.auth import check_auth_settings
+
+    try:
+        check_auth_settings(settings)
+    except RuntimeError as error:
+        typer.echo(f"scr {command}: {error}", err=True)
+        raise typer.Exit(code=2) from None
+
+
 @app.command()
 def dev() -> None:
     """Run the whole embedded stack under ./var (Temporal + UI, SMTP sink, SQLite, worker, API)."""
@@ -57,6 +69,7 @@ def dev() -> None:
     configure_logging("WARNING")
     settings = _settings()
     _check_notices(settings)
+    _check_api_start(settings, "dev")
     try:
         asyncio.run(run_dev_stack(settings))
     except PortInUseError as error:
@@ -94,6 +107,7 @@ def api() -> None:
 
     configure_json_logging()  # every line JSON, uvicorn's too (uvicorn_log_config)
     settings = _settings()
+    _check_api_start(settings, "api")
     try:
         from workers.ports import ensure_free
 

@@ -21,7 +21,8 @@ from api.auth import ROLE_HEADER, Principal, bearer_scheme, current_actor
 from api.context import AppContext, Context
 from api.errors import ProblemError
 from api.feed_tokens import FeedTokenError, verify_feed_token
-from api.permissions import Caller, authorize, current_caller, record_refusal, visible_boards
+from api.headers import content_disposition
+from api.permissions import Caller, authorize, caller_for, current_caller, record_refusal
 from api.services import calendar
 from domain.case_messages import Actor
 
@@ -72,7 +73,9 @@ async def deadline_calendar(
         caller = await current_caller(request, actor)
     await authorize(context, caller, "calendar.read")
     body = await calendar.deadline_calendar(context, caller=caller)
-    return Response(body, media_type="text/calendar; charset=utf-8")
+    # Saved as a file when opened in a browser; calendar apps subscribing to the URL read it all the same.
+    headers = {"Content-Disposition": content_disposition("scr-deadlines.ics")}
+    return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
 
 
 async def _token_caller(context: AppContext, token: str) -> Caller:
@@ -98,4 +101,4 @@ async def _token_caller(context: AppContext, token: str) -> Caller:
         ) from None
     actor = Actor(user=grant.user, role=grant.role)
     principal = Principal(user=grant.user, roles=(grant.role,), board=grant.board)
-    return Caller(actor=actor, boards=visible_boards(principal, actor, settings))
+    return await caller_for(context, principal, actor)

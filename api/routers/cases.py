@@ -21,14 +21,20 @@ from api.schemas import (
     DeadlineOut,
     NextDeadlineOut,
     OpenCaseRequest,
+    PageLimit,
+    PageOffset,
     TimelineEventOut,
 )
 from api.services import cases
 from domain.case_messages import CaseState
+from domain.documents import DocumentKind, may_read
+from domain.lifecycle.review import AGENCYS_OWN_TEXT
+from domain.rule_pack import cite_for_board
 from domain.stages import Stage
 from store.models import Case, CaseDeadline
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+ACCOUNT_WITHHELD = "Withheld: an agency's account is read by the review's people only (as its documents are)."
 
 CaseOpener = Annotated[Caller, Depends(Access("cases.open"))]
 CaseLister = Annotated[Caller, Depends(Access("cases.read", lists_cases=True))]
@@ -54,7 +60,7 @@ async def open_case(
     response.headers["Location"] = f"/api/v1/cases/{case.reference}"
     case, deadlines = await cases.read_case(context, reference=case.reference)
     response.headers["ETag"] = case_etag(case.snapshot_version)
-    return case_out(case, deadlines)
+    return case_out(case, deadlines, procedure=context.settings.procedure_of(case.board))
 
 
 @router.get("", response_model=CaseListOut)
@@ -62,8 +68,8 @@ async def list_cases(
     caller: CaseLister,
     context: Context,
     stage: Annotated[Stage | None, Query(description="Only cases at this stage")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> CaseListOut:
     found, total = await cases.list_cases(context, caller=caller, stage=stage, limit=limit, offset=offset)
     items = [
@@ -85,7 +91,7 @@ async def get_case(scoped: CaseReader, context: Context, response: Response) -> 
     """The case as the register holds it; `ETag` is its version."""
     case, deadlines = await cases.read_case(context, reference=scoped.reference)
     response.headers["ETag"] = case_etag(case.snapshot_version)
-    return case_out(case, deadlines)
+    return case_out(case, deadlines, procedure=context.settings.procedure_of(case.board))
 
 
 @router.get("/{reference}/timeline", response_model=list[TimelineEventOut], responses=_READ_RESPONSES)
@@ -93,6 +99,7 @@ async def case_timeline(scoped: CaseReader, context: Context, response: Response
     """Every recorded event of the case, oldest first: decisions with who and why, notices, stage changes, breaches."""
     events = await cases.case_timeline(context, reference=scoped.reference)
     response.headers["ETag"] = case_etag(scoped.version)
+    reads_accounts = may_read(scoped.actor.role, DocumentKind.AGENCY_ACCOUNT)
     return [
         TimelineEventOut(
             at=e.at,
@@ -103,24 +110,34 @@ async def case_timeline(scoped: CaseReader, context: Context, response: Response
             rationale=e.rationale,
             details=e.details,
         )
+        if reads_accounts or not AGENCYS_OWN_TEXT.match(e.summary)
+        else TimelineEventOut(
+            at=e.at,
+            kind=e.kind,
+            actor=e.actor,
+            role=e.role,
+            summary=e.summary,
+            rationale=ACCOUNT_WITHHELD,
+            details={},
+        )
         for e in events
     ]
 
 
-def case_out(case: Case, deadlines: list[CaseDeadline]) -> CaseOut:
-    """The case as the register holds it."""
+def case_out(case: Case, deadlines: list[CaseDeadline], *, procedure: str | None) -> CaseOut:
+    """The case as the register holds it; its deadlines cite ``procedure``, its board's own."""
     return _case_out(
         case,
         stage=case.stage,
         overdue=case.overdue,
         next_deadline=_next_deadline(case.next_deadline_key, case.next_deadline_due),
-        deadlines=[DeadlineOut.model_validate(d, from_attributes=True) for d in deadlines],
+        deadlines=[_cited(DeadlineOut.model_validate(d, from_attributes=True), procedure) for d in deadlines],
         awaiting=[AwaitedOut.model_validate(item) for item in case.awaiting],
         updated_at=case.updated_at,
     )
 
 
-def case_after_decision(case: Case, state: CaseState) -> CaseOut:
+def case_after_decision(case: Case, state: CaseState, *, procedure: str | None) -> CaseOut:
     """The case as a decision left it: the workflow's new state over the row read before it (its fixed facts).
     The register catches up within milliseconds; this process's next reads wait for it (api/register_fence.py)."""
     return _case_out(
@@ -129,7 +146,8 @@ def case_after_decision(case: Case, state: CaseState) -> CaseOut:
         overdue=state.overdue,
         next_deadline=_next_deadline(state.next_deadline_key, state.next_deadline_due),
         deadlines=[
-            DeadlineOut.model_validate(d.model_dump()) for d in sorted(state.deadlines, key=lambda d: (d.due, d.key))
+            _cited(DeadlineOut.model_validate(d.model_dump()), procedure)
+            for d in sorted(state.deadlines, key=lambda d: (d.due, d.key))
         ],
         awaiting=[AwaitedOut.model_validate(item.model_dump()) for item in state.awaiting],
         updated_at=datetime.now(UTC),
@@ -165,6 +183,12 @@ def _case_out(
         created_at=case.created_at,
         updated_at=updated_at,
     )
+
+
+def _cited(deadline: DeadlineOut, procedure: str | None) -> DeadlineOut:
+    """Every deadline cites the case's own board's procedure, those the workflow set itself (the monthly
+    retention review) and those recorded before the board had one configured too."""
+    return deadline.model_copy(update={"source": cite_for_board(deadline.source, procedure)})
 
 
 def _next_deadline(key: str | None, due: date | None) -> NextDeadlineOut | None:

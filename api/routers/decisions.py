@@ -42,7 +42,7 @@ def _endpoint(kind: str, model: type[Any]) -> Callable[..., Awaitable[CaseOut]]:
     ) -> CaseOut:
         state = await cases.decide(context, scoped=scoped, decision=body, idempotency_key=idempotency_key)
         response.headers["ETag"] = case_etag(state.snapshot_version)
-        return case_after_decision(scoped.case, state)
+        return case_after_decision(scoped.case, state, procedure=context.settings.procedure_of(scoped.case.board))
 
     decide.__name__ = f"decide_{kind}"
     return decide

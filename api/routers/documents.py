@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import AfterValidator, BaseModel
@@ -19,6 +18,7 @@ from starlette.types import Message
 from api.access import CaseAccess, ScopedCase
 from api.context import Context, Documents
 from api.errors import ProblemError
+from api.headers import DOWNLOAD_POLICY, content_disposition
 from api.services import documents
 from api.services.documents import invalid_document, too_large
 from domain.documents import (
@@ -28,6 +28,7 @@ from domain.documents import (
     normalise_content_type,
     safe_filename,
 )
+from domain.free_text import checked_text
 from store.models import CaseDocument
 
 router = APIRouter(prefix="/api/v1/cases", tags=["documents"])
@@ -67,14 +68,8 @@ def document_out(document: CaseDocument) -> DocumentOut:
     )
 
 
-def no_nul(value: str) -> str:
-    """Text fields: PostgreSQL cannot store NUL characters."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-Text = Annotated[str, AfterValidator(no_nul)]
+Text = Annotated[str, AfterValidator(checked_text)]
+"""Free text in request bodies: no control characters (PostgreSQL cannot store NUL), something visible."""
 
 
 _UPLOAD_BODY: dict[str, Any] = {
@@ -178,15 +173,10 @@ async def download_document(
             "Content-Disposition": content_disposition(document.filename),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-store",
-            "Content-Security-Policy": "sandbox",
+            "Content-Security-Policy": DOWNLOAD_POLICY,
             "ETag": f'"{document.sha256}"',
         },
     )
-
-
-def content_disposition(filename: str) -> str:
-    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def _limited(request: Request, limit: int) -> Request:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.access import Access
 from api.context import AppContext, Context, Documents
+from api.headers import SUMMARY_PAGE_POLICY, content_disposition
 from api.permissions import Caller
 from api.services import learning_summaries
 from domain.learning_summary_messages import FIRST_YEAR, learning_summary_path
@@ -26,7 +27,7 @@ BoardCode = Annotated[str, Path(pattern=r"^[A-Za-z]{2,16}$", description="Board 
 Year = Annotated[int, Path(ge=FIRST_YEAR, le=9999, description="The year summarised, e.g. 2025")]
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8"}
 # The page is one self-contained file: inline styles and SVG, nothing to fetch, no script.
-HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+HTML_POLICY = SUMMARY_PAGE_POLICY
 
 
 class RunLearningSummaryRequest(BaseModel):
@@ -129,8 +130,9 @@ async def _download(
     sha256 = row.html_sha256 if extension == "html" else row.markdown_sha256
     data = await store.get(sha256)
     headers = {
-        "Content-Disposition": f"{'inline' if extension == 'html' else 'attachment'}; "
-        f'filename="learning-summary-{board}-{year}.{extension}"',
+        "Content-Disposition": content_disposition(
+            f"learning-summary-{board}-{year}.{extension}", inline=extension == "html"
+        ),
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "no-store",
         "ETag": f'"{sha256}"',

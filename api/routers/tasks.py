@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from api.access import Access
 from api.context import Context
 from api.permissions import Caller
-from api.schemas import TaskListOut, TaskOut
+from api.schemas import PageLimit, PageOffset, TaskListOut, TaskOut
 from api.services import tasks
 
 router = APIRouter(prefix="/api/v1", tags=["tasks"])
@@ -23,8 +23,8 @@ TaskReader = Annotated[Caller, Depends(Access("tasks.read", lists_cases=True))]
 async def my_tasks(
     caller: TaskReader,
     context: Context,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> TaskListOut:
     rows, total = await tasks.list_tasks(context, caller=caller, limit=limit, offset=offset)
     items = [

@@ -29,5 +29,6 @@ async def issue_feed(context: AppContext, *, caller: Caller, board: str | None) 
 
 async def deadline_calendar(context: AppContext, *, caller: Caller) -> bytes:
     async with context.sessions() as session:
-        rows = await register.open_deadlines(session, boards=sorted(caller.boards))
-    return deadline_ics(deadlines=rows, stamp=datetime.now(UTC).replace(microsecond=0))
+        rows = await register.open_deadlines(session, boards=sorted(caller.boards), references=caller.cases)
+    stamp = datetime.now(UTC).replace(microsecond=0)
+    return deadline_ics(deadlines=rows, stamp=stamp, procedure_of=context.settings.procedure_of)

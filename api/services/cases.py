@@ -20,6 +20,7 @@ from api.context import AppContext
 from api.errors import ProblemError
 from api.permissions import Caller, refuse
 from api.schemas import OpenCaseRequest
+from api.services.free_text import check_free_text
 from domain.case_contract import (
     BOARD,
     CASE_WORKFLOW,
@@ -167,7 +168,12 @@ async def list_cases(
 ) -> tuple[list[Case], int]:
     async with context.sessions() as session:
         return await register.list_cases(
-            session, boards=sorted(caller.boards), stage=stage.value if stage else None, limit=limit, offset=offset
+            session,
+            boards=sorted(caller.boards),
+            stage=stage.value if stage else None,
+            limit=limit,
+            offset=offset,
+            references=caller.cases,
         )
 
 
@@ -199,9 +205,11 @@ def decision_update_id(kind: str, idempotency_key: str | None) -> str | None:
 async def decide(
     context: AppContext, *, scoped: ScopedCase, decision: DecisionInput, idempotency_key: str | None = None
 ) -> CaseState:
-    """Pass a staff decision to the case; a refusal comes back as 403/409/422 with the rule's reason. This
+    """Pass a staff decision to the case; a refusal comes back as 403/409/422 with the rule's reason (422 too,
+    before the workflow, for free text naming the case's recorded child or family). This
     process's later reads of the case wait for the register to hold the answer (api/register_fence.py)."""
     reference, actor = scoped.reference, scoped.actor
+    await check_free_text(context, reference=reference, body=decision)  # 422 before the workflow sees it
     update_id = decision_update_id(decision.kind, idempotency_key)
     handle = context.temporal.get_workflow_handle(case_workflow_id(reference))
     try:

@@ -11,6 +11,7 @@ from api.context import AppContext
 from api.errors import ProblemError
 from api.permissions import Caller, refuse
 from domain.documents import (
+    DOCUMENT_READERS,
     KIND_TITLES,
     PUBLISHABLE_KINDS,
     ContentMismatch,
@@ -100,7 +101,9 @@ async def add_document(
 
 
 async def list_documents(context: AppContext, *, scoped: ScopedCase, kind: DocumentKind | None) -> list[CaseDocument]:
-    """The case's documents the caller's role may read, oldest first."""
+    """The case's documents the caller's role may read, oldest first; asking for a kind it may not read is 403."""
+    if kind is not None:
+        await check_may_read(context, scoped=scoped, kind=kind)
     async with context.sessions() as session:
         documents = await document_register.list_documents(
             session, reference=scoped.reference, kinds=[kind.value] if kind else None
@@ -118,11 +121,15 @@ async def fetch_document(
         document = await document_register.find_document(session, reference=reference, document_id=document_id)
     if document is None:
         raise ProblemError(404, "Not found", f"Case {reference} has no document {document_id}.")
-    role = scoped.actor.role
-    if not may_read(role, DocumentKind(document.kind)):
-        reason = (
-            f"Your role '{role.value}' may download only the documents that are published "
-            "(overview report, executive summary, board's response)."
-        )
-        await refuse(context, scoped.caller, reason, action="documents.read", reference=reference)
+    await check_may_read(context, scoped=scoped, kind=DocumentKind(document.kind))
     return document, await store.get(document.sha256)
+
+
+async def check_may_read(context: AppContext, *, scoped: ScopedCase, kind: DocumentKind) -> None:
+    """403 (audited) for a kind the caller's role may not read (``DOCUMENT_READERS``)."""
+    role = scoped.actor.role
+    if not may_read(role, kind):
+        readers = ", ".join(r.value for r in DOCUMENT_READERS[kind])
+        title = KIND_TITLES[kind].lower()
+        reason = f"Your role '{role.value}' cannot read this kind of document ({title}); it is read by: {readers}."
+        await refuse(context, scoped.caller, reason, action="documents.read", reference=scoped.reference)

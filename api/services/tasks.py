@@ -11,5 +11,10 @@ from store.models import CaseTask
 async def list_tasks(context: AppContext, *, caller: Caller, limit: int, offset: int) -> tuple[list[CaseTask], int]:
     async with context.sessions() as session:
         return await register.tasks_for(
-            session, role=caller.actor.role.value, boards=sorted(caller.boards), limit=limit, offset=offset
+            session,
+            role=caller.actor.role.value,
+            boards=sorted(caller.boards),
+            limit=limit,
+            offset=offset,
+            references=caller.cases,
         )

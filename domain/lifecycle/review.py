@@ -3,6 +3,7 @@ final report and its quality assurance (001 §6–§9)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from domain.case_file import CaseFile, InformationRequest
@@ -26,6 +27,12 @@ from domain.roles import Recipient, Role
 from domain.stages import Stage
 
 BM, SG, CHAIR, REVIEWER = Role.BUSINESS_MANAGER, Role.SUB_GROUP, Role.INDEPENDENT_CHAIR, Role.LEAD_REVIEWER
+REVIEWERS_NAMED = "Lead reviewer(s) named"
+"""How the timeline's appointment event begins; its details list the reviewers (with their accounts)."""
+AGENCY_ACCOUNT_RECEIVED = "Written account received from {agency}"
+INFORMATION_ANSWERED = "{agency} answered information request {request_id}"
+AGENCYS_OWN_TEXT = re.compile(r"^(Written account received from .+|.+ answered information request [\w.-]+)$")
+"""The timeline events whose text is an agency's own account: read as the agency accounts themselves are."""
 
 
 def information_request_key(request_id: str) -> str:
@@ -45,7 +52,7 @@ class AppointReviewers(DecisionHandler[AppointReviewersInput]):
         names = "; ".join(f"{r.name} ({r.organisation})" for r in d.reviewers)
         notice = NoticeRequest(NoticeKind.REVIEWER_NAMES, (Recipient.NATIONAL_PANEL,), occurrence, {"reviewers": names})
         details = {"reviewers": [r.model_dump() for r in d.reviewers]}
-        return Outcome("decision", f"Lead reviewer(s) named: {names}", None, details, [notice])
+        return Outcome("decision", f"{REVIEWERS_NAMED}: {names}", None, details, [notice])
 
     def awaits(self, case: CaseFile, due: dict[str, date]) -> list[AwaitedDecision]:
         if case.stage != Stage.REVIEWER_APPOINTMENT or case.reviewers_named:
@@ -142,7 +149,8 @@ class RecordInformationResponse(DecisionHandler[RecordInformationResponseInput])
         request = case.information_requests[d.request_id]
         request.answered_at = applying.now
         meet(case, information_request_key(d.request_id), applying.now)
-        return Outcome("decision", f"{request.agency} answered information request {d.request_id}", d.summary)
+        summary = INFORMATION_ANSWERED.format(agency=request.agency, request_id=d.request_id)
+        return Outcome("decision", summary, d.summary)
 
     def awaits(self, case: CaseFile, due: dict[str, date]) -> list[AwaitedDecision]:
         if case.stage not in self.stages:
@@ -161,7 +169,8 @@ class RecordAgencyAccount(DecisionHandler[RecordAgencyAccountInput]):
     describes = "record an agency's written account"
 
     def apply(self, case: CaseFile, actor: Actor, d: RecordAgencyAccountInput, applying: Applying) -> Outcome:
-        return Outcome("decision", f"Written account received from {d.agency}", d.summary, {"agency": d.agency})
+        summary = AGENCY_ACCOUNT_RECEIVED.format(agency=d.agency)
+        return Outcome("decision", summary, d.summary, {"agency": d.agency})
 
 
 class RecordReviewDelay(DecisionHandler[RecordReviewDelayInput]):

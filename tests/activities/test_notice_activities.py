@@ -615,3 +615,33 @@ async def test_an_address_refused_among_several_is_on_the_timeline(engine: Async
     assert list(event.details["refused"]) == [PARTNERS[1]]
     assert event.details["refused"][PARTNERS[1]].startswith("550")
     assert PARTNERS[1] in event.summary
+
+
+async def test_a_deadline_notice_cites_the_procedure_of_the_cases_board(engine: AsyncEngine, mail: MailBox) -> None:
+    """Issue 19: a SEL case's reminder cites SEL's procedure, even for a deadline set with NEL's citation (the
+    monthly retention review, set by the workflow itself, or one computed before SEL's procedure was configured)."""
+    sel_case, nel_case = await open_case(engine, board="SEL"), await open_case(engine)
+    activities = NoticeActivities(
+        session_factory(engine),
+        SmtpMailSender(host="127.0.0.1", port=mail.port),
+        directory=DIRECTORY,
+        sender=SENDER,
+        case_url_base=CASE_URL_BASE,
+        procedure_of=lambda board: None if board == "NEL" else f"{board} SCR procedure",
+    )
+    facts = {"title": "Monthly review", "due": "2016-04-04", "rule": "monthly", "source": "NEL SCR procedure (001) §11"}
+    for reference in (sel_case, nel_case):
+        await activities.send_notice(
+            SendNoticeInput(
+                reference=reference,
+                kind=NoticeKind.DEADLINE_REMINDER,
+                occurrence="1",
+                recipient=Role.SUB_GROUP,
+                facts=facts,
+            )
+        )
+
+    bodies = {message["Subject"].split("]")[0].strip(" ["): body_of(message) for message in received(mail)}
+    assert "Rule:     monthly (SEL SCR procedure)" in bodies[sel_case]
+    assert "NEL" not in bodies[sel_case].replace(sel_case, "")
+    assert "Rule:     monthly (NEL SCR procedure (001) §11)" in bodies[nel_case]

@@ -94,6 +94,13 @@ async def matrix_stack(
         opened = await stack.open_case(_case_body(stack.board))
         assert opened.status_code == 201, opened.text
         reference = opened.json()["reference"]
+        # The lead reviewer of the matrix is appointed to the case: a lead reviewer sees only such cases.
+        assert (await stack.screen(reference)).status_code == 200
+        chair = await stack.decide(reference, {"decision": "initiate_scr", "rationale": "Died; abuse suspected"})
+        assert chair.status_code == 200, chair.text
+        reviewer = {"name": "R", "organisation": "O", "independence_statement": "I", "account": "user-lead_reviewer"}
+        named = await stack.decide(reference, {"reviewers": [reviewer]}, role="business_manager", kind="reviewers")
+        assert named.status_code == 200, named.text
         uploaded = await stack.http.post(
             f"/api/v1/cases/{reference}/documents",
             data={"kind": "overview_report"},
@@ -128,6 +135,8 @@ async def _send(
     kwargs: dict[str, Any] = {}
     if action.startswith("decisions."):
         kwargs["json"] = EXAMPLES[action.removeprefix("decisions.")].model_dump(mode="json", exclude={"kind"})
+        for reviewer in kwargs["json"].get("reviewers", []):
+            reviewer["account"] = "user-lead_reviewer"  # naming reviewers again keeps the matrix's lead reviewer
     elif route == "/api/v1/cases":
         kwargs["json"] = _case_body(stack.board) if method == "POST" else None
     elif route == "/api/v1/screening":

@@ -117,7 +117,7 @@ async def test_upload_list_and_download_round_trip(api: Api) -> None:
     only = await api.http.get(f"/api/v1/cases/{reference}/documents?kind=board_response", headers=auth("sub_group"))
     assert [d["id"] for d in only.json()] == [third.json()["id"]]
 
-    download = await api.http.get(body["download_url"], headers=auth("lead_reviewer"))
+    download = await api.http.get(body["download_url"], headers=auth("sub_group"))
     assert download.status_code == 200
     assert download.content == REPORT
     assert download.headers["content-type"] == PDF_TYPE
@@ -266,7 +266,7 @@ async def test_who_may_upload_which_kinds(sqlite_api: Api) -> None:
     report = await sqlite_api.upload(reference, "overview_report", REPORT, PDF_TYPE, role="agency_contact")
     assert report.status_code == 403
     assert "agency contacts upload IMRs" in report.json()["detail"]
-    for role in ("lead_reviewer", "sub_group", "independent_chair"):
+    for role in ("sub_group", "independent_chair"):  # lead reviewers too, on their cases (test_least_privilege_api)
         response = await sqlite_api.upload(reference, "overview_report", REPORT, PDF_TYPE, role=role)
         assert response.status_code == 201, (role, response.text)
     for role in ("publisher", "auditor", "operator", "national_panel"):
@@ -286,13 +286,16 @@ async def test_who_may_list_and_download(sqlite_api: Api) -> None:
     assert (await sqlite_api.http.get(report["download_url"], headers=auth("publisher"))).status_code == 200
     refused = await sqlite_api.http.get(imr["download_url"], headers=auth("publisher"))
     assert refused.status_code == 403
-    assert "only the documents that are published" in refused.json()["detail"]
+    assert "cannot read this kind of document (individual management review)" in refused.json()["detail"]
     for role in ("operator", "agency_contact", "local_authority", "peer_chair"):
         assert (await sqlite_api.http.get(imr["download_url"], headers=auth(role))).status_code == 403, role
         assert (
             await sqlite_api.http.get(f"/api/v1/cases/{reference}/documents", headers=auth(role))
         ).status_code == 403
-    assert (await sqlite_api.http.get(imr["download_url"], headers=auth("auditor"))).status_code == 200
+    # Agencies' accounts are for the review's people: the auditor reads the report, not the IMR (issue 19).
+    assert (await sqlite_api.http.get(imr["download_url"], headers=auth("auditor"))).status_code == 403
+    assert (await sqlite_api.http.get(report["download_url"], headers=auth("auditor"))).status_code == 200
+    assert (await sqlite_api.http.get(imr["download_url"], headers=auth("sub_group"))).status_code == 200
     assert (await sqlite_api.http.get(f"/api/v1/cases/{reference}/documents")).status_code == 401
 
 

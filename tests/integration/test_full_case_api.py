@@ -60,7 +60,12 @@ async def test_a_full_case_through_the_api(
 
         await step("screening", "sub_group", {"recommendation": "initiate_scr", "rationale": "Died; abuse suspected"})
         await step("chair", "independent_chair", {"decision": "initiate_scr", "rationale": "Regulation 5(2)(b)(i)"})
-        reviewer = {"name": "R. Reviewer", "organisation": "Independent", "independence_statement": "No prior role"}
+        reviewer = {
+            "name": "R. Reviewer",
+            "organisation": "Independent",
+            "independence_statement": "No prior role",
+            "account": "alice",  # stack.decide signs in as alice: the lead reviewer's account
+        }
         await step("reviewers", "business_manager", {"reviewers": [reviewer]})
         await step("panel_advice", "business_manager", {"outcome": "agrees", "advice": "Content"})
         await step("start_review", "independent_chair", {"rationale": "Panel content"})

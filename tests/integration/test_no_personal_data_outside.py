@@ -167,7 +167,12 @@ async def test_a_familys_name_reaches_no_log_metric_summary_or_email(stack: Stac
     await step("chair", "publisher", {"decision": "initiate_scr", "rationale": f"{MOTHER} asked"}, expect=403)
     await step("chair", "independent_chair", {"decision": "do_not_initiate", "rationale": CHILD}, expect=409)
     await step("chair", "independent_chair", {"decision": "initiate_scr", "rationale": f"{CHILD}: reg. 5(2)(b)(i)"})
-    reviewer = {"name": "R. Reviewer", "organisation": "Independent", "independence_statement": "No prior role"}
+    reviewer = {
+        "name": "R. Reviewer",
+        "organisation": "Independent",
+        "independence_statement": "No prior role",
+        "account": "staff",  # the lead reviewer below signs in as `staff`
+    }
     await step("reviewers", "business_manager", {"reviewers": [reviewer]})
     await step("panel_advice", "business_manager", {"outcome": "agrees", "advice": f"Content ({MOTHER})"})
     await step("start_review", "independent_chair", {"rationale": f"Learning from the death of {CHILD}"})
@@ -220,12 +225,16 @@ async def test_a_familys_name_reaches_no_log_metric_summary_or_email(stack: Stac
     assert "anonymisation gate" in refused["detail"]
     await _upload(http, reference, "overview_report", "# Overview\n\nChild T attended a local school.\n")
     assert (await step("published", "publisher", {}))["stage"] == "published"
-    await step("action_progress", "sub_group", {"action_id": "A1", "progress": f"Done ({SURNAME})", "complete": True})
+    # Once the family's details are recorded, free text naming them is refused before the workflow (issue 19).
+    named = {"action_id": "A1", "progress": f"Done ({SURNAME})", "complete": True}
+    await step("action_progress", "sub_group", named, expect=422)
+    await step("action_progress", "sub_group", {**named, "progress": "Done"})
     details_while_open = await _current_details(handle)
 
     # A year on: removed; a member of the family asks for it; the board answers; the case closes.
     assert await stack.skipper.fast_forward(handle, timedelta(days=370))
-    await step("removal", "publisher", {"reason": f"12 months; {MOTHER} asked"})
+    await step("removal", "publisher", {"reason": f"12 months; {MOTHER} asked"}, expect=422)
+    await step("removal", "publisher", {"reason": "12 months; the family asked"})
     asked = await http.post(
         "/api/v1/public/requests",
         json={"reference": reference, "email": FAMILY_EMAIL, "purpose": f"I am {MOTHER}, the mother"},
@@ -237,7 +246,8 @@ async def test_a_familys_name_reaches_no_log_metric_summary_or_email(stack: Stac
         f"/api/v1/requests/{request['id']}/answer", json=answer, headers=auth("business_manager")
     )
     assert answered.status_code == 200, answered.text
-    assert (await step("close", "independent_chair", {"learning_summary": f"{CHILD}: share"}))["stage"] == "closed"
+    await step("close", "independent_chair", {"learning_summary": f"{CHILD}: share"}, expect=422)
+    assert (await step("close", "independent_chair", {"learning_summary": "Share early"}))["stage"] == "closed"
 
     # The text went through the whole system: the register has it (the place for it).
     timeline = (await http.get(f"/api/v1/cases/{reference}/timeline", headers=auth("auditor"))).json()

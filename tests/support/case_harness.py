@@ -174,8 +174,16 @@ class Stack:
 
 
 @asynccontextmanager
-async def api_stack(client: Client, database_url: str, smtp_port: int) -> AsyncIterator[Stack]:
+async def api_stack(client: Client, database_url: str, smtp_port: int, **overrides: Any) -> AsyncIterator[Stack]:
+    """``overrides``: settings to change from ``settings_for``'s (``boards`` may name the stack's board as ``{}``)."""
     settings = settings_for(database_url=database_url, smtp_port=smtp_port)
+    if overrides:
+        board = settings.boards[0]
+        if isinstance(overrides.get("boards"), list):
+            overrides["boards"] = [code.format(board) for code in overrides["boards"]]
+        if isinstance(overrides.get("board_procedures"), dict):
+            overrides["board_procedures"] = {k.format(board): v for k, v in overrides["board_procedures"].items()}
+        settings = settings.model_copy(update=overrides)
     engine = create_engine(database_url)
     app = create_app(settings, AppContext(settings=settings, sessions=session_factory(engine), temporal=client))
     # httpx's ASGI transport does not run the lifespan; with a context given, it would only set this.

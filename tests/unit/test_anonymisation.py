@@ -349,7 +349,7 @@ def test_who_may_upload_and_read_which_kinds() -> None:
     assert not may_upload(Role.PUBLISHER, DocumentKind.OVERVIEW_REPORT)
     assert may_read(Role.PUBLISHER, DocumentKind.EXECUTIVE_SUMMARY)
     assert not may_read(Role.PUBLISHER, DocumentKind.IMR)
-    assert may_read(Role.AUDITOR, DocumentKind.IMR)
+    assert not may_read(Role.AUDITOR, DocumentKind.IMR)  # agencies' accounts: the review's people only
     assert not may_read(Role.OPERATOR, DocumentKind.OVERVIEW_REPORT)
     assert DocumentKind.IMR not in kinds_to_publish(withheld=False)
     assert kinds_to_publish(withheld=True) == (DocumentKind.BOARD_RESPONSE,)

@@ -1,0 +1,37 @@
+"""Free text checked against the case's recorded identifying details before anything is recorded: a decision's
+rationale or note reaches the timeline, notices and the register, where a child's name must never appear.
+
+Only details recorded on the case count here (the gate's general patterns, such as phone numbers, are for
+documents); the answer names the field and the kind of detail, never repeats the text."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from api.context import AppContext
+from api.errors import ProblemError
+from domain.anonymisation import CATEGORY_TITLES, CaseIdentifiers, IdentifierScanner, TextSection
+from domain.free_text import text_fields
+from store import documents as document_register
+
+
+async def check_free_text(context: AppContext, *, reference: str, body: BaseModel) -> None:
+    """422 naming each field of ``body`` that holds an identifying detail recorded on case ``reference``."""
+    async with context.sessions() as session:
+        record = await document_register.get_identifiers(session, reference=reference)
+    if record is None:
+        return
+    identifiers = CaseIdentifiers.model_validate(record.identifiers)
+    if identifiers.is_empty():
+        return
+    scanner = IdentifierScanner(identifiers)
+    errors = []
+    for field, text in text_fields(body):
+        found = sorted({hit.category for hit in scanner.scan([TextSection(text=text)]) if hit.recorded})
+        if found:
+            kinds = " and ".join(CATEGORY_TITLES[category] for category in found)
+            message = f"contains {kinds} of this case's child or family; describe them without identifying them"
+            errors.append({"field": field, "message": message})
+    if errors:
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) + ". Nothing was recorded."
+        raise ProblemError(422, "Identifying details", detail, extra={"errors": errors})
