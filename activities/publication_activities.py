@@ -45,6 +45,7 @@ from store.anonymisation_gate import DocumentHit, IdentifiersNotRecordedError, r
 from store.document_store import DocumentCorruptedError, DocumentNotFoundError, DocumentStore
 from store.document_text import UnreadableDocumentError, document_text
 from store.models import CaseDocument, Publication
+from store.publishable_copy import publishable_copy
 
 TEMPLATES = Path(__file__).with_name("templates") / "site"
 PUBLIC_PREFIX = "/public"
@@ -74,6 +75,7 @@ class _SiteDocument:
     as_html: bool
     format: str
     size: str
+    sha256: str  # of the publishable copy: what the pre-publication copies delivered
 
 
 class PublicationActivities:
@@ -105,6 +107,11 @@ class PublicationActivities:
             )
         documents = [latest[kind.value] for kind in wanted]
         document_ids = [document.id for document in documents]
+        if data.delivered is not None:
+            # Exactly the versions the pre-publication copies delivered: a newer upload must be sent first.
+            changed = await self._changed_since_copies(data, documents)
+            if changed:
+                return PublishReviewResult(published=False, document_ids=document_ids, changed=changed)
         try:
             outcome = await run_gate(self._sessions, self._store, reference=reference, documents=documents)
         except IdentifiersNotRecordedError as error:
@@ -128,7 +135,7 @@ class PublicationActivities:
 
         site_documents = await self._write_review(data, documents)
         files = [
-            {"document_id": d.id, "kind": d.kind, "file": s.filename}
+            {"document_id": d.id, "kind": d.kind, "file": s.filename, "sha256": s.sha256}
             for d, s in zip(documents, site_documents, strict=True)
         ]
         fingerprint = hashlib.sha256(repr((data.publication_on, data.withheld, document_ids)).encode()).hexdigest()[:16]
@@ -197,6 +204,22 @@ class PublicationActivities:
                     )
         await self._write_index()
 
+    async def _changed_since_copies(self, data: PublishReviewInput, documents: Sequence[CaseDocument]) -> list[str]:
+        delivered = {copy.kind: copy for copy in data.delivered or []}
+        changed = []
+        for document in documents:
+            copy = delivered.get(document.kind)
+            if copy is None or copy.document_id != str(document.id):
+                changed.append(document.kind)
+                continue
+            try:
+                current = await publishable_copy(self._store, document)
+            except (DocumentNotFoundError, DocumentCorruptedError) as error:
+                raise ApplicationError(str(error), type="DocumentUnavailable", non_retryable=True) from None
+            if current.sha256 != copy.sha256:
+                changed.append(document.kind)
+        return changed
+
     # The site
 
     def _review_dir(self, reference: str) -> Path:
@@ -210,7 +233,8 @@ class PublicationActivities:
         for document in documents:
             kind = DocumentKind(document.kind)
             target = published_file(kind, document.content_type)
-            content = await self._store.get(document.sha256)
+            copy = await publishable_copy(self._store, document)  # the bytes the pre-publication copies carried
+            content = copy.data
             title = KIND_TITLES[kind]
             if target.as_html:
                 text = await asyncio.to_thread(document_text, document.content_type, content)
@@ -231,6 +255,7 @@ class PublicationActivities:
                     as_html=target.as_html,
                     format="PDF" if document.content_type == PDF else "Word document",
                     size=_human_size(len(content)),
+                    sha256=copy.sha256,
                 )
             )
         files["index.html"] = self._render(

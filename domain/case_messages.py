@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.criteria import ChairDecision, IncidentFacts
 from domain.decision_inputs import DecisionInput
+from domain.publication_messages import CopyDocument
 from domain.roles import Role
 
 
@@ -135,6 +136,7 @@ class NoticeKind(StrEnum):
     NON_PUBLICATION = "non_publication"
     FINAL_PUBLICATION_DECISION = "final_publication_decision"
     PREPUBLICATION_COPY = "prepublication_copy"
+    PUBLICATION_RESCHEDULED = "publication_rescheduled"  # a hold or a new date, to everyone who holds the date
     DEADLINE_REMINDER = "deadline_reminder"
     DEADLINE_ESCALATION = "deadline_escalation"
     REVIEW_REMINDER = "review_reminder"
@@ -148,6 +150,7 @@ class SendNoticeInput(_Message):
     occurrence: str  # with reference and kind, the business key that makes sending idempotent
     recipient: str  # a Recipient or Role value; the address comes from the worker's settings
     facts: dict[str, str] = Field(default_factory=dict)  # non-identifying values for the template
+    attachments: list[CopyDocument] = Field(default_factory=list)  # documents attached (ids and hashes only)
 
 
 class NoticeResult(_Message):

@@ -208,7 +208,7 @@ class RecordProceedingsInput(_Input):
 
     kind: Literal["proceedings"] = "proceedings"
     proceeding_id: Identifier
-    proceeding: Literal["criminal_trial", "inquest", "other"]
+    proceeding: Literal["criminal_trial", "inquest", "reporting_restriction", "other"]
     status: Literal["started", "concluded"]
     note: Text | None = None
 
@@ -235,6 +235,14 @@ class MovePublicationDateInput(_Input):
     kind: Literal["publication_date"] = "publication_date"
     publication_on: date
     reason: Text
+
+
+class SendCopiesInput(_Input):
+    """Send the pre-publication copies again: to the recipients whose mail server refused them, or to all three
+    when a document was uploaded again after the copies (000, 001 §11). The current versions are attached."""
+
+    kind: Literal["prepublication_copies"] = "prepublication_copies"
+    note: Text | None = None
 
 
 class RecordPublishedInput(_Input):
@@ -291,6 +299,7 @@ DecisionInput = Annotated[
     | UpdateBoardResponseInput
     | RecordPrepublicationInput
     | MovePublicationDateInput
+    | SendCopiesInput
     | RecordPublishedInput
     | ExtendRetentionInput
     | RemoveFromWebsiteInput

@@ -17,11 +17,35 @@ class _Message(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class CopyDocument(_Message):
+    """One document version as the pre-publication copies carried it: the SHA-256 is that of the copy sent
+    (``store/publishable_copy.py``), which is also what the website publishes."""
+
+    document_id: str
+    kind: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class PrepareCopiesInput(_Message):
+    reference: str = Field(pattern=REFERENCE_PATTERN)
+    withheld: bool = False  # only the board's response (and actions) will be published
+
+
+class PreparedCopies(_Message):
+    """The current version of each document to be published, or the kinds not uploaded yet."""
+
+    documents: list[CopyDocument] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+
+
 class PublishReviewInput(_Message):
     reference: str = Field(pattern=REFERENCE_PATTERN)
     withheld: bool = False
     """True: only the board's response is published, the report is not."""
     publication_on: date
+    delivered: list[CopyDocument] | None = None
+    """The versions the pre-publication copies delivered: exactly these are published, and a newer upload of
+    one of their kinds blocks publication (``changed``). None: cases whose copies carried no documents."""
 
 
 class PublicationHitSummary(_Message):
@@ -43,6 +67,7 @@ class PublishReviewResult(_Message):
     hits: list[PublicationHitSummary] = Field(default_factory=list)
     location: str | None = None  # e.g. /public/reviews/NEL-2026-0001/
     document_ids: list[int] = Field(default_factory=list)  # the documents published (or checked, when blocked)
+    changed: list[str] = Field(default_factory=list)  # kinds uploaded again since the copies were delivered
 
 
 class RemoveReviewInput(_Message):

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.copy_activities import CopyActivities
 from activities.deadline_activities import DeadlineActivities
 from activities.learning_summary_activities import LearningSummaryActivities
 from activities.mailer import SmtpMailSender
@@ -28,14 +29,17 @@ def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Wor
     mailer = SmtpMailSender(
         host=smtp.host, port=smtp.port, starttls=smtp.starttls, username=smtp.username, password=smtp.password
     )
+    documents = document_store_from_settings(settings)
     notices = NoticeActivities(
         sessions,
         mailer,
         directory=load_notice_directory(settings),  # checked now: a bad directory stops the worker starting
         sender=settings.mail.sender,
         case_url_base=f"{settings.public_base_url.rstrip('/')}/api/v1/cases",
+        documents=documents,  # the pre-publication copies carry the documents
     )
-    publisher = PublicationActivities(sessions, document_store_from_settings(settings), settings.site_dir)
+    publisher = PublicationActivities(sessions, documents, settings.site_dir)
+    copies = CopyActivities(sessions, documents)
     summaries = LearningSummaryActivities(
         sessions, document_store_from_settings(settings), public_base_url=settings.public_base_url
     )
@@ -49,6 +53,7 @@ def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Wor
             notices.send_notice,
             publisher.publish_review,
             publisher.remove_review,
+            copies.prepare_copies,
             summaries.compile_learning_summary,
             summaries.render_learning_summary,
             summaries.record_learning_summary,

@@ -26,3 +26,6 @@ ESCALATE_UNDELIVERED = "escalate-undelivered-notices"
 # the same workflow task, so the answer no longer waits for the database (BENCHMARKS.md, P8). The API keeps
 # read-your-writes for its own callers (api/register_fence.py).
 ANSWER_FIRST = "answer-decisions-before-register-write"
+# The pre-publication copies carry the documents; the statutory notice is met on their delivery and publication
+# waits for it; a hold or a new date is told to everyone who holds the date (issue 14, points 5-7).
+COPY_DELIVERY = "prepublication-copies-delivered"

@@ -10,6 +10,7 @@ deadline's reminders and breaches. Pure and deterministic: no clock, no I/O.
 """
 
 from domain.lifecycle.clocks import ClockEvent, add_deadline, cancel, fire_clock, meet, next_clock_event
+from domain.lifecycle.copies import notice_delivery
 from domain.lifecycle.effects import Effect, EffectResults, PublishReview, RemoveReview, ResolveDeadlines
 from domain.lifecycle.handler import DecisionHandler
 from domain.lifecycle.outcome import SYSTEM, DecisionRefused, NoticeRequest, Outcome
@@ -41,4 +42,5 @@ __all__ = [
     "handler_for",
     "meet",
     "next_clock_event",
+    "notice_delivery",
 ]
