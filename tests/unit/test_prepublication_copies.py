@@ -74,6 +74,10 @@ def deliver(case: CaseFile, notice: NoticeRequest, at: datetime = NOW, refused: 
         lifecycle.notice_delivery(case, notice, recipient, at, (refused or {}).get(recipient))
 
 
+def notice_status(case: CaseFile) -> DeadlineStatus:
+    return case.deadlines["prepublication_notice"].status
+
+
 def ready_to_publish(case: CaseFile) -> None:
     for item in CONSENT_ITEMS:
         case.publication.consent[item] = "done"
@@ -95,7 +99,7 @@ def test_the_decision_finds_the_documents_first_and_the_copies_carry_them() -> N
     assert list(notice.attachments) == versions()
     assert notice.track_delivery
     # Sent is not received: the statutory notice is still open.
-    assert case.deadlines["prepublication_notice"].status == DeadlineStatus.PENDING
+    assert notice_status(case) == DeadlineStatus.PENDING
 
 
 def test_a_case_started_before_the_patch_still_counts_the_notice_met_on_sending() -> None:
@@ -104,7 +108,7 @@ def test_a_case_started_before_the_patch_still_counts_the_notice_met_on_sending(
     assert [type(e).__name__ for e in lifecycle.declared_effects(case, decision, TODAY)] == ["ResolveDeadlines"]
     outcome = lifecycle.apply(case, CHAIR, decision, NOW, planning())
     assert outcome.notices[0].attachments == ()
-    assert case.deadlines["prepublication_notice"].status == DeadlineStatus.MET
+    assert notice_status(case) == DeadlineStatus.MET
 
 
 def test_copies_cannot_go_without_the_documents() -> None:
@@ -123,17 +127,17 @@ def test_the_notice_is_met_when_all_three_have_received_them() -> None:
     case, notice = planned_case()
     lifecycle.notice_delivery(case, notice, "ofsted", NOW, None)
     lifecycle.notice_delivery(case, notice, "dfe", NOW, None)
-    assert case.deadlines["prepublication_notice"].status == DeadlineStatus.PENDING
+    assert notice_status(case) == DeadlineStatus.PENDING
     outcome = lifecycle.notice_delivery(case, notice, "national_panel", NOW + timedelta(minutes=1), None)
     assert outcome.kind == "copies_delivered"
-    assert case.deadlines["prepublication_notice"].status == DeadlineStatus.MET
+    assert notice_status(case) == DeadlineStatus.MET
     assert case.deadlines["prepublication_notice"].met_at == NOW + timedelta(minutes=1)
 
 
 def test_a_refused_copy_keeps_the_notice_open_and_publishing_is_refused_naming_it() -> None:
     case, notice = planned_case()
     deliver(case, notice, refused={"dfe": "550 5.1.1 Mailbox unavailable"})
-    assert case.deadlines["prepublication_notice"].status == DeadlineStatus.PENDING
+    assert notice_status(case) == DeadlineStatus.PENDING
     ready_to_publish(case)
     with pytest.raises(DecisionRefused) as refused:
         lifecycle.check(case, PUBLISHER, RecordPublishedInput(), PUBLISH_ON)
@@ -148,7 +152,7 @@ def test_a_refused_copy_keeps_the_notice_open_and_publishing_is_refused_naming_i
     assert again.recipients == ("dfe",)
     assert again.occurrence != notice.occurrence
     lifecycle.notice_delivery(case, again, "dfe", NOW + timedelta(days=1), None)
-    assert case.deadlines["prepublication_notice"].status == DeadlineStatus.MET
+    assert notice_status(case) == DeadlineStatus.MET
     lifecycle.check(case, PUBLISHER, RecordPublishedInput(), PUBLISH_ON)
 
 
@@ -156,7 +160,7 @@ def test_copies_delivered_fewer_than_seven_working_days_ahead_block_publication(
     case, notice = planned_case()
     late = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)  # after 9 July
     deliver(case, notice, at=late)
-    assert case.deadlines["prepublication_notice"].status == DeadlineStatus.MET_LATE
+    assert notice_status(case) == DeadlineStatus.MET_LATE
     ready_to_publish(case)
     with pytest.raises(DecisionRefused, match="delivered on 2026-07-13, fewer than 7 working days"):
         lifecycle.check(case, PUBLISHER, RecordPublishedInput(), PUBLISH_ON)
@@ -179,12 +183,12 @@ def test_only_the_delivered_versions_are_published_and_a_changed_document_refuse
 def test_new_versions_are_sent_to_all_three_and_reopen_the_notice() -> None:
     case, notice = planned_case()
     deliver(case, notice)
-    assert case.deadlines["prepublication_notice"].status == DeadlineStatus.MET
+    assert notice_status(case) == DeadlineStatus.MET
     outcome = lifecycle.apply(case, BM, SendCopiesInput(), NOW, planning(documents=versions("4", "d")))
     [again] = outcome.notices
     assert again.recipients == THREE
     assert list(again.attachments) == versions("4", "d")
-    assert case.deadlines["prepublication_notice"].status == DeadlineStatus.PENDING
+    assert notice_status(case) == DeadlineStatus.PENDING
     ready_to_publish(case)
     with pytest.raises(DecisionRefused, match="not been delivered to Ofsted, DfE, the National Panel"):
         lifecycle.check(case, PUBLISHER, RecordPublishedInput(), PUBLISH_ON)
@@ -244,4 +248,4 @@ def test_a_new_date_sends_the_copies_again_and_tells_professionals_and_family_on
     assert (told.kind, told.recipients) == (NoticeKind.PUBLICATION_RESCHEDULED, ("family",))
     assert "family asked" not in str(told.facts)  # free text stays on the case, never in an email
     assert "family_supported" not in case.publication.consent
-    assert case.deadlines["prepublication_notice"].status == DeadlineStatus.PENDING
+    assert notice_status(case) == DeadlineStatus.PENDING
