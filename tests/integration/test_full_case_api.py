@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -81,18 +82,8 @@ async def test_a_full_case_through_the_api(
                 ]
             },
         )
-        publication_on = today + timedelta(days=30)
-        case = await step(
-            "publication",
-            "independent_chair",
-            {"decision": "publish", "publication_on": publication_on.isoformat(), "reasons": "Ready"},
-        )
-        assert case["stage"] == "pre_publication"
-        for item in ("professionals_informed", "family_supported", "media_strategy_ready"):
-            await step("prepublication", "business_manager", {"item": item, "note": "Done"})
-        await step("prepublication", "independent_chair", {"item": "chair_consent", "note": "Consent given"})
-
-        # What the anonymisation gate needs: the family's details, and the documents to publish.
+        # What the anonymisation gate needs, and the copies to Ofsted, DfE and the Panel carry: the family's
+        # details, and the documents to publish.
         identifiers = {"names": ["Jayden Smith"], "postcodes": ["DN31 1HU"], "schools": ["Oakfield Primary"]}
         put = await stack.http.put(
             f"/api/v1/cases/{reference}/identifiers", json=identifiers, headers=stack.auth("business_manager")
@@ -108,6 +99,26 @@ async def test_a_full_case_through_the_api(
             )
             assert uploaded.status_code == 201, uploaded.text
 
+        publication_on = today + timedelta(days=30)
+        case = await step(
+            "publication",
+            "independent_chair",
+            {"decision": "publish", "publication_on": publication_on.isoformat(), "reasons": "Ready"},
+        )
+        assert case["stage"] == "pre_publication"
+        for item in ("professionals_informed", "family_supported", "media_strategy_ready"):
+            await step("prepublication", "business_manager", {"item": item, "note": "Done"})
+        await step("prepublication", "independent_chair", {"item": "chair_consent", "note": "Consent given"})
+
+        async def notice_met() -> bool:
+            case = (await stack.http.get(f"/api/v1/cases/{reference}", headers=stack.auth("auditor"))).json()
+            return {d["key"]: d["status"] for d in case["deadlines"]}["prepublication_notice"] == "met"
+
+        for _ in range(300):  # met when the copies have reached Ofsted, DfE and the Panel, just after the decision
+            if await notice_met():
+                break
+            await asyncio.sleep(0.1)
+        assert await notice_met()
         assert await env.fast_forward(handle, timedelta(days=31))
         case = await step("published", "publisher", {})
         assert case["stage"] == "published"
