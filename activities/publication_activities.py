@@ -130,7 +130,10 @@ class PublicationActivities:
                 extra={"reference": reference, "hits": len(outcome.hits)},
             )
             return PublishReviewResult(
-                published=False, hits=[_summary(hit) for hit in outcome.hits], location=None, document_ids=document_ids
+                published=False,
+                hits=[hit_summary(hit) for hit in outcome.hits],
+                location=None,
+                document_ids=document_ids,
             )
 
         site_documents = await self._write_review(data, documents)
@@ -304,7 +307,7 @@ async def _require_case(session: AsyncSession, reference: str) -> None:
         raise ApplicationError(f"case {reference} is not in the register", type="UnknownCase", non_retryable=True)
 
 
-def _summary(found: DocumentHit) -> PublicationHitSummary:
+def hit_summary(found: DocumentHit) -> PublicationHitSummary:
     place = found.hit.place
     return PublicationHitSummary(
         document_id=found.document_id,

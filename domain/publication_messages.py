@@ -31,13 +31,6 @@ class PrepareCopiesInput(_Message):
     withheld: bool = False  # only the board's response (and actions) will be published
 
 
-class PreparedCopies(_Message):
-    """The current version of each document to be published, or the kinds not uploaded yet."""
-
-    documents: list[CopyDocument] = Field(default_factory=list)
-    missing: list[str] = Field(default_factory=list)
-
-
 class PublishReviewInput(_Message):
     reference: str = Field(pattern=REFERENCE_PATTERN)
     withheld: bool = False
@@ -60,6 +53,15 @@ class PublicationHitSummary(_Message):
     line: int
     character: int
     place: str  # e.g. "page 2, paragraph 4, line 17, character 9"
+
+
+class PreparedCopies(_Message):
+    """The current version of each document to be published; or the kinds not uploaded yet, or where the
+    anonymisation gate found something in them (the copies carry what will be published: never a name)."""
+
+    documents: list[CopyDocument] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+    hits: list[PublicationHitSummary] = Field(default_factory=list)
 
 
 class PublishReviewResult(_Message):

@@ -59,6 +59,14 @@ def current_versions(results: EffectResults) -> list[CopyDocument]:
     prepared = results.copies
     if prepared is None:  # the handler declared no PrepareCopies: a rule error, not the user's
         raise refuse("The documents to send could not be found; nothing was changed. Try again.")
+    if prepared.hits:
+        places = "; ".join(f"{hit.document_kind}: {hit.category} at {hit.place}" for hit in prepared.hits[:10])
+        more = f" (and {len(prepared.hits) - 10} more)" if len(prepared.hits) > 10 else ""
+        raise refuse(
+            f"The anonymisation gate found {len(prepared.hits)} possible identifying detail(s) in the documents the "
+            f"copies would carry: {places}{more}. The copies are what will be published: correct the documents, or "
+            "the chair may accept a specific hit with a reason; then decide again."
+        )
     if prepared.missing:
         names = ", ".join(KIND_TITLES[DocumentKind(kind)].lower() for kind in prepared.missing)
         raise refuse(

@@ -112,7 +112,7 @@ async def test_a_full_case_through_the_api(
 
         async def notice_met() -> bool:
             case = (await stack.http.get(f"/api/v1/cases/{reference}", headers=stack.auth("auditor"))).json()
-            return {d["key"]: d["status"] for d in case["deadlines"]}["prepublication_notice"] == "met"
+            return bool({d["key"]: d["status"] for d in case["deadlines"]}["prepublication_notice"] == "met")
 
         for _ in range(300):  # met when the copies have reached Ofsted, DfE and the Panel, just after the decision
             if await notice_met():

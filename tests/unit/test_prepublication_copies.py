@@ -23,7 +23,7 @@ from domain.decision_inputs import (
 from domain.lifecycle import DecisionRefused, EffectResults, NoticeRequest
 from domain.lifecycle.effects import PrepareCopies, PublishReview
 from domain.lifecycle.publication import CONSENT_ITEMS
-from domain.publication_messages import CopyDocument, PreparedCopies, PublishReviewResult
+from domain.publication_messages import CopyDocument, PreparedCopies, PublicationHitSummary, PublishReviewResult
 from domain.roles import Role
 from domain.stages import Stage
 from tests.unit.test_lifecycle import make_case, schedule
@@ -121,6 +121,20 @@ def test_copies_cannot_go_without_the_documents() -> None:
     with pytest.raises(DecisionRefused, match="upload the executive summary first") as refused:
         lifecycle.apply(case, CHAIR, decision, NOW, missing)
     assert refused.value.refusal == Refusal.CONFLICT
+
+
+def test_copies_carry_what_will_be_published_so_the_gate_must_pass_first() -> None:
+    case = new_case()
+    decision = DecidePublicationInput(decision="publish", publication_on=PUBLISH_ON, reasons="Ready")
+    hit = PublicationHitSummary(
+        document_id=1, document_kind="overview_report", category="name", paragraph=2, line=1, character=1, place="p2"
+    )
+    blocked = EffectResults.of(
+        [schedule("prepublication_notice", NOTICE_DUE), schedule("prepublication_steps", PUBLISH_ON)],
+        copies=PreparedCopies(hits=[hit]),
+    )
+    with pytest.raises(DecisionRefused, match=r"anonymisation gate found 1 .*overview_report: name at p2"):
+        lifecycle.apply(case, CHAIR, decision, NOW, blocked)
 
 
 def test_the_notice_is_met_when_all_three_have_received_them() -> None:

@@ -202,7 +202,14 @@ async def test_full_path_to_publication_and_removal(story: Story) -> None:
     await add_document(story.engine, store, reference, "overview_report", named, "text/markdown")
     for kind, text in (("executive_summary", CLEAN_SUMMARY), ("board_response", CLEAN_RESPONSE)):
         await add_document(story.engine, store, reference, kind, text.encode(), "text/markdown")
+    # The copies carry what will be published: the gate blocks a report that names the child, and says where.
+    blocked = await story.refused(CHAIR, decision)
+    assert "anonymisation gate" in blocked.message
+    assert "overview_report" in blocked.message
+    assert "Jayden" not in blocked.message  # the hit's place is named, not the child
+    assert (await story.state()).stage == "publication_decision"
 
+    await story.prepare_publication()  # corrected documents
     state = await story.by(CHAIR, decision)
     assert state.stage == "pre_publication"
     notice = {d.key: d for d in state.deadlines}["prepublication_notice"]
@@ -215,6 +222,9 @@ async def test_full_path_to_publication_and_removal(story: Story) -> None:
         story.settings.mail.national_panel,
     }
     assert all(len(list(m.iter_attachments())) == 3 for m in copies)
+    attached = [part.get_payload(decode=True) for m in copies for part in m.iter_attachments()]
+    assert attached
+    assert not any(b"Jayden" in part for part in attached if isinstance(part, bytes))
     await story.deadline_becomes("prepublication_notice", DeadlineStatus.MET)  # met on delivery
 
     too_early = await story.refused(PUBLISHER, RecordPublishedInput())
@@ -224,19 +234,15 @@ async def test_full_path_to_publication_and_removal(story: Story) -> None:
     not_yet = await story.refused(PUBLISHER, RecordPublishedInput())
     assert publication_on.isoformat() in not_yet.message
 
-    # The gate blocks a report that names the child, and says where.
+    # A summary uploaded again after the copies is not what they carried.
+    revised = CLEAN_SUMMARY + "\nRevised after the copies.\n"
+    await add_document(story.engine, store, reference, "executive_summary", revised.encode(), "text/markdown")
     await story.go_to(publication_on)
-    blocked = await story.refused(PUBLISHER, RecordPublishedInput())
-    assert "anonymisation gate" in blocked.message
-    assert "overview_report" in blocked.message
-    assert "Jayden" not in blocked.message  # the hit's place is named, not the child
-    assert (await story.state()).stage == "pre_publication"
-
-    await story.prepare_publication()  # corrected documents: not what the copies carried
     changed = await story.refused(PUBLISHER, RecordPublishedInput())
-    assert "overview report, executive summary, board's response changed after the pre-publication" in changed.message
+    assert "executive summary changed after the pre-publication copies" in changed.message
+    assert (await story.state()).stage == "pre_publication"
     publication_on = oracle_working_days(await story.today(), 10)
-    await story.by(CHAIR, MovePublicationDateInput(publication_on=publication_on, reason="Corrected report"))
+    await story.by(CHAIR, MovePublicationDateInput(publication_on=publication_on, reason="Revised summary"))
     await story.wait_for_mail(f"publication planned for {publication_on.isoformat()}", 3)
     await story.deadline_becomes("prepublication_notice", DeadlineStatus.MET)
     for item in ("professionals_informed", "family_supported", "media_strategy_ready"):  # for the new date
