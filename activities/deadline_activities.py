@@ -13,8 +13,10 @@ from datetime import date
 from temporalio import activity
 
 from activities.bank_holidays import build_calendar
+from domain import local_practice
 from domain.activity_contracts import COMPUTE_CASE_DEADLINES
 from domain.case_messages import ComputeDeadlinesInput, ScheduledDeadline
+from domain.local_practice import LocalIntervals
 from domain.rule_pack import CaseEvent, compute_deadlines, get_rule_pack
 from domain.uk_time import end_of_day, start_of_working_day
 
@@ -24,12 +26,19 @@ _YEARS_BEFORE = 1
 _YEARS_AFTER = 2
 
 
-def schedule_deadlines(data: ComputeDeadlinesInput, closures: Iterable[date] = ()) -> list[ScheduledDeadline]:
+def schedule_deadlines(
+    data: ComputeDeadlinesInput, closures: Iterable[date] = (), intervals: LocalIntervals | None = None
+) -> list[ScheduledDeadline]:
     """The pack's deadlines for the given events, then the ad-hoc ones (staff-set due dates, reminders on
-    working days); ``closures`` are the board's extra non-working days."""
+    working days), then the local-practice ones at the board's intervals; ``closures`` are the board's extra
+    non-working days."""
     pack = get_rule_pack(data.rule_pack, data.rule_pack_version)
     events = {CaseEvent(name): day for name, day in data.events.items()}
-    years = [day.year for day in events.values()] + [item.due.year for item in data.adhoc]
+    years = (
+        [day.year for day in events.values()]
+        + [item.due.year for item in data.adhoc]
+        + [day.year for day in data.local.values()]
+    )
     if not years:
         return []
     calendar = build_calendar(min(years) - _YEARS_BEFORE, max(years) + _YEARS_AFTER, closures)
@@ -60,6 +69,22 @@ def schedule_deadlines(data: ComputeDeadlinesInput, closures: Iterable[date] = (
                 escalate_to=item.escalate_to,
             )
         )
+    for key, start in data.local.items():
+        if key != local_practice.PUBLICATION_DECISION:
+            raise ValueError(f"unknown local-practice deadline {key!r}")
+        days = (intervals or LocalIntervals()).publication_decision_days(data.board)
+        scheduled.append(
+            _scheduled(
+                key=key,
+                title=local_practice.PUBLICATION_DECISION_TITLE,
+                due=calendar.add_working_days(start, 2 * days),
+                reminders=[calendar.add_working_days(start, days)],
+                rule=local_practice.publication_decision_rule(days),
+                source=local_practice.PUBLICATION_DECISION_SOURCE,
+                who_acts=local_practice.PUBLICATION_DECISION_WHO,
+                escalate_to=local_practice.PUBLICATION_DECISION_ESCALATE,
+            )
+        )
     return scheduled
 
 
@@ -88,9 +113,10 @@ def _scheduled(
 
 
 class DeadlineActivities:
-    def __init__(self, closures: Iterable[date] = ()) -> None:
+    def __init__(self, closures: Iterable[date] = (), intervals: LocalIntervals | None = None) -> None:
         self._closures = frozenset(closures)
+        self._intervals = intervals or LocalIntervals()
 
     @activity.defn(name=COMPUTE_CASE_DEADLINES.name)
     async def compute_case_deadlines(self, data: ComputeDeadlinesInput) -> list[ScheduledDeadline]:
-        return schedule_deadlines(data, self._closures)
+        return schedule_deadlines(data, self._closures, self._intervals)

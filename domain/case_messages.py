@@ -79,6 +79,8 @@ class ComputeDeadlinesInput(_Message):
     rule_pack_version: str
     events: dict[str, date] = Field(default_factory=dict)  # CaseEvent value -> date
     adhoc: list[AdhocDeadline] = Field(default_factory=list)
+    local: dict[str, date] = Field(default_factory=dict)  # local-practice key -> the day its clock starts
+    board: str | None = None  # whose local-practice intervals apply
 
 
 class OpenCaseInput(_Message):

@@ -48,7 +48,7 @@ def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Wor
         task_queue=settings.task_queue,
         workflows=[ScrCaseWorkflow, LearningSummaryWorkflow],
         activities=[
-            DeadlineActivities(settings.closures).compute_case_deadlines,
+            DeadlineActivities(settings.closures, settings.local_intervals).compute_case_deadlines,
             RegisterActivities(sessions).record_case_event,
             notices.send_notice,
             publisher.publish_review,

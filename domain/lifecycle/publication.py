@@ -18,6 +18,7 @@ from domain.decision_inputs import (
     UpdateBoardResponseInput,
 )
 from domain.lifecycle import copies
+from domain.lifecycle.actions import awaiting_publication_decision, start_publication_decision_clock
 from domain.lifecycle.clocks import add_deadline, cancel, meet, replace_deadline
 from domain.lifecycle.copies import COPY_RECIPIENTS, PUBLICATION_STEPS, STATUTORY_NOTICE
 from domain.lifecycle.effects import Effect, EffectResults, PublishReview
@@ -25,6 +26,7 @@ from domain.lifecycle.handler import Applying, DeadlineNeeds, DecisionHandler
 from domain.lifecycle.outcome import NoticeRequest, Outcome, refuse
 from domain.lifecycle.referral import panel_advice_since_mark
 from domain.lifecycle.stage_groups import BEFORE_PUBLICATION
+from domain.local_practice import PUBLICATION_DECISION
 from domain.publication_messages import PublishReviewResult
 from domain.roles import Recipient, Role
 from domain.rule_pack import CaseEvent
@@ -114,6 +116,7 @@ class DecidePublication(DecisionHandler[DecidePublicationInput]):
         return copies.prepare(case, withheld=False) if d.decision == "publish" else []
 
     def apply(self, case: CaseFile, actor: Actor, d: DecidePublicationInput, applying: Applying) -> Outcome:
+        meet(case, PUBLICATION_DECISION, applying.now)
         if d.decision == "do_not_publish":
             case.publication.non_publication_pending = True
             case.panel_advice_mark = case.panel_advice_count
@@ -225,9 +228,14 @@ class UpdateBoardResponse(DecisionHandler[UpdateBoardResponseInput]):
         if case.active_proceedings:
             raise refuse("Publication waits for the conclusion of: " + ", ".join(sorted(case.active_proceedings)) + ".")
 
+    def deadlines(self, case: CaseFile, d: UpdateBoardResponseInput, today: date) -> DeadlineNeeds | None:
+        local = awaiting_publication_decision(case, today)
+        return DeadlineNeeds({}, (), local) if local else None
+
     def apply(self, case: CaseFile, actor: Actor, d: UpdateBoardResponseInput, applying: Applying) -> Outcome:
         case.response_update_due = False
         case.stage = Stage.PUBLICATION_DECISION
+        start_publication_decision_clock(case, applying)
         summary = "Board's response updated after the proceedings; a publication date is due"
         return Outcome("decision", summary, d.summary)
 

@@ -9,23 +9,29 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from activities.deadline_activities import schedule_deadlines
 from domain import lifecycle
 from domain.case_file import CaseFile
 from domain.case_messages import Actor, DeadlineStatus, NoticeKind, Refusal
 from domain.decision_inputs import (
+    AgreeActionPlanInput,
     DecidePublicationInput,
     MovePublicationDateInput,
+    PlannedAction,
     RecordPrepublicationInput,
     RecordProceedingsInput,
     RecordPublishedInput,
     SendCopiesInput,
+    UpdateBoardResponseInput,
 )
 from domain.lifecycle import DecisionRefused, EffectResults, NoticeRequest
-from domain.lifecycle.effects import PrepareCopies, PublishReview
+from domain.lifecycle.effects import PrepareCopies, PublishReview, ResolveDeadlines
 from domain.lifecycle.publication import CONSENT_ITEMS
+from domain.local_practice import LocalIntervals
 from domain.publication_messages import CopyDocument, PreparedCopies, PublicationHitSummary, PublishReviewResult
 from domain.roles import Role
 from domain.stages import Stage
+from domain.uk_time import london_date
 from tests.unit.test_lifecycle import make_case, schedule
 
 NOW = datetime(2026, 6, 10, 10, 0, tzinfo=UTC)
@@ -72,6 +78,11 @@ def planned_case() -> tuple[CaseFile, NoticeRequest]:
 def deliver(case: CaseFile, notice: NoticeRequest, at: datetime = NOW, refused: dict[str, str] | None = None) -> None:
     for recipient in notice.recipients:
         lifecycle.notice_delivery(case, notice, recipient, at, (refused or {}).get(recipient))
+
+
+def action_plan() -> AgreeActionPlanInput:
+    action = PlannedAction(action_id="A1", description="d", owner_agency="o", due_on=PUBLISH_ON, success_criteria="s")
+    return AgreeActionPlanInput(actions=[action])
 
 
 def notice_status(case: CaseFile) -> DeadlineStatus:
@@ -263,3 +274,43 @@ def test_a_new_date_sends_the_copies_again_and_tells_professionals_and_family_on
     assert "family asked" not in str(told.facts)  # free text stays on the case, never in an email
     assert "family_supported" not in case.publication.consent
     assert notice_status(case) == DeadlineStatus.PENDING
+
+
+def test_a_case_waiting_for_its_publication_decision_is_reminded_and_escalated_at_the_boards_interval() -> None:
+    case = new_case(Stage.ACTION_PLAN)
+    plan = action_plan()
+    [resolve] = lifecycle.declared_effects(case, plan, TODAY)
+    assert isinstance(resolve, ResolveDeadlines)
+    assert (resolve.request.local, resolve.request.board) == ({"publication_decision": TODAY}, "NEL")
+
+    # The board's interval (local practice, a setting): 5 working days for NEL, 10 elsewhere.
+    schedules = schedule_deadlines(resolve.request, intervals=LocalIntervals(10, {"NEL": 5}))
+    lifecycle.apply(case, Actor(user="s", role=Role.SUB_GROUP), plan, NOW, EffectResults.of(schedules))
+    asap = case.deadlines["publication_decision"].schedule
+    assert (asap.due, [london_date(at) for at in asap.reminders_at]) == (date(2026, 6, 24), [date(2026, 6, 17)])
+    assert asap.rule.startswith("local practice")
+    assert "003" in asap.source
+
+    reminder = lifecycle.fire_clock(case, "publication_decision", asap.reminders_at[0])
+    assert reminder is not None
+    assert reminder.notices[0].recipients == ("independent_chair",)
+    breach = lifecycle.fire_clock(case, "publication_decision", asap.due_at)
+    assert breach is not None
+    assert breach.notices[0].recipients == ("business_manager", "sub_group")
+
+    lifecycle.apply(
+        case, CHAIR, DecidePublicationInput(decision="publish", publication_on=PUBLISH_ON, reasons="r"), NOW, planning()
+    )
+    assert case.deadlines["publication_decision"].status == DeadlineStatus.MET_LATE
+
+
+def test_cases_started_before_the_patch_get_no_new_clock() -> None:
+    case = make_case(Stage.ACTION_PLAN)
+    plan = action_plan()
+    [resolve] = lifecycle.declared_effects(case, plan, TODAY)
+    assert isinstance(resolve, ResolveDeadlines)
+    assert resolve.request.local == {}
+    assert (
+        lifecycle.declared_effects(make_case(Stage.PUBLICATION_ON_HOLD), UpdateBoardResponseInput(summary="s"), TODAY)
+        == []
+    )
