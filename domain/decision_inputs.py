@@ -208,7 +208,7 @@ class RecordProceedingsInput(_Input):
 
     kind: Literal["proceedings"] = "proceedings"
     proceeding_id: Identifier
-    proceeding: Literal["criminal_trial", "inquest", "reporting_restriction", "other"]
+    proceeding: Literal["criminal_trial", "inquest", "other"]
     status: Literal["started", "concluded"]
     note: Text | None = None
 
