@@ -33,6 +33,13 @@ from domain.rule_pack import CaseEvent
 from domain.stages import Stage
 
 BM, CHAIR = Role.BUSINESS_MANAGER, Role.INDEPENDENT_CHAIR
+# What a hold notice says of the proceedings (their note stays on the case): 003 names trials, inquests and
+# reporting restrictions; the released API records a reporting restriction as "other".
+HOLD_REASONS = {
+    "criminal_trial": "criminal trial",
+    "inquest": "inquest",
+    "other": "other proceedings or a reporting restriction",
+}
 CONSENT_ITEMS = ("professionals_informed", "family_supported", "media_strategy_ready", "chair_consent")
 
 
@@ -201,7 +208,8 @@ class RecordProceedings(DecisionHandler[RecordProceedingsInput]):
                 for key in (STATUTORY_NOTICE, PUBLICATION_STEPS):
                     cancel(case, key)
                 previous = case.publication.planned_on
-                notices = copies.tell_date_holders(case, change="on hold", reason=what, previous=previous, new=None)
+                reason = HOLD_REASONS.get(d.proceeding, what)
+                notices = copies.tell_date_holders(case, change="on hold", reason=reason, previous=previous, new=None)
                 if notices:
                     summary += "; publication on hold: " + ", ".join(notices[0].recipients) + " told"
             return Outcome("decision", summary, d.note, {}, notices)

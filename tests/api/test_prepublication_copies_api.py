@@ -297,3 +297,40 @@ async def _is(value: Awaitable[str], expected: str) -> bool:
 
 async def _count(copies: Copies, subject: str, count: int) -> bool:
     return len(copies.mails(subject)) >= count
+
+
+async def test_a_case_waiting_for_its_publication_decision_is_reminded_then_escalated(copies: Copies) -> None:
+    await copies.to_publication_decision()
+    asap = {d["key"]: d for d in (await copies.case())["deadlines"]}["publication_decision"]
+    assert asap["status"] == "pending"
+    assert asap["rule"].startswith("local practice: a reminder every 10 working days")
+    assert "003" in asap["source"]
+    assert "SCR_PUBLICATION_DECISION_INTERVAL_DAYS" in asap["source"]
+
+    await copies.fast_forward(date.fromisoformat(asap["due"]))
+    await copies.wait_for("Reminder: Publication decision", {"independent-chair@lscb.example"})
+    await copies.wait_for(
+        "Deadline missed: Publication decision", {"business-manager@lscb.example", "scr-sub-group@lscb.example"}
+    )
+    await copies.plan(london_date(datetime.now(UTC)) + timedelta(days=30 + copies.skipped_days))
+    met = {d["key"]: d["status"] for d in (await copies.case())["deadlines"]}["publication_decision"]
+    assert met == "met_late"
+
+
+async def test_a_new_date_tells_everyone_who_holds_it_and_the_steps_are_recorded_again(copies: Copies) -> None:
+    today = await copies.to_publication_decision()
+    first = today + timedelta(days=30)
+    await copies.plan(first)
+    await copies.wait_for("Pre-publication copy", {OFSTED, DFE, PANEL})
+    await copies.record_steps()
+    later = first + timedelta(days=14)
+    body = {"publication_on": later.isoformat(), "reason": "The family asked for more time"}
+    case = await copies.decide("publication_date", "independent_chair", body)
+    awaited = [a["description"] for a in case["awaiting"] if a["kind"] == "prepublication"]
+    assert "Record: professionals informed" in awaited
+    assert "Record: family supported" in awaited
+    again = await copies.wait_for(f"publication planned for {later.isoformat()}", {OFSTED, DFE, PANEL})
+    for message in again.values():
+        assert f"replaces the date given before ({first.isoformat()})" in plain_text(message)
+        assert len(attachments(message)) == 3
+        assert "family asked" not in message.as_string()
