@@ -78,6 +78,6 @@ async def _website(contract: ActivityContract[I, O], request: I) -> O:
         if isinstance(cause, ApplicationError) and cause.non_retryable:
             raise ApplicationError(cause.message, type=Refusal.CONFLICT.value) from None
         raise ApplicationError(
-            "The website could not be updated just now; nothing was changed. Try again shortly.",
+            "The website or the document store could not be reached just now; nothing was changed. Try again shortly.",
             type=UNAVAILABLE,
         ) from None

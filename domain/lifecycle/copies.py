@@ -196,7 +196,7 @@ def tell_date_holders(
     if not case.publication.deliver_copies:
         return []
     holders: list[str] = []
-    if case.publication.copies is not None and new is None:
+    if case.publication.copies_sent_for is not None and new is None:  # the copies told them the date
         holders.extend(COPY_RECIPIENTS)
     holders.extend(told for step, told in TOLD_BY_STEP.items() if step in case.publication.consent)
     for step in RESCHEDULED_STEPS:
