@@ -102,3 +102,14 @@ def test_grouped_settings_read_the_flat_variables(monkeypatch: pytest.MonkeyPatc
     assert Settings(oidc_issuer=None).oidc.jwks_url == "https://keys.board.example/jwks.json"
     monkeypatch.delenv("SCR_OIDC_JWKS_URL")
     assert Settings(oidc_issuer=None).oidc.jwks_url is None
+
+
+def test_the_publication_decision_interval_is_set_per_board(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCR_PUBLICATION_DECISION_INTERVAL_DAYS", "15")
+    monkeypatch.setenv("SCR_PUBLICATION_DECISION_INTERVAL_BY_BOARD", " nel=5, ABC = 20 ")
+    intervals = Settings().local_intervals
+    assert [intervals.publication_decision_days(b) for b in ("NEL", "ABC", "SEL", None)] == [5, 20, 15, 15]
+
+    monkeypatch.setenv("SCR_PUBLICATION_DECISION_INTERVAL_BY_BOARD", "NEL=soon")
+    with pytest.raises(ValidationError, match="SCR_PUBLICATION_DECISION_INTERVAL_BY_BOARD: 'NEL=soon'"):
+        Settings()
