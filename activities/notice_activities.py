@@ -21,13 +21,16 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.mailer import MailSender, PermanentRecipientError
+from activities.notice_attachments import AttachmentError, load_attachments
 from activities.notice_templates import NoticeTemplateError, NoticeTemplates, RenderedNotice
 from domain.activity_contracts import SEND_NOTICE
 from domain.case_messages import NoticeResult, SendNoticeInput
 from domain.rule_pack import cite_for_board
 from store import register
+from store.document_store import DocumentStore
 from store.models import Notice
 from store.notice_directory import NoticeDirectory, UnknownBoardError, UnknownRecipientError, board_of
+from store.publishable_copy import PublishableCopy
 
 
 def notice_business_key(data: SendNoticeInput) -> str:
@@ -45,8 +48,10 @@ class NoticeActivities:
         case_url_base: str,
         templates: NoticeTemplates | None = None,
         procedure_of: Callable[[str], str | None] = lambda _board: None,
+        documents: DocumentStore | None = None,
     ) -> None:
         self._sessions = sessions
+        self._documents = documents  # the attachments' bytes (pre-publication copies)
         self._mailer = mailer
         self._directory = directory
         self._sender = sender
@@ -80,11 +85,16 @@ class NoticeActivities:
         except NoticeTemplateError as error:
             raise ApplicationError(str(error), type="NoticeTemplateError", non_retryable=True) from error
 
+        try:
+            attached = await load_attachments(self._sessions, self._documents, data)
+        except AttachmentError as error:
+            raise ApplicationError(str(error), type="AttachmentUnavailable", non_retryable=True) from error
+
         key = notice_business_key(data)
         notice = await self._claim(data, key, ", ".join(addresses))
         if notice.status == "sent":
             return NoticeResult(business_key=key, message_id=notice.message_id, newly_sent=False)
-        message = self._message(data, key, addresses, notice.message_id, rendered)
+        message = self._message(data, key, addresses, notice.message_id, rendered, attached)
         try:
             refused = await self._mailer.send(message)
         except PermanentRecipientError as error:
@@ -94,11 +104,17 @@ class NoticeActivities:
         if refused:
             # The others have it, so it counts as sent; the timeline says who did not get it.
             summary += f" (refused for {', '.join(sorted(refused))})"
-        await self._finish(key, status="sent", summary=summary, refused=refused)
+        await self._finish(key, status="sent", summary=summary, refused=refused, attached=attached)
         return NoticeResult(business_key=key, message_id=notice.message_id, newly_sent=True)
 
     def _message(
-        self, data: SendNoticeInput, key: str, addresses: tuple[str, ...], message_id: str, rendered: RenderedNotice
+        self,
+        data: SendNoticeInput,
+        key: str,
+        addresses: tuple[str, ...],
+        message_id: str,
+        rendered: RenderedNotice,
+        attached: list[PublishableCopy],
     ) -> EmailMessage:
         message = EmailMessage()
         message["From"] = self._sender
@@ -110,6 +126,9 @@ class NoticeActivities:
         message["X-SCR-Notice"] = key
         message.set_content(rendered.text)
         message.add_alternative(rendered.html, subtype="html")
+        for copy in attached:  # the documents themselves, never in the body
+            maintype, _, subtype = copy.content_type.partition("/")
+            message.add_attachment(copy.data, maintype=maintype, subtype=subtype, filename=copy.filename)
         return message
 
     async def _claim(self, data: SendNoticeInput, key: str, address: str) -> Notice:
@@ -143,7 +162,15 @@ class NoticeActivities:
             async with self._sessions.begin() as session:
                 return (await session.execute(select(Notice).where(Notice.business_key == key))).scalar_one()
 
-    async def _finish(self, key: str, *, status: str, summary: str, refused: Mapping[str, str] | None = None) -> None:
+    async def _finish(
+        self,
+        key: str,
+        *,
+        status: str,
+        summary: str,
+        refused: Mapping[str, str] | None = None,
+        attached: list[PublishableCopy] | None = None,
+    ) -> None:
         async with self._sessions.begin() as session:
             notice = (await session.execute(select(Notice).where(Notice.business_key == key))).scalar_one()
             notice.status = status
@@ -170,5 +197,14 @@ class NoticeActivities:
                     "recipient": notice.recipient,
                     "message_id": notice.message_id,
                     **({"refused": dict(refused)} if refused else {}),
+                    **(
+                        {
+                            "attachments": [
+                                {"kind": c.kind, "document_id": c.document_id, "sha256": c.sha256} for c in attached
+                            ]
+                        }
+                        if attached
+                        else {}
+                    ),
                 },
             )

@@ -43,7 +43,7 @@ from store.anonymisation_gate import DocumentHit, DocumentUnreadablePart, Identi
 from store.document_store import DocumentCorruptedError, DocumentNotFoundError, DocumentStore
 from store.document_text import UnreadableDocumentError
 from store.models import CaseDocument, Publication
-from store.publishable_copy import PublishableCopy
+from store.publishable_copy import PublishableCopy, publishable_copy
 
 REQUEST_ENDPOINT = "/api/v1/public/requests"
 SYSTEM_ACTOR = "system"
@@ -62,6 +62,7 @@ class _SiteDocument:
     as_html: bool
     format: str
     size: str
+    sha256: str  # of the publishable copy: what the pre-publication copies delivered
 
 
 class PublicationActivities:
@@ -93,6 +94,11 @@ class PublicationActivities:
             )
         documents = [latest[kind.value] for kind in wanted]
         document_ids = [document.id for document in documents]
+        if data.delivered is not None:
+            # Exactly the versions the pre-publication copies delivered: a newer upload must be sent first.
+            changed = await self._changed_since_copies(data, documents)
+            if changed:
+                return PublishReviewResult(published=False, document_ids=document_ids, changed=changed)
         try:
             outcome = await run_gate(self._sessions, self._store, reference=reference, documents=documents)
         except IdentifiersNotRecordedError as error:
@@ -112,10 +118,10 @@ class PublicationActivities:
             )
             return PublishReviewResult(
                 published=False,
-                hits=[_summary(hit) for hit in outcome.hits],
+                hits=[hit_summary(hit) for hit in outcome.hits],
                 location=None,
                 document_ids=document_ids,
-                unreadable=[_unreadable(part) for part in outcome.unreadable],
+                unreadable=[unreadable_part(part) for part in outcome.unreadable],
             )
 
         # What is served is the copy the gate read, byte for byte: never the upload.
@@ -196,6 +202,22 @@ class PublicationActivities:
                     )
         await self._write_index()
 
+    async def _changed_since_copies(self, data: PublishReviewInput, documents: Sequence[CaseDocument]) -> list[str]:
+        delivered = {copy.kind: copy for copy in data.delivered or []}
+        changed = []
+        for document in documents:
+            copy = delivered.get(document.kind)
+            if copy is None or copy.document_id != str(document.id):
+                changed.append(document.kind)
+                continue
+            try:
+                current = await publishable_copy(self._store, document)
+            except (DocumentNotFoundError, DocumentCorruptedError) as error:
+                raise ApplicationError(str(error), type="DocumentUnavailable", non_retryable=True) from None
+            if current.sha256 != copy.sha256:
+                changed.append(document.kind)
+        return changed
+
     # The site
 
     def _review_dir(self, reference: str) -> Path:
@@ -232,6 +254,7 @@ class PublicationActivities:
                     as_html=target.as_html,
                     format="PDF" if document.content_type == PDF else "Word document",
                     size=_human_size(len(content)),
+                    sha256=copy.sha256,
                 )
             )
         files["index.html"] = self._render(
@@ -282,7 +305,7 @@ async def _require_case(session: AsyncSession, reference: str) -> None:
         raise ApplicationError(f"case {reference} is not in the register", type="UnknownCase", non_retryable=True)
 
 
-def _summary(found: DocumentHit) -> PublicationHitSummary:
+def hit_summary(found: DocumentHit) -> PublicationHitSummary:
     place = found.hit.place
     return PublicationHitSummary(
         document_id=found.document_id,
@@ -297,7 +320,7 @@ def _summary(found: DocumentHit) -> PublicationHitSummary:
     )
 
 
-def _unreadable(found: DocumentUnreadablePart) -> PublicationUnreadablePart:
+def unreadable_part(found: DocumentUnreadablePart) -> PublicationUnreadablePart:
     return PublicationUnreadablePart(
         document_id=found.document_id,
         document_kind=found.document_kind,

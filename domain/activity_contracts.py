@@ -23,7 +23,13 @@ from domain.learning_summary_messages import (
     RecordLearningSummaryInput,
     StoredLearningSummary,
 )
-from domain.publication_messages import PublishReviewInput, PublishReviewResult, RemoveReviewInput
+from domain.publication_messages import (
+    PrepareCopiesInput,
+    PreparedCopies,
+    PublishReviewInput,
+    PublishReviewResult,
+    RemoveReviewInput,
+)
 
 I = TypeVar("I")  # noqa: E741
 O = TypeVar("O")  # noqa: E741
@@ -45,6 +51,9 @@ PUBLISH_REVIEW = ActivityContract[PublishReviewInput, PublishReviewResult](
     "publish_review", PublishReviewInput, PublishReviewResult
 )
 REMOVE_REVIEW = ActivityContract[RemoveReviewInput, None]("remove_review", RemoveReviewInput, None)
+PREPARE_COPIES = ActivityContract[PrepareCopiesInput, PreparedCopies](
+    "prepare_prepublication_copies", PrepareCopiesInput, PreparedCopies
+)
 COMPILE_LEARNING_SUMMARY = ActivityContract[CompileLearningSummaryInput, LearningSummaryFigures](
     "compile_learning_summary", CompileLearningSummaryInput, LearningSummaryFigures
 )
@@ -61,6 +70,7 @@ ALL = (
     SEND_NOTICE,
     PUBLISH_REVIEW,
     REMOVE_REVIEW,
+    PREPARE_COPIES,
     COMPILE_LEARNING_SUMMARY,
     RENDER_LEARNING_SUMMARY,
     RECORD_LEARNING_SUMMARY,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from domain.case_messages import DeadlineRecord, DeadlineStatus, OpenCaseInput, ScheduledDeadline
 from domain.criteria import Assessment, ChairDecision, IncidentFacts
 from domain.local_practice import LEGACY, LocalPractice
+from domain.publication_messages import CopyDocument
 from domain.stages import Stage
 
 OnDue = Literal["breach", "retain", "review"]
@@ -66,12 +67,27 @@ class Action(BaseModel):
     completed_at: datetime | None = None
 
 
+class CopySet(BaseModel):
+    """One sending of the pre-publication copies: the versions attached and what the mail server did with them
+    for each recipient. Only a delivery counts (000, 001 §11): a refusal leaves the recipient undelivered."""
+
+    planned_on: date
+    documents: list[CopyDocument]
+    occurrences: list[str]  # each sending of these versions for this date (a resend after a refusal adds one)
+    delivered: dict[str, datetime] = Field(default_factory=dict)  # recipient -> when the server accepted it
+    refused: dict[str, str] = Field(default_factory=dict)  # recipient -> the server's answer
+
+
 class Publication(BaseModel):
     planned_on: date | None = None
     report_withheld: bool = False  # not publishing: only the board's response and actions go up
     non_publication_pending: bool = False  # awaiting the panel's advice and the chair's final decision
     consent: dict[str, str] = Field(default_factory=dict)  # consent item -> note
     copies_sent_for: date | None = None  # the planned date the pre-publication copies announced
+    # Cases started with the patch "prepublication-copies-delivered": the copies carry the documents and the
+    # statutory notice is met on delivery. Earlier cases keep sending a notice without them.
+    deliver_copies: bool = False
+    copies: CopySet | None = None  # the newest versions sent (what may be published once delivered)
     published_on: date | None = None
     location: str | None = None
     keep_until: date | None = None

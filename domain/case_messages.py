@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.criteria import ChairDecision, IncidentFacts
 from domain.decision_inputs import DecisionInput
 from domain.local_practice import LocalPractice
+from domain.publication_messages import CopyDocument
 from domain.roles import Role
 
 
@@ -79,7 +80,9 @@ class ComputeDeadlinesInput(_Message):
     rule_pack_version: str
     events: dict[str, date] = Field(default_factory=dict)  # CaseEvent value -> date
     adhoc: list[AdhocDeadline] = Field(default_factory=list)
-    board: str | None = None  # whose closure days move the reminders (never a statutory due date)
+    local: dict[str, date] = Field(default_factory=dict)  # local-practice key -> the day its clock starts
+    # Whose closure days move the reminders (never a statutory due date) and whose local-practice intervals apply.
+    board: str | None = None
 
 
 class OpenCaseInput(_Message):
@@ -138,6 +141,7 @@ class NoticeKind(StrEnum):
     NON_PUBLICATION = "non_publication"
     FINAL_PUBLICATION_DECISION = "final_publication_decision"
     PREPUBLICATION_COPY = "prepublication_copy"
+    PUBLICATION_RESCHEDULED = "publication_rescheduled"  # a hold or a new date, to everyone who holds the date
     DEADLINE_REMINDER = "deadline_reminder"
     DEADLINE_ESCALATION = "deadline_escalation"
     REVIEW_REMINDER = "review_reminder"
@@ -151,6 +155,7 @@ class SendNoticeInput(_Message):
     occurrence: str  # with reference and kind, the business key that makes sending idempotent
     recipient: str  # a Recipient or Role value; the address comes from the worker's settings
     facts: dict[str, str] = Field(default_factory=dict)  # non-identifying values for the template
+    attachments: list[CopyDocument] = Field(default_factory=list)  # documents attached (ids and hashes only)
 
 
 class NoticeResult(_Message):

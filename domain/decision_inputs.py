@@ -321,6 +321,14 @@ class MovePublicationDateInput(_Input):
     reason: Text
 
 
+class SendCopiesInput(_Input):
+    """Send the pre-publication copies again: to the recipients whose mail server refused them, or to all three
+    when a document was uploaded again after the copies (000, 001 §11). The current versions are attached."""
+
+    kind: Literal["prepublication_copies"] = "prepublication_copies"
+    note: Text | None = None
+
+
 class RecordPublishedInput(_Input):
     """The publisher publishes the review: the overview report, executive summary and board's response (only
     the response when the report is withheld) pass the anonymisation gate and go on the board's website."""
@@ -378,6 +386,7 @@ DecisionInput = Annotated[
     | UpdateBoardResponseInput
     | RecordPrepublicationInput
     | MovePublicationDateInput
+    | SendCopiesInput
     | RecordPublishedInput
     | ExtendRetentionInput
     | RemoveFromWebsiteInput

@@ -1,17 +1,24 @@
-"""A board's local practice: steps the seeds do not require, each switched on by a setting.
+"""A board's local practice: steps and intervals the seeds do not require or do not fix, each set by a setting.
 
-The statutory rules live in the rule pack and the lifecycle handlers; what is here is a board's own choice,
-so every item says so in the deadline it creates ("Local practice (SCR_...)"), never citing a seed. A case
-keeps the practice it was opened with (it is part of the workflow input), so changing a setting never changes
-a case already under way, and replay sees the same values.
+The statutory rules live in the rule pack and the lifecycle handlers; what is here is a board's own choice, so
+every item says so in the deadline it creates ("Local practice (setting ...)"), never citing a seed as its source.
 
-A case opened before this existed carries no practice: ``LEGACY`` reproduces what those cases did then, so
-their histories replay unchanged.
+Two kinds:
+- ``LocalPractice``: steps a case keeps from the day it opened (part of the workflow input), so changing a setting
+  never changes a case already under way, and replay sees the same values. A case opened before these were
+  settings carries none: ``LEGACY`` reproduces what those cases did then, so their histories replay unchanged.
+- ``LocalIntervals``: how often a case waiting for its publication decision is reminded (003 asks for publication
+  "as soon as possible" and fixes no interval), resolved by the deadline activity like the rule pack's deadlines.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from domain.roles import Role
 
 
 class LocalPractice(BaseModel):
@@ -39,3 +46,28 @@ def local_source(setting: str) -> str:
 
 LEGACY = LocalPractice(retention_review_months=1, chair_consent_step=True, publication_steps_days_before=1)
 """What every case did before practice was a setting: cases opened then replay with these values."""
+
+
+PUBLICATION_DECISION = "publication_decision"
+PUBLICATION_DECISION_TITLE = "Publication decision (as soon as possible)"
+PUBLICATION_DECISION_SOURCE = (
+    "SCIE quality marker (003): publication 'as soon as possible'; the interval is local practice, set by the board "
+    "(SCR_PUBLICATION_DECISION_INTERVAL_DAYS, SCR_PUBLICATION_DECISION_INTERVAL_BY_BOARD)"
+)
+PUBLICATION_DECISION_WHO = Role.INDEPENDENT_CHAIR.value
+PUBLICATION_DECISION_ESCALATE = (Role.BUSINESS_MANAGER.value, Role.SUB_GROUP.value)
+
+
+@dataclass(frozen=True)
+class LocalIntervals:
+    """Working days between reminders of a case waiting for its publication decision; escalated after two."""
+
+    default_days: int = 10
+    by_board: Mapping[str, int] = field(default_factory=dict)
+
+    def publication_decision_days(self, board: str | None) -> int:
+        return self.by_board.get(board or "", self.default_days)
+
+
+def publication_decision_rule(days: int) -> str:
+    return f"local practice: a reminder every {days} working days, escalated after {2 * days}"

@@ -17,11 +17,28 @@ class _Message(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class CopyDocument(_Message):
+    """One document version as the pre-publication copies carried it: the SHA-256 is that of the copy sent
+    (``store/publishable_copy.py``), which is also what the website publishes."""
+
+    document_id: str
+    kind: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class PrepareCopiesInput(_Message):
+    reference: str = Field(pattern=REFERENCE_PATTERN)
+    withheld: bool = False  # only the board's response (and actions) will be published
+
+
 class PublishReviewInput(_Message):
     reference: str = Field(pattern=REFERENCE_PATTERN)
     withheld: bool = False
     """True: only the board's response is published, the report is not."""
     publication_on: date
+    delivered: list[CopyDocument] | None = None
+    """The versions the pre-publication copies delivered: exactly these are published, and a newer upload of
+    one of their kinds blocks publication (``changed``). None: cases whose copies carried no documents."""
 
 
 class PublicationHitSummary(_Message):
@@ -48,6 +65,16 @@ class PublicationUnreadablePart(_Message):
     reason: str  # e.g. "the page shows an image and has no text (a scan?)"
 
 
+class PreparedCopies(_Message):
+    """The current version of each document to be published; or the kinds not uploaded yet, or where the
+    anonymisation gate found something in them (the copies carry what will be published: never a name)."""
+
+    documents: list[CopyDocument] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+    hits: list[PublicationHitSummary] = Field(default_factory=list)
+    unreadable: list[PublicationUnreadablePart] = Field(default_factory=list)  # not clear either
+
+
 class PublishReviewResult(_Message):
     published: bool
     hits: list[PublicationHitSummary] = Field(default_factory=list)
@@ -56,6 +83,7 @@ class PublishReviewResult(_Message):
     unreadable: list[PublicationUnreadablePart] = Field(default_factory=list)  # block publication too
     sha256: list[str] = Field(default_factory=list)
     """The published copies' SHA-256, in ``document_ids`` order: the bytes served are the bytes checked."""
+    changed: list[str] = Field(default_factory=list)  # kinds uploaded again since the copies were delivered
 
 
 class RemoveReviewInput(_Message):

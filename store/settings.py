@@ -22,7 +22,7 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from domain.local_practice import LocalPractice
+from domain.local_practice import LocalIntervals, LocalPractice
 from domain.rule_pack import SEED_BOARD
 
 
@@ -133,6 +133,13 @@ class Settings(BaseSettings):
     publication_steps_days_before: int = Field(1, ge=1, le=60)
     """The pre-publication steps are due this many days before the publication date (the seeds set no day)."""
 
+    publication_decision_interval_days: int = Field(10, ge=1, le=130)
+    """Local practice (no seed fixes it; the SCIE quality marker, 003, asks for publication "as soon as possible"):
+    while a case waits for its publication decision, the chair is reminded after this many working days and the
+    business manager and sub-group are told after twice as many."""
+    publication_decision_interval_by_board: Annotated[dict[str, int], NoDecode] = {}
+    """Boards that set their own interval: comma-separated BOARD=DAYS (e.g. ``NEL=5,ABC=15``)."""
+
     boards: Annotated[list[str], NoDecode] = ["NEL"]
     """Comma-separated board codes this deployment serves (used in case references); upper case, no repeats."""
     board_procedures: Annotated[dict[str, str], NoDecode] = {}
@@ -217,6 +224,19 @@ class Settings(BaseSettings):
                 raise ValueError(f"SCR_BOARD_CLOSURE_DAYS: {entry!r} has a day that is not YYYY-MM-DD") from None
         return boards
 
+    @field_validator("publication_decision_interval_by_board", mode="before")
+    @classmethod
+    def _intervals_by_board(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        intervals = {}
+        for item in _comma_separated(value) or []:
+            board, _, days = item.partition("=")
+            if not board.strip() or not days.strip().isdigit() or not 1 <= int(days) <= 130:
+                raise ValueError(f"SCR_PUBLICATION_DECISION_INTERVAL_BY_BOARD: {item!r} is not BOARD=DAYS (1-130)")
+            intervals[board.strip().upper()] = int(days)
+        return intervals
+
     @field_validator("boards", mode="before")
     @classmethod
     def _board_codes(cls, value: object) -> object:
@@ -282,6 +302,12 @@ class Settings(BaseSettings):
         """Each board's closure days: the deployment's and its own."""
         boards = {*self.boards, *self.board_closure_days}
         return {board: self.closures | frozenset(self.board_closure_days.get(board, ())) for board in boards}
+
+    @property
+    def local_intervals(self) -> LocalIntervals:
+        return LocalIntervals(
+            self.publication_decision_interval_days, dict(self.publication_decision_interval_by_board)
+        )
 
     @property
     def board_codes(self) -> frozenset[str]:

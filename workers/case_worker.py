@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.copy_activities import CopyActivities
 from activities.deadline_activities import DeadlineActivities
 from activities.learning_summary_activities import LearningSummaryActivities
 from activities.mailer import SmtpMailSender
@@ -28,6 +29,7 @@ def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Wor
     mailer = SmtpMailSender(
         host=smtp.host, port=smtp.port, starttls=smtp.starttls, username=smtp.username, password=smtp.password
     )
+    documents = document_store_from_settings(settings)
     notices = NoticeActivities(
         sessions,
         mailer,
@@ -35,8 +37,10 @@ def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Wor
         sender=settings.mail.sender,
         case_url_base=f"{settings.public_base_url.rstrip('/')}/api/v1/cases",
         procedure_of=settings.procedure_of,
+        documents=documents,  # the pre-publication copies carry the documents
     )
-    publisher = PublicationActivities(sessions, document_store_from_settings(settings), settings.site_dir)
+    publisher = PublicationActivities(sessions, documents, settings.site_dir)
+    copies = CopyActivities(sessions, documents)
     summaries = LearningSummaryActivities(
         sessions,
         document_store_from_settings(settings),
@@ -48,11 +52,14 @@ def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Wor
         task_queue=settings.task_queue,
         workflows=[ScrCaseWorkflow, LearningSummaryWorkflow],
         activities=[
-            DeadlineActivities(settings.closures_by_board(), settings.procedure_of).compute_case_deadlines,
+            DeadlineActivities(
+                settings.closures_by_board(), settings.procedure_of, settings.local_intervals
+            ).compute_case_deadlines,
             RegisterActivities(sessions).record_case_event,
             notices.send_notice,
             publisher.publish_review,
             publisher.remove_review,
+            copies.prepare_copies,
             summaries.compile_learning_summary,
             summaries.render_learning_summary,
             summaries.record_learning_summary,

@@ -28,3 +28,6 @@ ESCALATE_UNDELIVERED = "escalate-undelivered-notices"
 ANSWER_FIRST = "answer-decisions-before-register-write"
 # The roles a case awaits, as a search attribute for the operators' saved search "awaiting a role".
 AWAITING_ROLES_ATTRIBUTE = "awaiting-roles-search-attribute"
+# The pre-publication copies carry the documents; the statutory notice is met on their delivery and publication
+# waits for it; a hold or a new date is told to everyone who holds the date (issue 14, points 5-7).
+COPY_DELIVERY = "prepublication-copies-delivered"

@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.stages import Stage
     from domain.uk_time import london_date
 
-from workflows.case_options import ANSWER_FIRST, AWAITING_ROLES_ATTRIBUTE
+from workflows.case_options import ANSWER_FIRST, AWAITING_ROLES_ATTRIBUTE, COPY_DELIVERY
 from workflows.case_register_writer import CaseRegisterWriter
 from workflows.decision_effects import resolve_deadlines, run_effects
 from workflows.notice_outbox import NoticeOutbox
@@ -62,7 +62,7 @@ class ScrCaseWorkflow:
         )
         self._registered = carried is not None
         self._register = CaseRegisterWriter(lambda: self._case)
-        self._outbox = NoticeOutbox(self._case.reference, self._record)
+        self._outbox = NoticeOutbox(self._case.reference, self._record, self._notice_delivered)
         self._decisions = asyncio.Lock()  # one decision at a time: each is checked against the state it changes
         self._woken = False
 
@@ -70,6 +70,8 @@ class ScrCaseWorkflow:
 
     @workflow.run
     async def run(self, data: CaseWorkflowInput) -> None:
+        if workflow.patched(COPY_DELIVERY):
+            self._case.publication.deliver_copies = True
         workflow.set_current_details(operator_details(self._case))
         if data.carried is None:
             await self._open(data.opening)
@@ -149,6 +151,10 @@ class ScrCaseWorkflow:
             or self._case.stage in lifecycle.TERMINAL
             or workflow.info().is_continue_as_new_suggested()
         )
+
+    async def _notice_delivered(self, notice: NoticeRequest, recipient: str, refused: str | None) -> None:
+        """A tracked notice (the pre-publication copies) reached a recipient, or was refused: the case counts it."""
+        await self._record(lifecycle.notice_delivery(self._case, notice, recipient, workflow.now(), refused))
 
     # -- staff decisions ---------------------------------------------------------------------------------
 

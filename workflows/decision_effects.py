@@ -11,14 +11,22 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain.activity_contracts import (
         COMPUTE_CASE_DEADLINES,
+        PREPARE_COPIES,
         PUBLISH_REVIEW,
         REMOVE_REVIEW,
         ActivityContract,
     )
     from domain.case_contract import UNAVAILABLE
     from domain.case_messages import ComputeDeadlinesInput, Refusal, ScheduledDeadline
-    from domain.lifecycle.effects import Effect, EffectResults, PublishReview, RemoveReview, ResolveDeadlines
-    from domain.publication_messages import PublishReviewResult
+    from domain.lifecycle.effects import (
+        Effect,
+        EffectResults,
+        PrepareCopies,
+        PublishReview,
+        RemoveReview,
+        ResolveDeadlines,
+    )
+    from domain.publication_messages import PreparedCopies, PublishReviewResult
 
 from workflows import activity_calls
 from workflows.case_options import ACTIVITY_TIMEOUT, LOCAL_ACTIVITIES, WEBSITE_RETRY, WEBSITE_TIMEOUT
@@ -40,6 +48,7 @@ async def resolve_deadlines(request: ComputeDeadlinesInput) -> list[ScheduledDea
 async def run_effects(effects: list[Effect]) -> EffectResults:
     schedules: list[ScheduledDeadline] = []
     publication: PublishReviewResult | None = None
+    copies: PreparedCopies | None = None
     for effect in effects:
         match effect:
             case ResolveDeadlines(request=request):
@@ -48,12 +57,14 @@ async def run_effects(effects: list[Effect]) -> EffectResults:
                 publication = await _website(PUBLISH_REVIEW, request)
             case RemoveReview(request=request):
                 await _website(REMOVE_REVIEW, request)
-    return EffectResults.of(schedules, publication)
+            case PrepareCopies(request=request):
+                copies = await _website(PREPARE_COPIES, request)
+    return EffectResults.of(schedules, publication, copies)
 
 
 async def _website(contract: ActivityContract[I, O], request: I) -> O:
-    """A refusal by the publisher comes back to staff; a service that stays down makes the decision fail (and
-    change nothing) rather than hang."""
+    """A refusal by the publisher (or the document store) comes back to staff; a service that stays down makes the
+    decision fail (and change nothing) rather than hang."""
     try:
         return await activity_calls.execute(
             contract,
@@ -67,6 +78,6 @@ async def _website(contract: ActivityContract[I, O], request: I) -> O:
         if isinstance(cause, ApplicationError) and cause.non_retryable:
             raise ApplicationError(cause.message, type=Refusal.CONFLICT.value) from None
         raise ApplicationError(
-            "The website could not be updated just now; nothing was changed. Try again shortly.",
+            "The website or the document store could not be reached just now; nothing was changed. Try again shortly.",
             type=UNAVAILABLE,
         ) from None

@@ -18,11 +18,17 @@ with workflow.unsafe.imports_passed_through():
 from workflows import activity_calls
 from workflows.case_options import ACTIVITY_TIMEOUT, ESCALATE_UNDELIVERED, PARALLEL_NOTICES, PATIENT_RETRY
 
+Delivered = Callable[[NoticeRequest, str, str | None], Awaitable[None]]
+"""Told of each recipient of a tracked notice: the notice, the recipient, and the refusal (None: delivered)."""
+
 
 class NoticeOutbox:
-    def __init__(self, reference: str, record: Callable[[Outcome], Awaitable[None]]) -> None:
+    def __init__(
+        self, reference: str, record: Callable[[Outcome], Awaitable[None]], delivered: Delivered | None = None
+    ) -> None:
         self._reference = reference
         self._record = record  # writes an event to the case register
+        self._delivered = delivered
         self._pending: list[NoticeRequest] = []
 
     def __bool__(self) -> bool:
@@ -54,11 +60,14 @@ class NoticeOutbox:
                     occurrence=notice.occurrence,
                     recipient=recipient,
                     facts=notice.facts,
+                    attachments=list(notice.attachments),
                 ),
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=PATIENT_RETRY,
                 summary=f"{what} to {recipient}",
             )
+            if notice.track_delivery and self._delivered is not None:
+                await self._delivered(notice, recipient, None)
             return True
         except ActivityError as error:
             cause = error.cause
@@ -75,4 +84,6 @@ class NoticeOutbox:
                 facts = {"notice": what, "recipient": recipient.replace("_", " ")}
                 occurrence = f"{notice.kind.value}:{recipient}:{notice.occurrence}"
                 self._pending.append(NoticeRequest(NoticeKind.NOTICE_UNDELIVERED, (manager,), occurrence, facts))
+            if notice.track_delivery and self._delivered is not None:
+                await self._delivered(notice, recipient, reason)
             return False

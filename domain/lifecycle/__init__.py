@@ -3,13 +3,14 @@
 Where is the rule for a decision? In its phase's module, in the handler named after it:
 ``referral`` (screening, chair, peer challenge, panel advice, scrutiny), ``review`` (reviewers, the review,
 information requests, final report, quality assurance), ``actions`` (action plan and progress), ``publication``
-(publication decisions, proceedings, pre-publication, publication), ``closure`` (retention, removal, closing).
-Each handler holds its roles, stages, check, deadlines, effects, how it changes the case and when the case
-awaits it. ``registry`` keys them by input class for the API and the workflow; ``clocks`` runs every
-deadline's reminders and breaches. Pure and deterministic: no clock, no I/O.
+(publication decisions, proceedings, pre-publication, publication; the copies and their delivery in
+``copies``), ``closure`` (retention, removal, closing). Each handler holds its roles, stages, check, deadlines,
+effects, how it changes the case and when the case awaits it. ``registry`` keys them by input class for the API
+and the workflow; ``clocks`` runs every deadline's reminders and breaches. Pure and deterministic: no clock, no I/O.
 """
 
 from domain.lifecycle.clocks import ClockEvent, add_deadline, cancel, fire_clock, meet, next_clock_event
+from domain.lifecycle.copies import notice_delivery
 from domain.lifecycle.effects import Effect, EffectResults, PublishReview, RemoveReview, ResolveDeadlines
 from domain.lifecycle.handler import DecisionHandler
 from domain.lifecycle.outcome import SYSTEM, DecisionRefused, NoticeRequest, Outcome
@@ -41,4 +42,5 @@ __all__ = [
     "handler_for",
     "meet",
     "next_clock_event",
+    "notice_delivery",
 ]

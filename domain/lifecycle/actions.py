@@ -12,6 +12,7 @@ from domain.lifecycle.clocks import add_deadline, meet
 from domain.lifecycle.handler import Applying, DeadlineNeeds, DecisionHandler
 from domain.lifecycle.outcome import Outcome, refuse
 from domain.lifecycle.stage_groups import AFTER_ACTION_PLAN
+from domain.local_practice import PUBLICATION_DECISION
 from domain.roles import Role
 from domain.stages import Stage
 
@@ -20,6 +21,18 @@ BM, SG, CHAIR = Role.BUSINESS_MANAGER, Role.SUB_GROUP, Role.INDEPENDENT_CHAIR
 
 def action_key(action_id: str) -> str:
     return f"action:{action_id}"
+
+
+def awaiting_publication_decision(case: CaseFile, today: date) -> dict[str, date]:
+    """Publication should follow "as soon as possible" (003): a case waiting for its publication decision is
+    reminded and escalated at the board's interval (local practice, ``domain/local_practice.py``)."""
+    return {PUBLICATION_DECISION: today} if case.publication.deliver_copies else {}
+
+
+def start_publication_decision_clock(case: CaseFile, applying: Applying) -> None:
+    schedule = applying.results.schedules.get(PUBLICATION_DECISION)
+    if schedule is not None:
+        add_deadline(case, schedule, applying.now)
 
 
 class AgreeActionPlan(DecisionHandler[AgreeActionPlanInput]):
@@ -47,7 +60,7 @@ class AgreeActionPlan(DecisionHandler[AgreeActionPlanInput]):
             )
             for a in d.actions
         )
-        return DeadlineNeeds({}, adhoc)
+        return DeadlineNeeds({}, adhoc, awaiting_publication_decision(case, today))
 
     def apply(self, case: CaseFile, actor: Actor, d: AgreeActionPlanInput, applying: Applying) -> Outcome:
         for planned in d.actions:
@@ -60,6 +73,7 @@ class AgreeActionPlan(DecisionHandler[AgreeActionPlanInput]):
             )
             add_deadline(case, applying.results.schedules[action_key(planned.action_id)], applying.now)
         case.stage = Stage.PUBLICATION_DECISION
+        start_publication_decision_clock(case, applying)
         details = {"actions": [a.model_dump(mode="json") for a in d.actions]}
         return Outcome("decision", f"Action plan agreed: {len(d.actions)} actions", None, details)
 

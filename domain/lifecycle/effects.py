@@ -10,7 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from domain.case_messages import ComputeDeadlinesInput, ScheduledDeadline
-from domain.publication_messages import PublishReviewInput, PublishReviewResult, RemoveReviewInput
+from domain.publication_messages import (
+    PrepareCopiesInput,
+    PreparedCopies,
+    PublishReviewInput,
+    PublishReviewResult,
+    RemoveReviewInput,
+)
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,14 @@ class RemoveReview:
     request: RemoveReviewInput
 
 
-Effect = ResolveDeadlines | PublishReview | RemoveReview
+@dataclass(frozen=True)
+class PrepareCopies:
+    """Find the current version of each document the pre-publication copies carry (read only)."""
+
+    request: PrepareCopiesInput
+
+
+Effect = ResolveDeadlines | PublishReview | RemoveReview | PrepareCopies
 
 
 @dataclass(frozen=True)
@@ -43,7 +56,13 @@ class EffectResults:
 
     schedules: dict[str, ScheduledDeadline] = field(default_factory=dict)
     publication: PublishReviewResult | None = None
+    copies: PreparedCopies | None = None
 
     @classmethod
-    def of(cls, schedules: list[ScheduledDeadline], publication: PublishReviewResult | None = None) -> EffectResults:
-        return cls({s.key: s for s in schedules}, publication)
+    def of(
+        cls,
+        schedules: list[ScheduledDeadline],
+        publication: PublishReviewResult | None = None,
+        copies: PreparedCopies | None = None,
+    ) -> EffectResults:
+        return cls({s.key: s for s in schedules}, publication, copies)

@@ -3,7 +3,7 @@ effects it needs, what it changes, and when the case awaits it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import ClassVar, Generic, TypeVar
 
@@ -27,6 +27,7 @@ class DeadlineNeeds:
 
     events: dict[str, date]
     adhoc: tuple[AdhocDeadline, ...] = ()
+    local: dict[str, date] = field(default_factory=dict)  # local-practice deadlines (domain/local_practice.py)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class DecisionHandler(Generic[I]):
                         rule_pack_version=case.rule_pack_version,
                         events=needs.events,
                         adhoc=list(needs.adhoc),
+                        local=needs.local,
                         board=case.board,
                     )
                 )

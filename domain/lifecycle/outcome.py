@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.case_file import CaseFile
 from domain.case_messages import Actor, NoticeKind, Refusal
+from domain.publication_messages import CopyDocument
 from domain.roles import Role
 
 SYSTEM = Actor(user="system", role=Role.OPERATOR)
@@ -33,6 +34,8 @@ class NoticeRequest:
     recipients: tuple[str, ...]
     occurrence: str
     facts: dict[str, str] = field(default_factory=dict)
+    attachments: tuple[CopyDocument, ...] = ()  # documents sent with it (their bytes never enter the workflow)
+    track_delivery: bool = False  # the case hears of each recipient's delivery or refusal (``deliveries``)
 
 
 @dataclass

@@ -17,25 +17,32 @@ from domain.decision_inputs import (
     RecordPublishedInput,
     UpdateBoardResponseInput,
 )
+from domain.lifecycle import copies
+from domain.lifecycle.actions import awaiting_publication_decision, start_publication_decision_clock
 from domain.lifecycle.clocks import add_deadline, cancel, meet, replace_deadline
+from domain.lifecycle.copies import COPY_RECIPIENTS, PUBLICATION_STEPS, STATUTORY_NOTICE
 from domain.lifecycle.effects import Effect, EffectResults, PublishReview
 from domain.lifecycle.handler import Applying, DeadlineNeeds, DecisionHandler
 from domain.lifecycle.outcome import NoticeRequest, Outcome, refuse
 from domain.lifecycle.referral import panel_advice_since_mark
 from domain.lifecycle.stage_groups import BEFORE_PUBLICATION
-from domain.local_practice import local_source
-from domain.publication_messages import PublishReviewInput, PublishReviewResult
+from domain.local_practice import PUBLICATION_DECISION, local_source
+from domain.publication_messages import PublishReviewResult
 from domain.roles import Recipient, Role
 from domain.rule_pack import CaseEvent
 from domain.stages import Stage
 
 BM, CHAIR = Role.BUSINESS_MANAGER, Role.INDEPENDENT_CHAIR
+# What a hold notice says of the proceedings (their note stays on the case): 003 names trials, inquests and
+# reporting restrictions; the released API records a reporting restriction as "other".
+HOLD_REASONS = {
+    "criminal_trial": "criminal trial",
+    "inquest": "inquest",
+    "other": "other proceedings or a reporting restriction",
+}
 CONSENT_ITEMS = ("professionals_informed", "family_supported", "media_strategy_ready", "chair_consent")
 CHAIR_CONSENT = "chair_consent"  # local practice only: the chair's decision to publish is the consent (001 §4)
-PUBLICATION_STEPS = "prepublication_steps"
 STEPS_SETTING = "SCR_PUBLICATION_STEPS_DAYS_BEFORE"
-STATUTORY_NOTICE = "prepublication_notice"
-COPY_RECIPIENTS = (Recipient.OFSTED, Recipient.DFE, Recipient.NATIONAL_PANEL)
 
 
 def _check_future(day: date, today: date, name: str = "publication_on") -> None:
@@ -92,15 +99,21 @@ def _plan_publication(case: CaseFile, day: date, applying: Applying, *, withheld
     return Outcome("decision", summary, rationale, {"publication_on": day.isoformat()}, notices)
 
 
-def _enter_pre_publication(case: CaseFile, now: datetime, results: EffectResults) -> list[NoticeRequest]:
-    """Set the publication clocks and send the copies to Ofsted, DfE and the National Panel now, so the
-    statutory notice is met whatever happens to the board's inbox later."""
+def _enter_pre_publication(
+    case: CaseFile, now: datetime, results: EffectResults, previous: date | None = None
+) -> list[NoticeRequest]:
+    """Set the publication clocks and send the copies to Ofsted, DfE and the National Panel now. With the
+    documents attached, the statutory notice is met when they are delivered (``copies.copy_delivery``); cases
+    started before that still count it met on sending."""
     planned = case.publication.planned_on
     assert planned is not None
     case.stage = Stage.PRE_PUBLICATION
     replace_deadline(case, results.schedules[STATUTORY_NOTICE], now)
     replace_deadline(case, results.schedules[PUBLICATION_STEPS], now)
     case.publication.copies_sent_for = planned
+    if case.publication.deliver_copies:
+        documents = copies.current_versions(results)
+        return [copies.copy_notice(case, documents, COPY_RECIPIENTS, fresh=True, previous=previous)]
     meet(case, STATUTORY_NOTICE, now)
     what = "the board's response and action plan" if case.publication.report_withheld else "the overview report"
     facts = {"publication_on": planned.isoformat(), "what": what}
@@ -122,7 +135,11 @@ class DecidePublication(DecisionHandler[DecidePublicationInput]):
     def deadlines(self, case: CaseFile, d: DecidePublicationInput, today: date) -> DeadlineNeeds | None:
         return _planning(case, d.publication_on) if d.publication_on is not None else None
 
+    def own_effects(self, case: CaseFile, d: DecidePublicationInput, today: date) -> list[Effect]:
+        return copies.prepare(case, withheld=False) if d.decision == "publish" else []
+
     def apply(self, case: CaseFile, actor: Actor, d: DecidePublicationInput, applying: Applying) -> Outcome:
+        meet(case, PUBLICATION_DECISION, applying.now)
         if d.decision == "do_not_publish":
             case.publication.non_publication_pending = True
             case.panel_advice_mark = case.panel_advice_count
@@ -156,6 +173,9 @@ class DecideFinalPublication(DecisionHandler[DecideFinalPublicationInput]):
 
     def deadlines(self, case: CaseFile, d: DecideFinalPublicationInput, today: date) -> DeadlineNeeds | None:
         return _planning(case, d.publication_on)
+
+    def own_effects(self, case: CaseFile, d: DecideFinalPublicationInput, today: date) -> list[Effect]:
+        return copies.prepare(case, withheld=d.decision == "do_not_publish")
 
     def apply(self, case: CaseFile, actor: Actor, d: DecideFinalPublicationInput, applying: Applying) -> Outcome:
         withheld = d.decision == "do_not_publish"
@@ -197,11 +217,18 @@ class RecordProceedings(DecisionHandler[RecordProceedingsInput]):
         what = d.proceeding.replace("_", " ")
         if d.status == "started":
             case.active_proceedings[d.proceeding_id] = d.proceeding
+            notices: list[NoticeRequest] = []
+            summary = f"Parallel proceedings under way: {what} ({d.proceeding_id})"
             if case.stage == Stage.PRE_PUBLICATION:
                 case.stage = Stage.PUBLICATION_ON_HOLD
                 for key in (STATUTORY_NOTICE, PUBLICATION_STEPS):
                     cancel(case, key)
-            return Outcome("decision", f"Parallel proceedings under way: {what} ({d.proceeding_id})", d.note)
+                previous = case.publication.planned_on
+                reason = HOLD_REASONS.get(d.proceeding, what)
+                notices = copies.tell_date_holders(case, change="on hold", reason=reason, previous=previous, new=None)
+                if notices:
+                    summary += "; publication on hold: " + ", ".join(notices[0].recipients) + " told"
+            return Outcome("decision", summary, d.note, {}, notices)
         del case.active_proceedings[d.proceeding_id]
         case.response_update_due = True
         summary = f"Parallel proceedings concluded: {what} ({d.proceeding_id})"
@@ -225,9 +252,14 @@ class UpdateBoardResponse(DecisionHandler[UpdateBoardResponseInput]):
         if case.active_proceedings:
             raise refuse("Publication waits for the conclusion of: " + ", ".join(sorted(case.active_proceedings)) + ".")
 
+    def deadlines(self, case: CaseFile, d: UpdateBoardResponseInput, today: date) -> DeadlineNeeds | None:
+        local = awaiting_publication_decision(case, today)
+        return DeadlineNeeds({}, (), local) if local else None
+
     def apply(self, case: CaseFile, actor: Actor, d: UpdateBoardResponseInput, applying: Applying) -> Outcome:
         case.response_update_due = False
         case.stage = Stage.PUBLICATION_DECISION
+        start_publication_decision_clock(case, applying)
         summary = "Board's response updated after the proceedings; a publication date is due"
         return Outcome("decision", summary, d.summary)
 
@@ -285,6 +317,9 @@ class MovePublicationDate(DecisionHandler[MovePublicationDateInput]):
     def deadlines(self, case: CaseFile, d: MovePublicationDateInput, today: date) -> DeadlineNeeds | None:
         return _planning(case, d.publication_on)
 
+    def own_effects(self, case: CaseFile, d: MovePublicationDateInput, today: date) -> list[Effect]:
+        return copies.prepare(case, withheld=case.publication.report_withheld)
+
     def apply(self, case: CaseFile, actor: Actor, d: MovePublicationDateInput, applying: Applying) -> Outcome:
         old = case.publication.planned_on
         notice_due = applying.results.schedules[STATUTORY_NOTICE]
@@ -294,7 +329,8 @@ class MovePublicationDate(DecisionHandler[MovePublicationDateInput]):
                 "passed: choose a later date."
             )
         case.publication.planned_on = d.publication_on
-        notices = _enter_pre_publication(case, applying.now, applying.results)
+        notices = _enter_pre_publication(case, applying.now, applying.results, previous=old)
+        notices += copies.tell_date_holders(case, change="moved", reason="", previous=old, new=d.publication_on)
         old_text = old.isoformat() if old else "none"
         summary = f"Publication date moved from {old_text} to {d.publication_on.isoformat()}"
         return Outcome("decision", summary, d.reason, {}, notices)
@@ -313,20 +349,17 @@ class ConfirmPublished(DecisionHandler[RecordPublishedInput]):
         planned = case.publication.planned_on
         if planned is not None and today < planned:
             raise refuse(f"Publication is planned for {planned.isoformat()}; it cannot go up before then.")
+        copies.check_delivered(case)
 
     def deadlines(self, case: CaseFile, d: RecordPublishedInput, today: date) -> DeadlineNeeds | None:
         return DeadlineNeeds({CaseEvent.PUBLISHED.value: today})
 
     def own_effects(self, case: CaseFile, d: RecordPublishedInput, today: date) -> list[Effect]:
-        publication = case.publication
-        assert publication.planned_on is not None  # the rules put a case in pre-publication with a date
-        request = PublishReviewInput(
-            reference=case.reference, withheld=publication.report_withheld, publication_on=publication.planned_on
-        )
-        return [PublishReview(request)]
+        return [PublishReview(copies.publish_request(case))]
 
     def apply(self, case: CaseFile, actor: Actor, d: RecordPublishedInput, applying: Applying) -> Outcome:
         result = applying.results.publication
+        copies.check_unchanged(result)
         if result is None or not result.published or result.location is None:
             raise refuse(_gate_refusal(result))
         case.publication.location = result.location
@@ -342,7 +375,7 @@ class ConfirmPublished(DecisionHandler[RecordPublishedInput]):
         return Outcome("decision", f"Published on the website: {what}", None, {"location": case.publication.location})
 
     def awaits(self, case: CaseFile, due: dict[str, date]) -> list[AwaitedDecision]:
-        if case.stage != Stage.PRE_PUBLICATION or _missing_steps(case):
+        if case.stage != Stage.PRE_PUBLICATION or _missing_steps(case) or copies.undelivered(case):
             return []
         return [self.task("Publish on the website", case.publication.planned_on)]
 
@@ -372,5 +405,6 @@ HANDLERS = (
     UpdateBoardResponse(),
     RecordPrepublication(),
     MovePublicationDate(),
+    copies.SendCopies(),
     ConfirmPublished(),
 )

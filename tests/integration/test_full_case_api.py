@@ -116,6 +116,23 @@ async def test_a_full_case_through_the_api(
             await asyncio.sleep(0.1)
         else:
             raise AssertionError(f"no case found by {awaiting_chair}")
+        # What the anonymisation gate needs, and the copies to Ofsted, DfE and the Panel carry: the family's
+        # details, and the documents to publish.
+        identifiers = {"names": ["Jayden Smith"], "postcodes": ["DN31 1HU"], "schools": ["Oakfield Primary"]}
+        put = await stack.http.put(
+            f"/api/v1/cases/{reference}/identifiers", json=identifiers, headers=stack.auth("business_manager")
+        )
+        assert put.status_code in (200, 204), put.text
+        for kind in ("overview_report", "executive_summary", "board_response"):
+            text = f"# {kind}\n\nChild J, aged 4. Agencies did not share information.\n".encode()
+            uploaded = await stack.http.post(
+                f"/api/v1/cases/{reference}/documents",
+                data={"kind": kind},
+                files={"file": (f"{kind}.md", text, "text/markdown")},
+                headers=stack.auth("business_manager"),
+            )
+            assert uploaded.status_code == 201, uploaded.text
+
         publication_on = today + timedelta(days=30)
         case = await step(
             "publication",
@@ -134,22 +151,15 @@ async def test_a_full_case_through_the_api(
         assert consent.status_code == 409, consent.text
         assert "SCR_CHAIR_CONSENT_STEP" in consent.json()["detail"]
 
-        # What the anonymisation gate needs: the family's details, and the documents to publish.
-        identifiers = {"names": ["Jayden Smith"], "postcodes": ["DN31 1HU"], "schools": ["Oakfield Primary"]}
-        put = await stack.http.put(
-            f"/api/v1/cases/{reference}/identifiers", json=identifiers, headers=stack.auth("business_manager")
-        )
-        assert put.status_code in (200, 204), put.text
-        for kind in ("overview_report", "executive_summary", "board_response"):
-            text = f"# {kind}\n\nChild J, aged 4. Agencies did not share information.\n".encode()
-            uploaded = await stack.http.post(
-                f"/api/v1/cases/{reference}/documents",
-                data={"kind": kind},
-                files={"file": (f"{kind}.md", text, "text/markdown")},
-                headers=stack.auth("business_manager"),
-            )
-            assert uploaded.status_code == 201, uploaded.text
+        async def notice_met() -> bool:
+            case = (await stack.http.get(f"/api/v1/cases/{reference}", headers=stack.auth("auditor"))).json()
+            return bool({d["key"]: d["status"] for d in case["deadlines"]}["prepublication_notice"] == "met")
 
+        for _ in range(300):  # met when the copies have reached Ofsted, DfE and the Panel, just after the decision
+            if await notice_met():
+                break
+            await asyncio.sleep(0.1)
+        assert await notice_met()
         assert await env.fast_forward(handle, timedelta(days=31))
         case = await step("published", "publisher", {})
         assert case["stage"] == "published"

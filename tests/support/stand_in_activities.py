@@ -23,6 +23,7 @@ from temporalio.worker import Worker
 from activities.deadline_activities import schedule_deadlines
 from domain.activity_contracts import (
     COMPUTE_CASE_DEADLINES,
+    PREPARE_COPIES,
     PUBLISH_REVIEW,
     RECORD_CASE_EVENT,
     REMOVE_REVIEW,
@@ -40,7 +41,11 @@ from domain.case_messages import (
     SendNoticeInput,
 )
 from domain.criteria import IncidentFacts
+from domain.documents import kinds_to_publish
 from domain.publication_messages import (
+    CopyDocument,
+    PrepareCopiesInput,
+    PreparedCopies,
     PublicationHitSummary,
     PublishReviewInput,
     PublishReviewResult,
@@ -62,6 +67,12 @@ class StandIns:
     notices: list[SendNoticeInput] = field(default_factory=list)
     published: list[PublishReviewInput] = field(default_factory=list)
     removed: list[RemoveReviewInput] = field(default_factory=list)
+    # The documents uploaded, by kind (document id, sha256): what prepare_prepublication_copies finds.
+    uploads: dict[str, tuple[str, str]] = field(
+        default_factory=lambda: {
+            k.value: (str(n), f"{n:x}" * 64) for n, k in enumerate(kinds_to_publish(withheld=False), 1)
+        }
+    )
 
     def kinds(self) -> list[str]:
         return [event.kind for event in self.events]
@@ -90,8 +101,23 @@ class StandIns:
             key = f"{data.reference}:{data.kind.value}:{data.occurrence}:{data.recipient}"
             return NoticeResult(business_key=key, message_id=f"<{uuid.uuid4().hex}@stand-in>", newly_sent=True)
 
+        @activity.defn(name=PREPARE_COPIES.name)
+        async def prepare_copies(data: PrepareCopiesInput) -> PreparedCopies:
+            wanted = [k.value for k in kinds_to_publish(withheld=data.withheld)]
+            missing = [kind for kind in wanted if kind not in self.uploads]
+            if missing:
+                return PreparedCopies(missing=missing)
+            return PreparedCopies(
+                documents=[
+                    CopyDocument(document_id=self.uploads[k][0], kind=k, sha256=self.uploads[k][1]) for k in wanted
+                ]
+            )
+
         @activity.defn(name=PUBLISH_REVIEW.name)
         async def publish_review(data: PublishReviewInput) -> PublishReviewResult:
+            changed = [c.kind for c in data.delivered or [] if self.uploads.get(c.kind) != (c.document_id, c.sha256)]
+            if changed:
+                return PublishReviewResult(published=False, changed=changed)
             if self.gate_hits:
                 return PublishReviewResult(published=False, hits=self.gate_hits)
             self.published.append(data)
@@ -101,7 +127,7 @@ class StandIns:
         async def remove_review(data: RemoveReviewInput) -> None:
             self.removed.append(data)
 
-        return [compute_case_deadlines, record_case_event, send_notice, publish_review, remove_review]
+        return [compute_case_deadlines, record_case_event, send_notice, prepare_copies, publish_review, remove_review]
 
 
 @contextlib.asynccontextmanager

@@ -22,7 +22,18 @@ EXAMPLES: dict[NoticeKind, dict[str, str]] = {
     NoticeKind.REVIEWER_NAMES: {"reviewers": "A. Reviewer (Independent Reviews Ltd)"},
     NoticeKind.NON_PUBLICATION: {},
     NoticeKind.FINAL_PUBLICATION_DECISION: {"decision_text": "the report is published", "publication_on": "2027-06-01"},
-    NoticeKind.PREPUBLICATION_COPY: {"publication_on": "2027-06-01", "what": "the overview report"},
+    NoticeKind.PREPUBLICATION_COPY: {
+        "publication_on": "2027-06-01",
+        "what": "the overview report",
+        "attached": "overview report, executive summary",
+        "previous_date": "2027-05-20",
+    },
+    NoticeKind.PUBLICATION_RESCHEDULED: {
+        "change": "on hold",
+        "reason": "criminal trial",
+        "previous_date": "2027-06-01",
+        "publication_on": "",
+    },
     NoticeKind.DEADLINE_REMINDER: {
         "title": "Information from Health (IR-1)",
         "due": "2027-02-05",
@@ -39,7 +50,12 @@ EXAMPLES: dict[NoticeKind, dict[str, str]] = {
     NoticeKind.NOTICE_UNDELIVERED: {"notice": "incident notification", "recipient": "ofsted"},
     NoticeKind.LEARNING_SUMMARY: {"year": "2026", "board": "NEL", "link": "https://nel-lscb.example/learning/2026"},
 }
-OPTIONAL = {NoticeKind.CASE_DECISION: {"stage", "decided_on"}}  # the scrutiny outcome has no stage
+OPTIONAL = {
+    NoticeKind.CASE_DECISION: {"stage", "decided_on"},
+    # Copies sent before they carried the documents had neither.
+    NoticeKind.PREPUBLICATION_COPY: {"attached", "previous_date"},
+    NoticeKind.PUBLICATION_RESCHEDULED: {"publication_on", "previous_date"},  # a hold has no new date
+}  # the scrutiny outcome has no stage
 
 
 @pytest.fixture(scope="module")

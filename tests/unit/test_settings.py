@@ -142,3 +142,14 @@ def test_local_practice_is_off_unless_a_board_sets_it(monkeypatch: pytest.Monkey
     monkeypatch.setenv("SCR_CHAIR_CONSENT_STEP", "true")
     practice = Settings().local_practice
     assert (practice.retention_review_months, practice.chair_consent_step) == (3, True)
+
+
+def test_the_publication_decision_interval_is_set_per_board(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCR_PUBLICATION_DECISION_INTERVAL_DAYS", "15")
+    monkeypatch.setenv("SCR_PUBLICATION_DECISION_INTERVAL_BY_BOARD", " nel=5, ABC = 20 ")
+    intervals = Settings().local_intervals
+    assert [intervals.publication_decision_days(b) for b in ("NEL", "ABC", "SEL", None)] == [5, 20, 15, 15]
+
+    monkeypatch.setenv("SCR_PUBLICATION_DECISION_INTERVAL_BY_BOARD", "NEL=soon")
+    with pytest.raises(ValidationError, match="SCR_PUBLICATION_DECISION_INTERVAL_BY_BOARD: 'NEL=soon'"):
+        Settings()

@@ -188,6 +188,7 @@ async def full_case(story: Story) -> None:
     )
 
     await story.to_publication_decision({"outcome": "died", "abuse_or_neglect": "known"}, actions_due_in=(90,))
+    await story.prepare_publication()  # the pre-publication copies carry the documents
     publication_on = await story.today() + timedelta(days=30)
     await story.by(
         "independent_chair", DecidePublicationInput(decision="publish", publication_on=publication_on, reasons="Ready")
@@ -195,7 +196,7 @@ async def full_case(story: Story) -> None:
     for item in ("professionals_informed", "family_supported", "media_strategy_ready"):
         await story.by("business_manager", RecordPrepublicationInput(item=item, note="Done"))
     await story.by("independent_chair", RecordPrepublicationInput(item="chair_consent", note="Given"))
-    await story.prepare_publication()
+    await story.deadline_becomes("prepublication_notice", "met")  # the copies have reached all three
     await story.go_to(publication_on)
     await story.by("publisher", RecordPublishedInput())
     await story.by("sub_group", RecordActionProgressInput(action_id="A1", progress="Done", complete=True))

@@ -13,6 +13,7 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from domain.case_messages import Actor, CaseState, DecisionRequest
 from domain.decision_inputs import (
@@ -21,14 +22,17 @@ from domain.decision_inputs import (
     DecideChairInput,
     DecidePublicationInput,
     DecisionInput,
+    MovePublicationDateInput,
     PlannedAction,
     QualityCheck,
     RecordPanelAdviceInput,
     RecordPrepublicationInput,
+    RecordProceedingsInput,
     RecordPublishedInput,
     RecordQualityAssuranceInput,
     RecordScreeningInput,
     Reviewer,
+    SendCopiesInput,
     StartReviewInput,
     SubmitFinalReportInput,
 )
@@ -92,8 +96,8 @@ async def test_opening_resolves_deadlines_notifies_ofsted_and_records_each_step_
 ) -> None:
     aware = await today(env)
     case = await open_case(env.client, queue, incident=DEATH, aware_on=aware)
-    # The opening answers first; the notice and the register writes follow it.
-    await eventually(lambda: len(stand_ins.kinds()) >= 3)
+    # "registered" answers once the case is in the register; the notice and the stage change follow it.
+    await eventually(lambda: len(stand_ins.events) >= 3)
     state = await case.query(ScrCaseWorkflow.state)
 
     assert stand_ins.resolved[0].events == {CaseEvent.AWARE.value: aware, CaseEvent.NOTIFIED.value: aware}
@@ -209,3 +213,113 @@ async def _to_pre_publication(env: WorkflowEnvironment, case: Case) -> date:
     for role, decision in steps:
         await decide(case, role, decision)
     return planned
+
+
+async def _replays(case: Case) -> None:
+    """The new paths (tracked deliveries, resends, moved dates) are deterministic: the history replays."""
+    history = await case.fetch_history()
+    await Replayer(workflows=[ScrCaseWorkflow], data_converter=encrypting_converter()).replay_workflow(history)
+
+
+async def _publish_at(env: WorkflowEnvironment, case: Case, planned: date) -> CaseState:
+    await env.sleep(datetime.combine(planned, time(10), LONDON) - await env.get_current_time())
+    return await decide(case, Role.PUBLISHER, RecordPublishedInput())
+
+
+def _notice_status(state: CaseState) -> str:
+    return {d.key: d.status.value for d in state.deadlines}["prepublication_notice"]
+
+
+async def test_the_copies_carry_the_documents_and_the_notice_is_met_on_their_delivery(
+    env: WorkflowEnvironment, stand_ins: StandIns, queue: str
+) -> None:
+    case = await open_case(env.client, queue, incident=DEATH, aware_on=await today(env))
+    planned = await _to_pre_publication(env, case)
+    await eventually(lambda: stand_ins.kinds().count("copies_delivered") == 3)
+
+    copies = [n for n in stand_ins.notices if n.kind.value == "prepublication_copy"]
+    assert sorted(n.recipient for n in copies) == ["dfe", "national_panel", "ofsted"]
+    expected = [(c.kind, c.sha256) for c in copies[0].attachments]
+    assert [k for k, _ in expected] == ["overview_report", "executive_summary", "board_response"]
+    assert all([(c.kind, c.sha256) for c in n.attachments] == expected for n in copies)
+    assert _notice_status(await case.query(ScrCaseWorkflow.state)) == "met"
+
+    state = await _publish_at(env, case, planned)
+    assert state.stage == "published"
+    [published] = stand_ins.published
+    assert [(c.kind, c.sha256) for c in published.delivered or []] == expected
+    await _replays(case)
+
+
+async def test_a_refused_copy_keeps_the_notice_open_and_publishing_waits_until_it_is_delivered(
+    env: WorkflowEnvironment, stand_ins: StandIns, queue: str
+) -> None:
+    stand_ins.refused_recipients.add("dfe")
+    case = await open_case(env.client, queue, incident=DEATH, aware_on=await today(env))
+    planned = await _to_pre_publication(env, case)
+    await eventually(lambda: "copies_refused" in stand_ins.kinds())
+    await eventually(lambda: ("notice_undelivered", "business_manager") in stand_ins.sent())
+    state = await case.query(ScrCaseWorkflow.state)
+    assert _notice_status(state) == "pending"
+    assert "prepublication_copies" in [a.kind for a in state.awaiting]
+
+    with pytest.raises(WorkflowUpdateFailedError) as failed:
+        await _publish_at(env, case, planned)
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError)
+    assert cause.type == "Conflict"
+    assert "not been delivered to DfE (refused by the mail server" in cause.message
+    assert stand_ins.published == []
+    await _replays(case)
+
+
+async def test_a_document_changed_after_the_copies_blocks_publishing_until_sent_again(
+    env: WorkflowEnvironment, stand_ins: StandIns, queue: str
+) -> None:
+    case = await open_case(env.client, queue, incident=DEATH, aware_on=await today(env))
+    planned = await _to_pre_publication(env, case)
+    await eventually(lambda: stand_ins.kinds().count("copies_delivered") == 3)
+    stand_ins.uploads["executive_summary"] = ("9", "9" * 64)  # uploaded again after the copies
+
+    await env.sleep(datetime.combine(planned, time(10), LONDON) - await env.get_current_time())
+    with pytest.raises(WorkflowUpdateFailedError) as failed:
+        await decide(case, Role.PUBLISHER, RecordPublishedInput())
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError)
+    assert "executive summary changed after the pre-publication copies" in cause.message
+    # Sending again on the day itself is too late for that date: refused, with the way out.
+    with pytest.raises(WorkflowUpdateFailedError) as too_late:
+        await decide(case, Role.BUSINESS_MANAGER, SendCopiesInput())
+    assert isinstance(too_late.value.cause, ApplicationError)
+    assert "move the publication date instead" in too_late.value.cause.message
+    assert stand_ins.published == []
+
+    # A new date sends the new versions; published then, they are what goes up.
+    later = planned + timedelta(days=21)
+    await decide(case, Role.INDEPENDENT_CHAIR, MovePublicationDateInput(publication_on=later, reason="New summary"))
+    await eventually(lambda: stand_ins.kinds().count("copies_delivered") == 6)
+    for item in ("professionals_informed", "family_supported", "media_strategy_ready"):  # for the new schedule
+        await decide(case, Role.BUSINESS_MANAGER, RecordPrepublicationInput(item=item, note="again"))
+    state = await _publish_at(env, case, later)
+    assert state.stage == "published"
+    [published] = stand_ins.published
+    assert ("executive_summary", "9" * 64) in [(c.kind, c.sha256) for c in published.delivered or []]
+    await _replays(case)
+
+
+async def test_a_hold_tells_ofsted_dfe_and_the_panel(env: WorkflowEnvironment, stand_ins: StandIns, queue: str) -> None:
+    case = await open_case(env.client, queue, incident=DEATH, aware_on=await today(env))
+    await _to_pre_publication(env, case)
+    trial = RecordProceedingsInput(proceeding_id="T1", proceeding="criminal_trial", status="started")
+    state = await decide(case, Role.BUSINESS_MANAGER, trial)
+    assert state.stage == "publication_on_hold"
+    everyone = {"ofsted", "dfe", "national_panel", "professionals", "family"}  # the two steps told them
+
+    def told() -> set[str]:
+        return {n.recipient for n in stand_ins.notices if n.kind.value == "publication_rescheduled"}
+
+    await eventually(lambda: told() == everyone)
+    held = [n for n in stand_ins.notices if n.kind.value == "publication_rescheduled"]
+    assert all(n.facts["reason"] == "criminal trial" and n.facts["change"] == "on hold" for n in held)
+    awaited = [(a.kind, a.description) for a in state.awaiting]
+    assert ("proceedings", "Record the conclusion of: T1") in awaited

@@ -191,19 +191,41 @@ async def test_full_path_to_publication_and_removal(story: Story) -> None:
     assert state.stage == "publication_decision"
 
     publication_on = today + timedelta(days=30)
-    state = await story.by(
-        CHAIR, DecidePublicationInput(decision="publish", publication_on=publication_on, reasons="Ready")
-    )
+    decision = DecidePublicationInput(decision="publish", publication_on=publication_on, reasons="Ready")
+    # The copies carry the documents: none uploaded yet, the decision is refused and changes nothing.
+    no_documents = await story.refused(CHAIR, decision)
+    assert "upload the overview report, executive summary, board's response first" in no_documents.message
+    reference = (await story.state()).reference
+    await record_identifiers(story.engine, reference)
+    store = FilesystemDocumentStore(story.settings.document_dir)
+    named = b"# Overview report\n\nJayden was known to three agencies.\n"
+    await add_document(story.engine, store, reference, "overview_report", named, "text/markdown")
+    for kind, text in (("executive_summary", CLEAN_SUMMARY), ("board_response", CLEAN_RESPONSE)):
+        await add_document(story.engine, store, reference, kind, text.encode(), "text/markdown")
+    # The copies carry what will be published: the gate blocks a report that names the child, and says where.
+    blocked = await story.refused(CHAIR, decision)
+    assert "anonymisation gate" in blocked.message
+    assert "overview_report" in blocked.message
+    assert "Jayden" not in blocked.message  # the hit's place is named, not the child
+    assert (await story.state()).stage == "publication_decision"
+
+    await story.prepare_publication()  # corrected documents
+    state = await story.by(CHAIR, decision)
     assert state.stage == "pre_publication"
     notice = {d.key: d for d in state.deadlines}["prepublication_notice"]
     assert notice.due == oracle_working_days(publication_on, -7)
-    assert notice.status == DeadlineStatus.MET  # the copies go out at once
+    assert notice.status == DeadlineStatus.PENDING  # sent is not received
     copies = await story.wait_for_mail("Pre-publication copy", 3)
     assert {str(m["To"]) for m in copies} == {
         story.settings.mail.ofsted,
         story.settings.mail.dfe,
         story.settings.mail.national_panel,
     }
+    assert all(len(list(m.iter_attachments())) == 3 for m in copies)
+    attached = [part.get_payload(decode=True) for m in copies for part in m.iter_attachments()]
+    assert attached
+    assert not any(b"Jayden" in part for part in attached if isinstance(part, bytes))
+    await story.deadline_becomes("prepublication_notice", DeadlineStatus.MET)  # met on delivery
 
     too_early = await story.refused(PUBLISHER, RecordPublishedInput())
     assert "must be recorded" in too_early.message
@@ -212,24 +234,20 @@ async def test_full_path_to_publication_and_removal(story: Story) -> None:
     not_yet = await story.refused(PUBLISHER, RecordPublishedInput())
     assert publication_on.isoformat() in not_yet.message
 
-    # The gate blocks a report that names the child, and says where.
-    reference = (await story.state()).reference
-    await record_identifiers(story.engine, reference)
-    store = FilesystemDocumentStore(story.settings.document_dir)
-    named = b"# Overview report\n\nJayden was known to three agencies.\n"
-    await add_document(story.engine, store, reference, "overview_report", named, "text/markdown")
+    # A summary uploaded again after the copies is not what they carried.
+    revised = CLEAN_SUMMARY + "\nRevised after the copies.\n"
+    await add_document(story.engine, store, reference, "executive_summary", revised.encode(), "text/markdown")
     await story.go_to(publication_on)
-    incomplete = await story.refused(PUBLISHER, RecordPublishedInput())
-    assert "no executive summary" in incomplete.message
-    for kind, text in (("executive_summary", CLEAN_SUMMARY), ("board_response", CLEAN_RESPONSE)):
-        await add_document(story.engine, store, reference, kind, text.encode(), "text/markdown")
-    blocked = await story.refused(PUBLISHER, RecordPublishedInput())
-    assert "anonymisation gate" in blocked.message
-    assert "overview_report" in blocked.message
-    assert "Jayden" not in blocked.message  # the hit's place is named, not the child
+    changed = await story.refused(PUBLISHER, RecordPublishedInput())
+    assert "executive summary changed after the pre-publication copies" in changed.message
     assert (await story.state()).stage == "pre_publication"
-
-    await story.prepare_publication()  # corrected documents
+    publication_on = oracle_working_days(await story.today(), 10)
+    await story.by(CHAIR, MovePublicationDateInput(publication_on=publication_on, reason="Revised summary"))
+    await story.wait_for_mail(f"publication planned for {publication_on.isoformat()}", 3)
+    await story.deadline_becomes("prepublication_notice", DeadlineStatus.MET)
+    for item in ("professionals_informed", "family_supported", "media_strategy_ready"):  # for the new date
+        await story.by(BM, RecordPrepublicationInput(item=item, note="Told the new date"))
+    await story.go_to(publication_on)
     state = await story.by(PUBLISHER, RecordPublishedInput())
     assert state.stage == "published"
     page = story.settings.site_dir / "reviews" / reference / "index.html"
@@ -295,6 +313,7 @@ async def test_publication_held_for_a_trial_then_an_inquest(story: Story) -> Non
     await story.by(BM, RecordProceedingsInput(proceeding_id="I1", proceeding="inquest", status="concluded"))
     state = await story.by(BM, UpdateBoardResponseInput(summary="Response updated with the coroner's findings"))
     assert state.stage == "publication_decision"
+    await story.prepare_publication()
     final_date = await story.today() + timedelta(days=21)
     state = await story.by(
         CHAIR, DecidePublicationInput(decision="publish", publication_on=final_date, reasons="Proceedings over")
@@ -323,6 +342,7 @@ async def test_not_publishing_challenged_and_overturned(story: Story) -> None:
     )
     assert "advice" in too_soon.message
     await story.by(BM, RecordPanelAdviceInput(outcome="challenges", advice="Anonymise further and publish"))
+    await story.prepare_publication()
     day = await story.today() + timedelta(days=30)
     state = await story.by(
         CHAIR, DecideFinalPublicationInput(decision="publish", publication_on=day, rationale="Will anonymise")
@@ -341,6 +361,7 @@ async def test_not_publishing_confirmed_still_publishes_the_actions(story: Story
     await story.to_publication_decision(DEATH)
     await story.by(CHAIR, DecidePublicationInput(decision="do_not_publish", reasons="Family would be identified"))
     await story.by(BM, RecordPanelAdviceInput(outcome="agrees", advice="The panel agrees"))
+    await story.prepare_publication()
     day = await story.today() + timedelta(days=30)
     state = await story.by(
         CHAIR, DecideFinalPublicationInput(decision="do_not_publish", publication_on=day, rationale="Confirmed")
@@ -348,7 +369,7 @@ async def test_not_publishing_confirmed_still_publishes_the_actions(story: Story
     assert state.stage == "pre_publication"
     for item in CONSENT:
         await story.by(CHAIR if item == "chair_consent" else BM, RecordPrepublicationInput(item=item, note="Done"))
-    await story.prepare_publication()
+    await story.deadline_becomes("prepublication_notice", DeadlineStatus.MET)
     await story.go_to(day)
     state = await story.by(PUBLISHER, RecordPublishedInput())
     assert state.stage == "published"
@@ -371,6 +392,7 @@ async def test_alternative_learning_review_never_notifies_ofsted(story: Story) -
 
 async def test_moving_the_publication_date_moves_its_clocks(story: Story) -> None:
     await story.to_publication_decision(DEATH)
+    await story.prepare_publication()
     first = await story.today() + timedelta(days=20)
     await story.by(CHAIR, DecidePublicationInput(decision="publish", publication_on=first, reasons="Ready"))
     later = first + timedelta(days=42)
