@@ -22,6 +22,7 @@ from domain.quality import QUALITY_RULES
 from domain.uk_time import london_date
 from store.database import session_factory
 from store.models import Publication
+from store.publishable_copy import sanitise
 from tests.support.case_harness import Stack, api_stack
 from tests.support.document_files import make_pdf
 from tests.support.payload_keys import encrypting_converter
@@ -123,7 +124,12 @@ class Copies:
         )
         assert opened.status_code == 201, opened.text
         self.reference = opened.json()["reference"]
-        reviewer = {"name": "R. Reviewer", "organisation": "Independent", "independence_statement": "No prior role"}
+        reviewer = {
+            "name": "R. Reviewer",
+            "organisation": "Independent",
+            "independence_statement": "No prior role",
+            "account": "alice",  # stack.decide signs in as alice
+        }
         action = {
             "action_id": "A1",
             "description": "Training",
@@ -202,10 +208,11 @@ async def test_the_copies_arrive_with_the_documents_and_exactly_those_are_publis
     received = await copies.wait_for("Pre-publication copy", {OFSTED, DFE, PANEL})
     for message in received.values():
         attached = attachments(message)
+        # The sanitised copies the gate read (store/publishable_copy.py): what will be published, never the upload.
         assert attached == {
-            "overview_report.pdf": REPORT,
-            "executive_summary.md": SUMMARY,
-            "board_response.txt": RESPONSE,
+            "overview_report.pdf": sanitise("application/pdf", REPORT)[1],
+            "executive_summary.txt": sanitise("text/markdown", SUMMARY)[1],
+            "board_response.txt": sanitise("text/plain", RESPONSE)[1],
         }
         body = plain_text(message)
         assert copies.reference in body
@@ -214,7 +221,6 @@ async def test_the_copies_arrive_with_the_documents_and_exactly_those_are_publis
     await eventually(lambda: _is(copies.notice_status(), "met"), "prepublication_notice met on delivery")
 
     await copies.record_steps()
-    await copies.decide("prepublication", "independent_chair", {"item": "chair_consent", "note": "Given"})
     await copies.fast_forward(publication_on)
     case = await copies.decide("published", "publisher", {})
     assert case["stage"] == "published"
@@ -242,7 +248,6 @@ async def test_a_refused_copy_keeps_the_notice_open_and_publishing_is_refused(co
     assert all(DFE not in to for to, _ in copies.mails("Pre-publication copy"))
 
     await copies.record_steps()
-    await copies.decide("prepublication", "independent_chair", {"item": "chair_consent", "note": "Given"})
     await copies.fast_forward(publication_on)
     refused = await copies.decide("published", "publisher", {}, status=409)
     assert "not been delivered to DfE (refused by the mail server" in str(refused)
@@ -261,7 +266,6 @@ async def test_a_document_changed_after_the_copies_blocks_publishing_until_sent_
     corrected = b"# Executive summary\n\nChild J, aged 4. Agencies did not share information in time.\n"
     await copies.upload("executive_summary", corrected, "summary-v2.md", "text/markdown")
     await copies.record_steps()
-    await copies.decide("prepublication", "independent_chair", {"item": "chair_consent", "note": "Given"})
 
     await copies.fast_forward(publication_on)
     changed = await copies.decide("published", "publisher", {}, status=409)

@@ -4,6 +4,7 @@ the sanitised copy the gate read (no custom properties, no comments), never as t
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import zipfile
@@ -40,14 +41,19 @@ async def skipping_dev_server() -> AsyncIterator[WorkflowEnvironment]:
     await env.shutdown()
 
 
-async def _to_pre_publication(stack: Stack, reference: str, today: Any) -> None:
+async def _to_publication_decision(stack: Stack, reference: str, today: Any) -> None:
     async def step(kind: str, role: str, body: dict[str, Any]) -> None:
         response = await stack.decide(reference, body, role=role, kind=kind)
         assert response.status_code == 200, f"{kind}: {response.text}"
 
     await step("screening", "sub_group", {"recommendation": "initiate_scr", "rationale": "Died; abuse suspected"})
     await step("chair", "independent_chair", {"decision": "initiate_scr", "rationale": "Regulation 5(2)(b)(i)"})
-    reviewer = {"name": "R. Reviewer", "organisation": "Independent", "independence_statement": "No prior role"}
+    reviewer = {
+        "name": "R. Reviewer",
+        "organisation": "Independent",
+        "independence_statement": "No prior role",
+        "account": "alice",  # stack.decide signs in as alice: the lead reviewer's account
+    }
     await step("reviewers", "business_manager", {"reviewers": [reviewer]})
     await step("panel_advice", "business_manager", {"outcome": "agrees", "advice": "Content"})
     await step("start_review", "independent_chair", {"rationale": "Panel content"})
@@ -62,12 +68,11 @@ async def _to_pre_publication(stack: Stack, reference: str, today: Any) -> None:
         "success_criteria": "Staff trained",
     }
     await step("action_plan", "sub_group", {"actions": [action]})
+
+
+def _publish_on(today: Any) -> dict[str, Any]:
     publication_on = today + timedelta(days=30)
-    body = {"decision": "publish", "publication_on": publication_on.isoformat(), "reasons": "Ready"}
-    await step("publication", "independent_chair", body)
-    for item in ("professionals_informed", "family_supported", "media_strategy_ready"):
-        await step("prepublication", "business_manager", {"item": item, "note": "Done"})
-    await step("prepublication", "independent_chair", {"item": "chair_consent", "note": "Consent given"})
+    return {"decision": "publish", "publication_on": publication_on.isoformat(), "reasons": "Ready"}
 
 
 async def _upload(stack: Stack, reference: str, kind: str, name: str, data: bytes, content_type: str) -> int:
@@ -98,7 +103,7 @@ async def test_alt_text_blocks_and_a_clean_report_is_published_as_its_sanitised_
         assert opened.status_code == 201, opened.text
         reference = opened.json()["reference"]
         handle = env.client.get_workflow_handle(case_workflow_id(reference))
-        await _to_pre_publication(stack, reference, today)
+        await _to_publication_decision(stack, reference, today)
         put = await stack.http.put(
             f"/api/v1/cases/{reference}/identifiers",
             json={"names": ["Jayden Smith"]},
@@ -118,9 +123,9 @@ async def test_alt_text_blocks_and_a_clean_report_is_published_as_its_sanitised_
         assert check.json()["clear"] is False
         places = [hit["place_text"] for hit in check.json()["hits"]]
         assert any(place.startswith("image 1 alt text") for place in places), places
-        assert await env.fast_forward(handle, timedelta(days=31))
-        refused = await stack.decide(reference, {}, role="publisher", kind="published")
-        assert refused.status_code in (409, 422), refused.text
+        # The copies to Ofsted, DfE and the Panel carry what will be published: the gate refuses the decision.
+        refused = await stack.decide(reference, _publish_on(today), role="independent_chair", kind="publication")
+        assert refused.status_code == 409, refused.text
         assert "anonymisation gate" in refused.text
         assert (await stack.http.get(f"/public/reviews/{reference}/")).status_code == 404
 
@@ -132,6 +137,19 @@ async def test_alt_text_blocks_and_a_clean_report_is_published_as_its_sanitised_
         )
         assert check.json()["clear"] is True, check.text
         [checked_sha] = [d["publishable_sha256"] for d in check.json()["documents"] if d["kind"] == "overview_report"]
+        decided = await stack.decide(reference, _publish_on(today), role="independent_chair", kind="publication")
+        assert decided.status_code == 200, decided.text
+        for item in ("professionals_informed", "family_supported", "media_strategy_ready"):
+            done = await stack.decide(
+                reference, {"item": item, "note": "Done"}, role="business_manager", kind="prepublication"
+            )
+            assert done.status_code == 200, done.text
+        for _ in range(300):  # the copies reach Ofsted, DfE and the Panel just after the decision
+            case = (await stack.http.get(f"/api/v1/cases/{reference}", headers=stack.auth("auditor"))).json()
+            if {d["key"]: d["status"] for d in case["deadlines"]}["prepublication_notice"] == "met":
+                break
+            await asyncio.sleep(0.1)
+        assert await env.fast_forward(handle, timedelta(days=31))
         published = await stack.decide(reference, {}, role="publisher", kind="published")
         assert published.status_code == 200, published.text
         served = await stack.http.get(f"/public/reviews/{reference}/overview_report.docx")
