@@ -162,3 +162,28 @@ def test_only_web_and_mail_links_survive_in_a_pdf() -> None:
     with pikepdf.open(io.BytesIO(copy)) as pdf:
         targets = [str(a.A.URI) if "/A" in a else None for a in pdf.pages[0].obj.Annots]
     assert targets == ["https://www.gov.uk/", None, None]
+
+
+def test_an_annotation_the_structure_points_at_is_not_written_to_the_copy() -> None:
+    def edit(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[0].obj
+        note = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot,
+                Subtype=pikepdf.Name.Text,
+                Rect=[0, 0, 10, 10],
+                Contents=pikepdf.String(f"Ask {CHILD}"),
+            )
+        )
+        page.Annots = pikepdf.Array([note])
+        reference = pikepdf.Dictionary(Type=pikepdf.Name.OBJR, Obj=note, Pg=page)
+        element = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Annot, K=reference))
+        pdf.Root.StructTreeRoot = pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot, K=pikepdf.Array([element]))
+
+    checked = check_bytes(SCANNER, document(PDF), _pdf(edit))
+    assert [h.place.part for h in checked.hits if h.matched == "Jayden"] == [
+        "annotation (in the upload only: left out of the published copy)"
+    ]
+    with pikepdf.open(io.BytesIO(checked.copy.data)) as pdf:
+        strings = [str(v) for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary) for v in obj.values()]
+    assert not [s for s in strings if "Jayden" in s]
