@@ -269,12 +269,12 @@ def html_attributes() -> Hostile:
         f'<img src="photo.png" alt="{CHILD} at home"><a href="https://example.org/cases/jayden-smith" '
         f'title="About {CHILD}">more</a></body></html>'
     )
-    return Hostile("text/html", page.encode(), "alt text and titles", hidden=True)
+    return Hostile("text/html", page.encode(), "alt text of image 1", hidden=True)
 
 
 def html_link_target() -> Hostile:
     page = '<p>See <a href="mailto:kelly.obrien@example.org">the contact</a>.</p>'
-    return Hostile("text/html", page.encode(), "link and image targets", hidden=True)
+    return Hostile("text/html", page.encode(), "target of link 1", hidden=True)
 
 
 def markdown_link_and_image() -> Hostile:
