@@ -131,6 +131,9 @@ def _sanitise(package: zipfile.ZipFile) -> bytes:
             _clean_story(root)
         elif name == "word/settings.xml":
             _drop_where(root, lambda e: e.tag in {W + "docVars", W + "attachedTemplate", W + "mailMerge", W + "rsids"})
+        else:
+            _drop_where(root, lambda e: False)  # XML comments and processing instructions
+        _strip_alt_text(root)  # pictures live in stories, but also in numbering (picture bullets)
         out[name] = root
     # Relationships: only to parts we copy, or hyperlinks out; then drop what pointed at anything else.
     for name in sorted(kept):
@@ -140,6 +143,7 @@ def _sanitise(package: zipfile.ZipFile) -> bytes:
         relations: dict[str, bool] = {}
         if rels_name in names and not name.endswith("settings.xml"):
             rels = parse_xml(package.read(rels_name))
+            _drop_where(rels, lambda e: False)  # XML comments and processing instructions
             for relation in list(rels):
                 keep = _keep_relation(relation, name, kept)
                 relations[relation.get("Id", "")] = keep
@@ -171,6 +175,9 @@ def _clean_story(root: etree._Element) -> None:
     for simple in list(root.iter(W + "fldSimple")):
         if _ACTIVE_FIELD.search(simple.get(W + "instr", "")):
             _unwrap(simple)
+
+
+def _strip_alt_text(root: etree._Element) -> None:
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue

@@ -218,6 +218,19 @@ def docx_footnote() -> Hostile:
     return Hostile(DOCX_TYPE, data, "footnote 2", hidden=False)
 
 
+def docx_xml_comments() -> Hostile:
+    """The name in XML comments of the styles and the main document: invisible in Word, plain in the file."""
+    comment = f"<!-- {CHILD} -->"
+    data = _patch(
+        make_docx(["Overview."]),
+        {
+            "word/styles.xml": lambda xml: xml.replace("<w:docDefaults>", comment + "<w:docDefaults>", 1),
+            "word/document.xml": _append_body(comment),
+        },
+    )
+    return Hostile(DOCX_TYPE, data, "hidden document data", hidden=True)
+
+
 def docx_clean_with_extras() -> bytes:
     """A clean report that still carries a comment and a custom property (nothing identifying in them):
     publication must serve it without either."""
@@ -381,6 +394,7 @@ CORPUS: dict[str, Callable[[], Hostile]] = {
     "docx text box": docx_text_box,
     "docx text box fallback": docx_fallback_only,
     "docx footnote": docx_footnote,
+    "docx XML comments": docx_xml_comments,
     "docx footer": docx_footer,
     "docx tracked insertion": docx_tracked_insertion,
     "docx tracked deletion": docx_tracked_deletion,
