@@ -135,25 +135,40 @@ def html_text(source: str) -> str:
 
 
 # What HTML says beyond its text: read out by screen readers (alt, title, aria-label), followed by search
-# engines (href, src), or hidden (scripts, styles, comments).
-_SPOKEN = frozenset({"alt", "title", "aria-label", "aria-description", "placeholder", "summary", "label", "value"})
-_TARGETS = frozenset({"href", "src", "srcset", "action", "cite", "poster", "data"})
+# engines (href, src), or hidden (scripts, styles, comments). Places are named in fixed words (a tag or an
+# attribute name is the document's own text): "alt text of image 2", "target of link 3".
+_ELEMENTS = {
+    "a": "link", "img": "image", "area": "image map area", "input": "form field", "button": "button",
+    "abbr": "abbreviation", "iframe": "frame", "video": "video", "audio": "audio", "object": "embedded object",
+    "form": "form", "meta": "page metadata", "blockquote": "quotation", "q": "quotation", "table": "table",
+}  # fmt: skip
+_ATTRIBUTES = {
+    "alt": "alt text", "title": "title", "aria-label": "accessible name", "aria-description": "accessible description",
+    "placeholder": "placeholder", "summary": "summary", "label": "label", "value": "value", "content": "content",
+    "href": "target", "src": "source", "srcset": "sources", "action": "target", "cite": "source", "poster": "poster",
+    "data": "data",
+}  # fmt: skip
 
 
 class _AttributeParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.spoken: list[str] = []
-        self.targets: list[str] = []
+        self.sections: list[TextSection] = []
         self.other: list[str] = []
+        self._counts: dict[str, int] = {}
         self._hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = _ELEMENTS.get(tag, "element")
+        number = self._counts[element] = self._counts.get(element, 0) + 1
         for name, value in attrs:
             if not value:
                 continue
-            bucket = self.spoken if name in _SPOKEN else self.targets if name in _TARGETS else self.other
-            bucket.append(value)
+            what = _ATTRIBUTES.get(name)
+            if what is None:
+                self.other.append(value)
+            else:
+                self.sections.append(TextSection(text=value, part=f"{what} of {element} {number}"))
         if tag in ("script", "style", "template"):
             self._hidden += 1
 
@@ -173,9 +188,5 @@ def html_attributes(source: str) -> list[TextSection]:
     parser = _AttributeParser()
     parser.feed(source)
     parser.close()
-    sections = [
-        TextSection(text="\n".join(parser.spoken), part="alt text and titles"),
-        TextSection(text="\n".join(parser.targets), part="link and image targets"),
-        TextSection(text="\n".join(parser.other), part="hidden document data", recorded_only=True),
-    ]
-    return [section for section in sections if section.text.strip()]
+    hidden = TextSection(text="\n".join(parser.other), part="hidden document data", recorded_only=True)
+    return [section for section in (*parser.sections, hidden) if section.text.strip()]

@@ -80,7 +80,8 @@ _DROP = {
     ]
 }
 _ACTIVE_FIELD = re.compile(r"\b(DDE|DDEAUTO|INCLUDETEXT|INCLUDEPICTURE|LINK|IMPORT|INCLUDE)\b", re.IGNORECASE)
-_UNWRAP = {W + "ins", W + "moveTo", W + "customXml", W + "smartTag"}
+_UNWRAP = {W + "ins", W + "moveTo", W + "customXml", W + "smartTag", W + "bdo", W + "dir"}  # bdo, dir: reorder text
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 # When a relationship is dropped, the element using it goes with its nearest enclosing one of these.
 _HOLDERS = {
     W + tag
@@ -131,6 +132,9 @@ def _sanitise(package: zipfile.ZipFile) -> bytes:
             _clean_story(root)
         elif name == "word/settings.xml":
             _drop_where(root, lambda e: e.tag in {W + "docVars", W + "attachedTemplate", W + "mailMerge", W + "rsids"})
+        else:
+            _drop_where(root, lambda e: False)  # XML comments and processing instructions
+        _strip_alt_text(root)  # pictures live in stories, but also in numbering (picture bullets)
         out[name] = root
     # Relationships: only to parts we copy, or hyperlinks out; then drop what pointed at anything else.
     for name in sorted(kept):
@@ -140,6 +144,7 @@ def _sanitise(package: zipfile.ZipFile) -> bytes:
         relations: dict[str, bool] = {}
         if rels_name in names and not name.endswith("settings.xml"):
             rels = parse_xml(package.read(rels_name))
+            _drop_where(rels, lambda e: False)  # XML comments and processing instructions
             for relation in list(rels):
                 keep = _keep_relation(relation, name, kept)
                 relations[relation.get("Id", "")] = keep
@@ -161,6 +166,9 @@ def _clean_story(root: etree._Element) -> None:
     _drop_where(root, lambda e: e.tag in _DROP or e.tag == MC_FALLBACK or _is_hidden_run(e) or _is_comment_run(e))
     for element in list(root.iter(*_UNWRAP)):
         _unwrap(element)
+    for text in root.iter(W + "t"):  # shown in the order stored, which is the order the gate reads
+        if text.text:
+            text.text = text.text.translate(_BIDI_CONTROLS)
     # Fields that fetch or run something when the document is opened or updated (DDE, INCLUDETEXT, ...):
     # the code goes, the last shown result stays.
     for paragraph in root.iter(W + "p"):
@@ -171,6 +179,9 @@ def _clean_story(root: etree._Element) -> None:
     for simple in list(root.iter(W + "fldSimple")):
         if _ACTIVE_FIELD.search(simple.get(W + "instr", "")):
             _unwrap(simple)
+
+
+def _strip_alt_text(root: etree._Element) -> None:
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue

@@ -67,10 +67,13 @@ def _sanitise(pdf: pikepdf.Pdf) -> None:
                 del names[key]
     if "/Info" in pdf.trailer:
         del pdf.trailer["/Info"]
+    removed: set[tuple[int, int]] = set()
     for page in pdf.pages:
         annotations = page.obj.get("/Annots")
         if annotations is not None:
             links = [a for a in annotations if isinstance(a, Dictionary) and a.get("/Subtype") == Name.Link]
+            kept = {link.objgen for link in links if link.is_indirect}
+            removed |= {a.objgen for a in annotations if getattr(a, "is_indirect", False) and a.objgen not in kept}
             for link in links:
                 if "/AP" in link:
                     del link["/AP"]
@@ -78,12 +81,43 @@ def _sanitise(pdf: pikepdf.Pdf) -> None:
                 page.obj["/Annots"] = Array(links)
             else:
                 del page.obj["/Annots"]
+    _unlink_from_structure(pdf, removed)
     # Resources a page lists but never draws (a hidden form with text) would be served yet never read.
     pdf.remove_unreferenced_resources()
     # Every object still in the file, and the dictionaries written inside them: no additional actions,
     # metadata streams or unsafe actions anywhere (links, bookmarks, structure elements).
     for obj in pdf.objects:
         _clean(obj, 0)
+
+
+def _unlink_from_structure(pdf: pikepdf.Pdf, removed: set[tuple[int, int]]) -> None:
+    """The tagged structure points at annotations too (object references): drop those to removed ones, so
+    they are not written to the copy through the back door."""
+    tree = pdf.Root.get("/StructTreeRoot")
+    pending: list[object] = [tree] if isinstance(tree, Dictionary) else []
+    seen: set[tuple[int, int]] = set()
+    while pending and len(seen) < 1_000_000:
+        element = pending.pop()
+        if not isinstance(element, Dictionary) or (element.is_indirect and element.objgen in seen):
+            continue
+        if element.is_indirect:
+            seen.add(element.objgen)
+        kids = element.get("/K")
+        if isinstance(kids, Array):
+            kept = [kid for kid in kids if not _refers_to(kid, removed)]
+            if len(kept) != len(kids):
+                element["/K"] = Array(kept)
+            pending += kept
+        elif isinstance(kids, Dictionary):
+            if _refers_to(kids, removed):
+                del element["/K"]
+            else:
+                pending.append(kids)
+
+
+def _refers_to(kid: object, removed: set[tuple[int, int]]) -> bool:
+    target = kid.get("/Obj") if isinstance(kid, Dictionary) else None
+    return isinstance(target, Dictionary) and target.is_indirect and target.objgen in removed
 
 
 def _clean(value: object, depth: int) -> None:

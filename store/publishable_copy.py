@@ -22,6 +22,10 @@ from store.docx_sanitiser import sanitise_docx
 from store.models import CaseDocument
 from store.pdf_sanitiser import sanitise_pdf
 
+# Embeddings, overrides and isolates reorder what a reader sees ("\u202ehtimS" shows as "Smith"): the copy
+# keeps the text in the order it is stored, which is the order the gate reads.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
 
 class UnsanitisableDocumentError(UnreadableDocumentError):
     """The document cannot be made into a safe publishable copy: it is not published (nor checked as clear)."""
@@ -45,7 +49,7 @@ def sanitise(content_type: str, data: bytes) -> tuple[str, bytes]:
         if content_type == DOCX:
             return DOCX, sanitise_docx(data)
         if content_type in TEXT_TYPES:
-            return TEXT_PLAIN, document_text(content_type, data).encode("utf-8")
+            return TEXT_PLAIN, document_text(content_type, data).translate(BIDI_CONTROLS).encode("utf-8")
     except UnsanitisableDocumentError:
         raise
     except UnreadableDocumentError as error:

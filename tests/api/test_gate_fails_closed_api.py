@@ -95,7 +95,7 @@ async def test_a_name_in_html_alt_text_is_reported_and_may_be_accepted(
     places = {(hit["matched_text"], hit["place_text"]) for hit in body["hits"]}  # type: ignore[attr-defined]
     assert (
         "Jayden Smith",
-        "alt text and titles (in the upload only: left out of the published copy), paragraph 1, line 1, character 1",
+        "alt text of image 1 (in the upload only: left out of the published copy), paragraph 1, line 1, character 1",
     ) in places
     report_id = body["documents"][0]["id"]  # type: ignore[index]
     hits = {(hit["matched_text"], hit["category"]) for hit in body["hits"]}  # type: ignore[attr-defined]

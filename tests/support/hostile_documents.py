@@ -218,6 +218,19 @@ def docx_footnote() -> Hostile:
     return Hostile(DOCX_TYPE, data, "footnote 2", hidden=False)
 
 
+def docx_xml_comments() -> Hostile:
+    """The name in XML comments of the styles and the main document: invisible in Word, plain in the file."""
+    comment = f"<!-- {CHILD} -->"
+    data = _patch(
+        make_docx(["Overview."]),
+        {
+            "word/styles.xml": lambda xml: xml.replace("<w:docDefaults>", comment + "<w:docDefaults>", 1),
+            "word/document.xml": _append_body(comment),
+        },
+    )
+    return Hostile(DOCX_TYPE, data, "hidden document data", hidden=True)
+
+
 def docx_clean_with_extras() -> bytes:
     """A clean report that still carries a comment and a custom property (nothing identifying in them):
     publication must serve it without either."""
@@ -269,12 +282,12 @@ def html_attributes() -> Hostile:
         f'<img src="photo.png" alt="{CHILD} at home"><a href="https://example.org/cases/jayden-smith" '
         f'title="About {CHILD}">more</a></body></html>'
     )
-    return Hostile("text/html", page.encode(), "alt text and titles", hidden=True)
+    return Hostile("text/html", page.encode(), "alt text of image 1", hidden=True)
 
 
 def html_link_target() -> Hostile:
     page = '<p>See <a href="mailto:kelly.obrien@example.org">the contact</a>.</p>'
-    return Hostile("text/html", page.encode(), "link and image targets", hidden=True)
+    return Hostile("text/html", page.encode(), "target of link 1", hidden=True)
 
 
 def markdown_link_and_image() -> Hostile:
@@ -381,6 +394,7 @@ CORPUS: dict[str, Callable[[], Hostile]] = {
     "docx text box": docx_text_box,
     "docx text box fallback": docx_fallback_only,
     "docx footnote": docx_footnote,
+    "docx XML comments": docx_xml_comments,
     "docx footer": docx_footer,
     "docx tracked insertion": docx_tracked_insertion,
     "docx tracked deletion": docx_tracked_deletion,

@@ -162,3 +162,43 @@ def test_only_web_and_mail_links_survive_in_a_pdf() -> None:
     with pikepdf.open(io.BytesIO(copy)) as pdf:
         targets = [str(a.A.URI) if "/A" in a else None for a in pdf.pages[0].obj.Annots]
     assert targets == ["https://www.gov.uk/", None, None]
+
+
+def test_an_annotation_the_structure_points_at_is_not_written_to_the_copy() -> None:
+    def edit(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[0].obj
+        note = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot,
+                Subtype=pikepdf.Name.Text,
+                Rect=[0, 0, 10, 10],
+                Contents=pikepdf.String(f"Ask {CHILD}"),
+            )
+        )
+        page.Annots = pikepdf.Array([note])
+        reference = pikepdf.Dictionary(Type=pikepdf.Name.OBJR, Obj=note, Pg=page)
+        element = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Annot, K=reference))
+        pdf.Root.StructTreeRoot = pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot, K=pikepdf.Array([element]))
+
+    checked = check_bytes(SCANNER, document(PDF), _pdf(edit))
+    assert [h.place.part for h in checked.hits if h.matched == "Jayden"] == [
+        "annotation (in the upload only: left out of the published copy)"
+    ]
+    with pikepdf.open(io.BytesIO(checked.copy.data)) as pdf:
+        strings = [str(v) for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary) for v in obj.values()]
+    assert not [s for s in strings if "Jayden" in s]
+
+
+def test_text_reversed_by_a_bidi_override_is_served_in_the_order_the_gate_read() -> None:
+    reversed_name = "\u202ehtimS nedyaJ\u202c"  # shows as "Jayden Smith"
+    _, text_copy = sanitise("text/plain", f"About {reversed_name}.".encode())
+    assert text_copy.decode() == "About htimS nedyaJ."
+    body = (
+        '<w:p><w:r><w:t>Shown reversed: </w:t></w:r><w:bdo w:val="rtl"><w:r><w:t>htimS nedyaJ</w:t></w:r></w:bdo></w:p>'
+    )
+    data = _patch(make_docx([f"About {reversed_name}."]), {"word/document.xml": _append_body(body)})
+    _, docx_copy = sanitise(DOCX, data)
+    with zipfile.ZipFile(io.BytesIO(docx_copy)) as package:
+        document_xml = package.read("word/document.xml").decode()
+    assert "\u202e" not in document_xml
+    assert "w:bdo" not in document_xml
