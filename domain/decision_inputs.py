@@ -111,7 +111,7 @@ class Reviewer(_Input):
     account: ShortText | None = Field(
         default=None,
         description="The reviewer's sign-in user id (the token's subject): a lead reviewer reads and acts on only "
-        "the cases that name their account here.",
+        "the cases that name their account here (without an account, only a reviewer whose name is that user id).",
     )
 
 

@@ -1,6 +1,6 @@
 """Which cases name a user as their lead reviewer: read from the register's record of the appointment (the
-timeline's "lead reviewers named" decision, whose details list each reviewer's account). The latest
-appointment of a case counts: naming new reviewers replaces the old ones."""
+timeline's "lead reviewers named" decision, whose details list each reviewer's account, or their name when no
+account is given). The latest appointment of a case counts: naming new reviewers replaces the old ones."""
 
 from __future__ import annotations
 
@@ -31,8 +31,15 @@ async def appointed_cases(session: AsyncSession, *, user: str, boards: Sequence[
         reviewers = details.get("reviewers") if isinstance(details, dict) else None
         if isinstance(reviewers, list):
             latest[reference] = reviewers
-    return frozenset(
-        reference
-        for reference, reviewers in latest.items()
-        if any(isinstance(r, dict) and r.get("account") == user for r in reviewers)
-    )
+    return frozenset(reference for reference, reviewers in latest.items() if any(_names(r, user) for r in reviewers))
+
+
+def _names(reviewer: object, user: str) -> bool:
+    """The reviewer is ``user``: by the account the appointment gives, or, when it gives none, by a name that is
+    the user id itself (appointments recorded before accounts were asked for, or naming the reviewer by id)."""
+    if not isinstance(reviewer, dict):
+        return False
+    account = reviewer.get("account")
+    if account is not None:
+        return bool(account == user)
+    return str(reviewer.get("name", "")).strip().casefold() == user.strip().casefold()

@@ -72,8 +72,10 @@ async def open_case(
         known = ", ".join(sorted(context.settings.board_codes))
         raise ProblemError(422, "Invalid request", f"Unknown board '{request.board}'. This service runs: {known}.")
     today = london_date(datetime.now(UTC))
-    if request.notified_on > today:
-        raise ProblemError(422, "Invalid request", f"notified_on {request.notified_on} is in the future.")
+    for name, day in (("aware_on", request.aware_on), ("notified_on", request.notified_on)):
+        if day > today:
+            detail = f"{name} {day} is in the future: a case records an incident the board already knows of."
+            raise ProblemError(422, "Invalid request", detail, extra={"errors": [{"field": name, "message": detail}]})
 
     fingerprint = _fingerprint(request)
     case = await _existing(context, request.board, idempotency_key, fingerprint)

@@ -6,6 +6,8 @@ documents); the answer names the field and the kind of detail, never repeats the
 
 from __future__ import annotations
 
+import unicodedata
+
 from pydantic import BaseModel
 
 from api.context import AppContext
@@ -13,6 +15,15 @@ from api.errors import ProblemError
 from domain.anonymisation import CATEGORY_TITLES, CaseIdentifiers, IdentifierScanner, TextSection
 from domain.free_text import text_fields
 from store import documents as document_register
+
+
+def _readings(text: str) -> list[str]:
+    """The text as a reader sees it: compatibility forms folded (NFKC), invisible format characters (zero-width,
+    soft hyphen, bidi controls) removed; and the same with accents dropped. A name disguised by any of these is
+    still the name."""
+    visible = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
+    unaccented = "".join(c for c in unicodedata.normalize("NFKD", visible) if not unicodedata.combining(c))
+    return list(dict.fromkeys((text, visible, unaccented)))
 
 
 async def check_free_text(context: AppContext, *, reference: str, body: BaseModel) -> None:
@@ -27,7 +38,8 @@ async def check_free_text(context: AppContext, *, reference: str, body: BaseMode
     scanner = IdentifierScanner(identifiers)
     errors = []
     for field, text in text_fields(body):
-        found = sorted({hit.category for hit in scanner.scan([TextSection(text=text)]) if hit.recorded})
+        sections = [TextSection(text=variant) for variant in _readings(text)]
+        found = sorted({hit.category for hit in scanner.scan(sections) if hit.recorded})
         if found:
             kinds = " and ".join(CATEGORY_TITLES[category] for category in found)
             message = f"contains {kinds} of this case's child or family; describe them without identifying them"

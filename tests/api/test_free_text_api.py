@@ -60,6 +60,9 @@ async def timeline(stack: Stack, reference: str) -> list[dict[str, Any]]:
     [
         ({"decision": "initiate_scr", "rationale": "Jayden Lee Smith died at home"}, "rationale", "a recorded name"),
         ({"decision": "initiate_scr", "rationale": "Kelly told the GP"}, "rationale", "part of a recorded name"),
+        ({"decision": "initiate_scr", "rationale": "Jay\u200bden Lee Sm\u00adith"}, "rationale", "a recorded name"),
+        ({"decision": "initiate_scr", "rationale": "K\u00e9lly told the GP"}, "rationale", "part of a recorded name"),
+        ({"decision": "initiate_scr", "rationale": "\uff2b\uff45\uff4c\uff4c\uff59 told"}, "rationale", "name"),
         (
             {"decision": "initiate_scr", "rationale": "Agencies missed it", "definitive_evidence": "oakfield primary"},
             "definitive_evidence",

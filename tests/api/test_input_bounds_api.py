@@ -89,8 +89,8 @@ def case_body(**dates: str) -> dict[str, Any]:
         ({"aware_on": "1900-01-01", "notified_on": "1900-01-02"}, "aware_on", "Local Safeguarding Children Boards"),
         ({"aware_on": "0001-01-01"}, "aware_on", "before 2006-04-01"),
         ({"aware_on": (TODAY + timedelta(days=1)).isoformat()}, "", "notified_on cannot be before aware_on"),
-        ({"aware_on": "9999-12-31", "notified_on": "9999-12-31"}, "", "is in the future"),
-        ({"notified_on": (TODAY + timedelta(days=1)).isoformat()}, "", "is in the future"),
+        ({"aware_on": "9999-12-31", "notified_on": "9999-12-31"}, "aware_on", "aware_on 9999-12-31 is in the future"),
+        ({"notified_on": (TODAY + timedelta(days=1)).isoformat()}, "notified_on", "is in the future"),
     ],
 )
 async def test_impossible_case_dates_are_422_with_the_reason(

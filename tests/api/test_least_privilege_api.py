@@ -255,3 +255,28 @@ async def test_an_agencys_account_on_the_timeline_is_read_as_its_documents_are(s
         assert event["rationale"] is not None
         assert str(event["rationale"]).startswith("Withheld"), role
         assert event["details"] == {}
+
+
+async def test_without_an_account_the_reviewer_is_matched_by_a_name_that_is_their_user_id(
+    documents_api: tuple[httpx.AsyncClient, AsyncEngine],
+) -> None:
+    http, engine = documents_api
+    by_name, other_name = await create_case(engine), await create_case(engine)
+    for reference, name in ((by_name, LEAD_REVIEWER), (other_name, "Rita Reviewer")):
+        named = AppointReviewersInput(reviewers=[Reviewer(name=name, organisation="O", independence_statement="I")])
+        async with session_factory(engine).begin() as session:
+            register.append_audit(
+                session,
+                business_key=f"{reference}:appoint",
+                reference=reference,
+                kind="decision",
+                actor="bob",
+                role="business_manager",
+                at=datetime.now(UTC),
+                summary=f"{REVIEWERS_NAMED}: {name} (O)",
+                rationale=None,
+                details={"reviewers": [r.model_dump() for r in named.reviewers]},
+            )
+    headers = auth("lead_reviewer", LEAD_REVIEWER)
+    assert (await http.get(f"/api/v1/cases/{by_name}/documents", headers=headers)).status_code == 200
+    assert (await http.get(f"/api/v1/cases/{other_name}/documents", headers=headers)).status_code == 403
