@@ -80,6 +80,13 @@ class ComputeDeadlinesInput(_Message):
     adhoc: list[AdhocDeadline] = Field(default_factory=list)
 
 
+class OfstedNotifiedByLA(_Message):
+    """The local authority's own notice to Ofsted of the incident: when, and who sent it (001 §1)."""
+
+    notified_on: date
+    notified_by: str = Field(min_length=1, max_length=200)
+
+
 class OpenCaseInput(_Message):
     """The case workflow's input."""
 
@@ -91,6 +98,7 @@ class OpenCaseInput(_Message):
     rule_pack: str
     rule_pack_version: str
     opened_by: Actor
+    ofsted_notified: OfstedNotifiedByLA | None = None  # the local authority told Ofsted itself, before opening
 
 
 class AwaitedDecision(_Message):
@@ -125,6 +133,7 @@ class RecordCaseEventInput(_Message):
     details: dict[str, Any] = Field(default_factory=dict)
     snapshot: CaseSnapshot
     assessment: dict[str, Any] | None = None
+    incident: dict[str, Any] | None = None  # the facts as updated (a fact update), for the case row
 
 
 class NoticeKind(StrEnum):

@@ -7,11 +7,11 @@ against the procedure (001) rather than trust the software.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-Outcome = Literal["died", "seriously_harmed"]
+Outcome = Literal["died", "seriously_harmed", "no_death_or_serious_harm"]
 AbuseOrNeglect = Literal["known", "suspected", "not_suspected"]
 Custody = Literal[
     "police_custody",
@@ -23,6 +23,17 @@ Custody = Literal[
 ]
 InterAgencyConcern = Literal["yes", "no", "unknown"]
 ChairDecision = Literal["initiate_scr", "do_not_initiate", "alternative_review"]
+LearningReason = Literal[
+    "single_agency_audit", "complex_multi_agency", "good_practice", "multi_agency_audit", "stuck_case"
+]
+ScrScreening = Literal["required", "required_unless_definitive_evidence", "not_required"]
+LEARNING_REASONS: dict[str, str] = {
+    "single_agency_audit": "a single-agency audit or review found significant practice issues",
+    "complex_multi_agency": "a complex case raising concerns for more than one agency",
+    "good_practice": "good or excellent practice that agencies could learn from",
+    "multi_agency_audit": "a case from the multi-agency audit framework that would benefit from review",
+    "stuck_case": "a complex or 'stuck' case",
+}
 
 
 class IncidentFacts(BaseModel):
@@ -34,8 +45,25 @@ class IncidentFacts(BaseModel):
         description=(
             "'died', or 'seriously_harmed': a potentially life-threatening injury, or serious and/or "
             "likely long-term impairment of physical or mental health or development. Recovery does "
-            "not rule serious harm out (001 §3)."
+            "not rule serious harm out (001 §3). 'no_death_or_serious_harm': a referral for a learning "
+            "review (001 §5), with 'learning_review_reason'."
         )
+    )
+    learning_review_reason: LearningReason | None = Field(
+        default=None,
+        description=(
+            "Why a case with no death or serious harm is referred for a learning review (001 §5): a "
+            "single-agency audit, a complex multi-agency case, good practice, the multi-agency audit "
+            "framework, or a 'stuck' case. Required with outcome 'no_death_or_serious_harm'."
+        ),
+    )
+    other_lscbs: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,16}$", to_upper=True)]] = Field(
+        default_factory=list,
+        max_length=10,
+        description=(
+            "Board codes of any other relevant LSCB (e.g. where the child lived): each gets the incident "
+            "notice too (001 §1)."
+        ),
     )
     abuse_or_neglect: AbuseOrNeglect = Field(
         description="Whether abuse or neglect of the child is known, suspected, or not suspected."
@@ -76,7 +104,14 @@ class IncidentFacts(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> IncidentFacts:
         if self.suspected_suicide and self.outcome != "died":
-            raise ValueError("suspected_suicide applies only when the child died, but outcome is 'seriously_harmed'")
+            raise ValueError(f"suspected_suicide applies only when the child died, but outcome is '{self.outcome}'")
+        if (self.outcome == "no_death_or_serious_harm") != (self.learning_review_reason is not None):
+            raise ValueError(
+                "learning_review_reason is required with outcome 'no_death_or_serious_harm' (a referral for a "
+                "learning review, 001 §5), and only then"
+            )
+        if len(set(self.other_lscbs)) != len(self.other_lscbs):
+            raise ValueError("other_lscbs names the same board twice")
         return self
 
 
@@ -113,6 +148,22 @@ class Assessment(BaseModel):
             "no cause for concern about inter-agency working (regulation 5(2)(b)(ii); 001 §3)."
         )
     )
+    scr_screening: ScrScreening = Field(
+        description=(
+            "The screening result: 'required', 'not_required', or, for a seriously harmed child under "
+            "regulation 5(2)(b)(ii), 'required_unless_definitive_evidence' until the definitive evidence that "
+            "agencies worked together well is recorded (001 §3)."
+        )
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _screening_of_older_assessments(cls, data: Any) -> Any:
+        """Assessments recorded before ``scr_screening`` existed read as they were assessed then."""
+        if isinstance(data, dict) and "scr_screening" not in data and "scr" in data:
+            unless = data.get("definitive_evidence_required")
+            return {**data, "scr_screening": "required_unless_definitive_evidence" if unless else data["scr"]}
+        return data
 
 
 _CUSTODY_PLACES: dict[str, str] = {
@@ -138,10 +189,14 @@ DISCRETIONARY_OPTIONS: tuple[str, ...] = (
 )
 
 
-def assess(facts: IncidentFacts) -> Assessment:
-    """Apply the notifiable-incident criteria (001 §1) and the SCR criteria (001 §3) to the facts."""
+def assess(facts: IncidentFacts, definitive_evidence_recorded: bool = False) -> Assessment:
+    """Apply the notifiable-incident criteria (001 §1) and the SCR criteria (001 §3) to the facts.
+
+    ``definitive_evidence_recorded``: the evidence that agencies worked together well is on the case, which
+    alone turns a 5(2)(b)(ii) screening from "required unless definitive evidence" into "not required"."""
     abuse = facts.abuse_or_neglect in ("known", "suspected")
     died = facts.outcome == "died"
+    harmed = facts.outcome == "seriously_harmed"
     death = "died by suspected suicide" if facts.suspected_suicide else "died"
 
     always = _always_review(facts) if died else []
@@ -152,12 +207,18 @@ def assess(facts: IncidentFacts) -> Assessment:
     grounds: list[str] = []
     # Seriously harmed with abuse or neglect: 5(2)(b)(ii) turns on inter-agency concern, which only
     # definitive evidence can rule out; "no" without that evidence is not enough to skip the SCR.
-    harm_under_ii = abuse and not died and facts.inter_agency_concern != "yes"
+    harm_under_ii = abuse and harmed and facts.inter_agency_concern != "yes"
     if abuse and died:
         bases.append(ScrBasis.REGULATION_5_2_B_I)
         grounds.append(
             f"Abuse or neglect is {facts.abuse_or_neglect} and the child {death}, so an SCR must be "
             "initiated (regulation 5(2)(b)(i); 001 §3)."
+        )
+    elif not died and not harmed:
+        reason = LEARNING_REASONS[facts.learning_review_reason or "good_practice"]
+        grounds.append(
+            "The child neither died nor was seriously harmed, so regulation 5(2) is not met and the incident is "
+            f"not notifiable; the case is referred for a learning review: {reason} (001 §5)."
         )
     elif abuse and facts.inter_agency_concern == "yes":
         bases.append(ScrBasis.REGULATION_5_2_B_II)
@@ -195,6 +256,9 @@ def assess(facts: IncidentFacts) -> Assessment:
 
     required = bool(bases)
     only_ii = bases == [ScrBasis.REGULATION_5_2_B_II]
+    screening: ScrScreening = "required" if required else "not_required"
+    if harm_under_ii:
+        screening = "not_required" if definitive_evidence_recorded else "required_unless_definitive_evidence"
     return Assessment(
         notifiable=bool(notifiable_grounds),
         notifiable_grounds=notifiable_grounds,
@@ -204,6 +268,7 @@ def assess(facts: IncidentFacts) -> Assessment:
         discretionary_options=[] if required else list(DISCRETIONARY_OPTIONS),
         do_not_initiate_allowed=not required or (only_ii and harm_under_ii),
         definitive_evidence_required=harm_under_ii,
+        scr_screening=screening,
     )
 
 

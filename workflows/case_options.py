@@ -26,3 +26,8 @@ ESCALATE_UNDELIVERED = "escalate-undelivered-notices"
 # the same workflow task, so the answer no longer waits for the database (BENCHMARKS.md, P8). The API keeps
 # read-your-writes for its own callers (api/register_fence.py).
 ANSWER_FIRST = "answer-decisions-before-register-write"
+# Issue 14, statutory notices (001 §1, §4): the incident notice goes to Ofsted and the LSCB(s), not the National
+# Panel, each recipient's delivery meeting its own deadline (and Ofsted skipped when the local authority told it
+# itself); every chair decision goes to Ofsted and the Panel; an alternative review is scrutinised like "do not
+# initiate". Checked once as a run starts, so a case started (or continued as new) before keeps its old rules.
+STATUTORY_NOTICES = "statutory-notices-issue-14"

@@ -28,16 +28,24 @@ with workflow.unsafe.imports_passed_through():
         STAGE,
     )
     from domain.case_file import CaseFile, CaseWorkflowInput
-    from domain.case_messages import Actor, CaseState, ComputeDeadlinesInput, DecisionRequest, NoticeKind, OpenCaseInput
+    from domain.case_messages import (
+        Actor,
+        CaseState,
+        ComputeDeadlinesInput,
+        DeadlineStatus,
+        DecisionRequest,
+        NoticeKind,
+        OpenCaseInput,
+    )
     from domain.criteria import assess
-    from domain.lifecycle import DecisionRefused, NoticeRequest, Outcome
+    from domain.lifecycle import DecisionRefused, NoticeRequest, Outcome, incident
     from domain.lifecycle.views import next_deadline, operator_details, snapshot
     from domain.roles import Recipient
     from domain.rule_pack import CaseEvent
     from domain.stages import Stage
     from domain.uk_time import london_date
 
-from workflows.case_options import ANSWER_FIRST
+from workflows.case_options import ANSWER_FIRST, STATUTORY_NOTICES
 from workflows.case_register_writer import CaseRegisterWriter
 from workflows.decision_effects import resolve_deadlines, run_effects
 from workflows.notice_outbox import NoticeOutbox
@@ -57,10 +65,13 @@ class ScrCaseWorkflow:
             notified_on=opening.notified_on,
             incident=opening.incident,
             assessment=assess(opening.incident),
+            ofsted_notified_by_la=opening.ofsted_notified,
         )
         self._registered = carried is not None
         self._register = CaseRegisterWriter(lambda: self._case)
-        self._outbox = NoticeOutbox(self._case.reference, self._record)
+        self._outbox = NoticeOutbox(
+            self._case.reference, self._record, delivered=self._delivered, already_met=self._already_met
+        )
         self._decisions = asyncio.Lock()  # one decision at a time: each is checked against the state it changes
         self._woken = False
 
@@ -68,6 +79,8 @@ class ScrCaseWorkflow:
 
     @workflow.run
     async def run(self, data: CaseWorkflowInput) -> None:
+        if workflow.patched(STATUTORY_NOTICES):
+            self._case.statutory_notices = True
         workflow.set_current_details(operator_details(self._case))
         if data.carried is None:
             await self._open(data.opening)
@@ -107,7 +120,14 @@ class ScrCaseWorkflow:
         )
         self._registered = True
 
-        if assessment.notifiable:
+        if self._case.statutory_notices:
+            schedules = {deadline.key: deadline for deadline in deadlines}
+            for outcome in incident.start_incident_deadlines(self._case, schedules, now):
+                await self._record(outcome)
+            owed = incident.incident_notice(self._case)
+            if owed is not None:
+                await self._outbox.send(owed)
+        elif assessment.notifiable:
             facts = {"aware_on": data.aware_on.isoformat(), "grounds": "; ".join(assessment.notifiable_grounds)}
             notice = NoticeRequest(
                 NoticeKind.INCIDENT_NOTIFICATION, (Recipient.OFSTED, Recipient.NATIONAL_PANEL), "1", facts
@@ -138,6 +158,19 @@ class ScrCaseWorkflow:
                 await self._record(outcome)
             return
         await workflow.wait_condition(self._wake)
+
+    def _already_met(self, notice: NoticeRequest, recipient: str) -> bool:
+        """Whether the deadline this recipient's copy would meet is met already (Ofsted told by the local
+        authority): then it is not sent, so Ofsted never gets a duplicate."""
+        deadline = self._case.deadlines.get(notice.meets.get(recipient, ""))
+        return deadline is not None and deadline.status in (DeadlineStatus.MET, DeadlineStatus.MET_LATE)
+
+    async def _delivered(self, notice: NoticeRequest, recipient: str) -> None:
+        """A recipient got a notice whose delivery meets its deadline."""
+        key = notice.meets.get(recipient)
+        outcome = incident.delivered(self._case, key, recipient, workflow.now()) if key else None
+        if outcome is not None:
+            await self._record(outcome)
 
     def _wake(self) -> bool:
         return (

@@ -20,9 +20,20 @@ from workflows.case_options import ACTIVITY_TIMEOUT, ESCALATE_UNDELIVERED, PARAL
 
 
 class NoticeOutbox:
-    def __init__(self, reference: str, record: Callable[[Outcome], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        reference: str,
+        record: Callable[[Outcome], Awaitable[None]],
+        *,
+        delivered: Callable[[NoticeRequest, str], Awaitable[None]] | None = None,
+        already_met: Callable[[NoticeRequest, str], bool] | None = None,
+    ) -> None:
         self._reference = reference
         self._record = record  # writes an event to the case register
+        # For notices whose delivery meets a deadline (``NoticeRequest.meets``): met on delivery, per recipient;
+        # a recipient whose deadline is already met (e.g. the local authority told Ofsted) is not sent a copy.
+        self._delivered = delivered
+        self._already_met = already_met
         self._pending: list[NoticeRequest] = []
 
     def __bool__(self) -> bool:
@@ -45,6 +56,16 @@ class NoticeOutbox:
 
     async def _send_to(self, notice: NoticeRequest, recipient: str) -> bool:
         what = notice.kind.value.replace("_", " ")
+        meets = recipient in notice.meets
+        if meets and self._already_met is not None and self._already_met(notice, recipient):
+            await self._record(
+                Outcome(
+                    "notice_skipped",
+                    f"{what} not sent to {recipient}: it already has it",
+                    details={"recipient": recipient},
+                )
+            )
+            return True
         try:
             await activity_calls.execute(
                 SEND_NOTICE,
@@ -59,6 +80,8 @@ class NoticeOutbox:
                 retry_policy=PATIENT_RETRY,
                 summary=f"{what} to {recipient}",
             )
+            if meets and self._delivered is not None:
+                await self._delivered(notice, recipient)
             return True
         except ActivityError as error:
             cause = error.cause

@@ -30,7 +30,7 @@ from domain.case_contract import (
     case_workflow_id,
 )
 from domain.case_file import CaseWorkflowInput
-from domain.case_messages import Actor, CaseState, DecisionRequest, OpenCaseInput, Refusal
+from domain.case_messages import Actor, CaseState, DecisionRequest, OfstedNotifiedByLA, OpenCaseInput, Refusal
 from domain.decision_inputs import DecisionInput
 from domain.rule_pack import SCR_2015
 from domain.stages import Stage
@@ -73,6 +73,12 @@ async def open_case(
     today = london_date(datetime.now(UTC))
     if request.notified_on > today:
         raise ProblemError(422, "Invalid request", f"notified_on {request.notified_on} is in the future.")
+    if request.ofsted_notified is not None and request.ofsted_notified.notified_on > today:
+        raise ProblemError(
+            422,
+            "Invalid request",
+            f"ofsted_notified.notified_on {request.ofsted_notified.notified_on} is in the future.",
+        )
 
     fingerprint = _fingerprint(request)
     case = await _existing(context, request.board, idempotency_key, fingerprint)
@@ -136,6 +142,13 @@ async def _start_workflow(context: AppContext, case: Case, request: OpenCaseRequ
         rule_pack=case.rule_pack,
         rule_pack_version=case.rule_pack_version,
         opened_by=actor,
+        ofsted_notified=(
+            OfstedNotifiedByLA(
+                notified_on=request.ofsted_notified.notified_on, notified_by=request.ofsted_notified.notified_by
+            )
+            if request.ofsted_notified is not None
+            else None
+        ),
     )
     try:
         handle = await context.temporal.start_workflow(

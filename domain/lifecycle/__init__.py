@@ -9,6 +9,7 @@ awaits it. ``registry`` keys them by input class for the API and the workflow; `
 deadline's reminders and breaches. Pure and deterministic: no clock, no I/O.
 """
 
+from domain.lifecycle import incident
 from domain.lifecycle.clocks import ClockEvent, add_deadline, cancel, fire_clock, meet, next_clock_event
 from domain.lifecycle.effects import Effect, EffectResults, PublishReview, RemoveReview, ResolveDeadlines
 from domain.lifecycle.handler import DecisionHandler
@@ -39,6 +40,7 @@ __all__ = [
     "declared_effects",
     "fire_clock",
     "handler_for",
+    "incident",
     "meet",
     "next_clock_event",
 ]

@@ -33,6 +33,8 @@ class NoticeRequest:
     recipients: tuple[str, ...]
     occurrence: str
     facts: dict[str, str] = field(default_factory=dict)
+    # recipient -> the deadline its delivery meets; a recipient whose deadline is already met is not sent it
+    meets: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -44,6 +46,8 @@ class Outcome:
     rationale: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
     notices: list[NoticeRequest] = field(default_factory=list)
+    assessment: dict[str, Any] | None = None  # a new assessment of the criteria, for the register's case row
+    incident: dict[str, Any] | None = None  # new incident facts, likewise
 
 
 def decision_notice(case: CaseFile, recipients: tuple[str, ...], occurrence: str, text: str) -> NoticeRequest:

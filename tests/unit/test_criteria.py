@@ -60,6 +60,7 @@ def _all_facts() -> list[IncidentFacts]:
                 mental_health_act_detention=mha,
                 deprivation_of_liberty_order=dol,
                 inter_agency_concern=concern,
+                learning_review_reason="stuck_case" if outcome == "no_death_or_serious_harm" else None,
             )
         )
     return out
@@ -232,7 +233,14 @@ def test_invariants_over_all_facts() -> None:
         if died and abuse:
             assert I in a.bases
         assert len(set(a.bases)) == len(a.bases)
-        assert a.definitive_evidence_required is (abuse and not died and case.inter_agency_concern != "yes")
+        harmed = case.outcome == "seriously_harmed"
+        assert a.definitive_evidence_required is (abuse and harmed and case.inter_agency_concern != "yes")
+        # 5(2)(b)(ii) screens as "required unless definitive evidence" until the evidence is recorded (001 §3).
+        if a.definitive_evidence_required:
+            assert a.scr_screening == "required_unless_definitive_evidence", case
+            assert assess(case, definitive_evidence_recorded=True).scr_screening == "not_required"
+        else:
+            assert a.scr_screening == a.scr, case
 
 
 def test_chair_decision_invariants_over_all_facts() -> None:
