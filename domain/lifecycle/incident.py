@@ -25,8 +25,13 @@ INCIDENT_DEADLINES = (OFSTED_DEADLINE, LSCB_DEADLINE)
 
 
 def other_lscb(code: str) -> str:
-    """The recipient (and its deadline's key) for another LSCB, by board code: ``lscb:KENT``."""
+    """The recipient for another LSCB, by board code: ``lscb:KENT``."""
     return f"lscb:{code}"
+
+
+def other_lscb_deadline(code: str) -> str:
+    """That LSCB's own deadline: ``notify_lscb:KENT``."""
+    return f"{LSCB_DEADLINE}:{code}"
 
 
 def _met_on(deadline: TrackedDeadline, day: date, now: datetime) -> None:
@@ -98,7 +103,7 @@ def name_other_lscbs(case: CaseFile, codes: list[str], now: datetime) -> tuple[s
 
 
 def _add_other_lscb(case: CaseFile, lscb: ScheduledDeadline, code: str, now: datetime) -> None:
-    key = other_lscb(code)
+    key = other_lscb_deadline(code)
     if key in case.deadlines:
         return
     title = f"Notify the {code} LSCB of the incident"
@@ -118,7 +123,9 @@ def incident_notice(case: CaseFile, only: tuple[str, ...] | None = None) -> Noti
     if not recipients:
         return None
     case.incident_notice_to.extend(recipients)
-    meets = {r: r if r.startswith("lscb:") else OFSTED_DEADLINE for r in recipients if r != Recipient.LSCB.value}
+    meets = {
+        r: f"notify_{r}" if r.startswith("lscb:") else OFSTED_DEADLINE for r in recipients if r != Recipient.LSCB.value
+    }
     facts = {"aware_on": case.aware_on.isoformat(), "grounds": "; ".join(case.assessment.notifiable_grounds)}
     return NoticeRequest(NoticeKind.INCIDENT_NOTIFICATION, recipients, "1", facts, meets)
 
