@@ -35,6 +35,19 @@ def _parameters(op: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     return {(p["name"], p["in"]): p for p in op.get("parameters", [])}
 
 
+def _same_or_gains(old: dict[str, Any], new: dict[str, Any] | None) -> bool:
+    """A property a client of ``old`` still understands: the same, but for its description and new enum values
+    (e.g. a new incident outcome a client may send; what it sent before is still accepted)."""
+    if new is None:
+        return False
+    if old == new:
+        return True
+    strip = {"description", "enum"}
+    if {k: v for k, v in old.items() if k not in strip} != {k: v for k, v in new.items() if k not in strip}:
+        return False
+    return set(old.get("enum", [])) <= set(new.get("enum", [])) and ("enum" in old) == ("enum" in new)
+
+
 def compatibility_breaks(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """What a client of ``old`` would notice in ``new``: lost operations, parameters, responses and properties,
     changed parameter schemas, and anything newly required of it."""
@@ -67,7 +80,7 @@ def compatibility_breaks(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             continue
         new_schema = new_schemas[name]
         for prop, definition in old_schema.get("properties", {}).items():
-            if new_schema.get("properties", {}).get(prop) != definition:
+            if not _same_or_gains(definition, new_schema.get("properties", {}).get(prop)):
                 breaks.append(f"schema {name}: property {prop} removed or changed")
         for prop in set(new_schema.get("required", [])) - set(old_schema.get("required", [])):
             if name.endswith("Input") or name.endswith("In"):
@@ -106,3 +119,12 @@ def test_the_check_notices_a_lost_parameter_and_a_new_required_one() -> None:
         "GET /x: parameter ('a', 'query') removed",
         "GET /x: new required parameter ('b', 'query')",
     ]
+
+
+def test_a_property_may_gain_enum_values_but_not_lose_them() -> None:
+    def schema(*values: str) -> dict[str, Any]:
+        return {"paths": {}, "components": {"schemas": {"X": {"properties": {"o": {"enum": list(values)}}}}}}
+
+    old, gained, lost = schema("a", "b"), schema("a", "b", "c"), schema("a")
+    assert compatibility_breaks(old, gained) == []
+    assert compatibility_breaks(old, lost) == ["schema X: property o removed or changed"]
