@@ -7,7 +7,7 @@ import random
 import string
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
@@ -174,8 +174,15 @@ class Stack:
 
 
 @asynccontextmanager
-async def api_stack(client: Client, database_url: str, smtp_port: int) -> AsyncIterator[Stack]:
+async def api_stack(
+    client: Client, database_url: str, smtp_port: int, *, notice_directory: Callable[[str], str] | None = None
+) -> AsyncIterator[Stack]:
+    """``notice_directory``: the TOML of a notice directory for the stack's board code (else the SCR_MAIL_* ones)."""
     settings = settings_for(database_url=database_url, smtp_port=smtp_port)
+    if notice_directory is not None:
+        path = settings.var_dir / "notice-directory.toml"
+        path.write_text(notice_directory(next(iter(settings.board_codes))), encoding="utf-8")
+        settings = settings.model_copy(update={"notice_directory": path})
     engine = create_engine(database_url)
     app = create_app(settings, AppContext(settings=settings, sessions=session_factory(engine), temporal=client))
     # httpx's ASGI transport does not run the lifespan; with a context given, it would only set this.
