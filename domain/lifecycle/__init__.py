@@ -1,7 +1,8 @@
 """The lifecycle rules of a case, one handler per decision, grouped by phase.
 
 Where is the rule for a decision? In its phase's module, in the handler named after it:
-``referral`` (screening, chair, peer challenge, panel advice, scrutiny), ``review`` (reviewers, the review,
+``referral`` (screening, chair, peer challenge, panel advice and information, scrutiny, the local authority's own
+notice to Ofsted), ``facts`` (a fact update; ``incident`` holds the incident notice and its per-recipient deadlines), ``review`` (reviewers, the review,
 information requests, final report, quality assurance), ``actions`` (action plan and progress), ``publication``
 (publication decisions, proceedings, pre-publication, publication), ``closure`` (retention, removal, closing).
 Each handler holds its roles, stages, check, deadlines, effects, how it changes the case and when the case
