@@ -184,6 +184,9 @@ class CaseState(_Message):
     snapshot_version: int
     next_deadline_key: str | None = None  # the soonest open deadline, as the register shows it
     next_deadline_due: date | None = None
+    # The criteria and facts as the case now holds them (a fact update or recorded evidence changes them).
+    assessment: dict[str, Any] | None = None
+    incident: dict[str, Any] | None = None
 
 
 class Refusal(StrEnum):

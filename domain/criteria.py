@@ -7,7 +7,7 @@ against the procedure (001) rather than trust the software.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -130,7 +130,13 @@ class Assessment(BaseModel):
 
     notifiable: bool = Field(description="The local authority must notify Ofsted and the LSCB (001 §1).")
     notifiable_grounds: list[str] = Field(description="Why the incident is notifiable, each with its source.")
-    scr: Literal["required", "not_required"] = Field(description="Whether an SCR must be initiated.")
+    scr: ScrScreening = Field(
+        description=(
+            "Whether an SCR must be initiated: 'required', 'not_required', or, for a seriously harmed child under "
+            "regulation 5(2)(b)(ii), 'required_unless_definitive_evidence' until the definitive evidence that "
+            "agencies worked together well is recorded, never plain 'not_required' before (001 §3)."
+        )
+    )
     bases: list[ScrBasis] = Field(description="The criteria that make an SCR mandatory; empty if none.")
     grounds: list[str] = Field(description="Why an SCR is or is not required, each with its source.")
     discretionary_options: list[str] = Field(
@@ -148,22 +154,6 @@ class Assessment(BaseModel):
             "no cause for concern about inter-agency working (regulation 5(2)(b)(ii); 001 §3)."
         )
     )
-    scr_screening: ScrScreening = Field(
-        description=(
-            "The screening result: 'required', 'not_required', or, for a seriously harmed child under "
-            "regulation 5(2)(b)(ii), 'required_unless_definitive_evidence' until the definitive evidence that "
-            "agencies worked together well is recorded (001 §3)."
-        )
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _screening_of_older_assessments(cls, data: Any) -> Any:
-        """Assessments recorded before ``scr_screening`` existed read as they were assessed then."""
-        if isinstance(data, dict) and "scr_screening" not in data and "scr" in data:
-            unless = data.get("definitive_evidence_required")
-            return {**data, "scr_screening": "required_unless_definitive_evidence" if unless else data["scr"]}
-        return data
 
 
 _CUSTODY_PLACES: dict[str, str] = {
@@ -237,10 +227,9 @@ def assess(facts: IncidentFacts, definitive_evidence_recorded: bool = False) -> 
         )
     elif abuse:
         grounds.append(
-            f"Abuse or neglect is {facts.abuse_or_neglect} and the child was seriously harmed, but no cause "
-            "for concern about how agencies worked together is recorded, so regulation 5(2)(b)(ii) is not "
-            "met; that holds only on definitive evidence, which must be recorded with any decision other "
-            "than initiating an SCR (001 §3)."
+            f"Abuse or neglect is {facts.abuse_or_neglect} and the child was seriously harmed, and no cause "
+            "for concern about how agencies worked together is recorded; that rules regulation 5(2)(b)(ii) out "
+            "only on definitive evidence, so an SCR is required unless that evidence is recorded (001 §3)."
         )
     else:
         grounds.append("Abuse or neglect is not known or suspected, so regulation 5(2)(a) is not met (001 §3).")
@@ -254,6 +243,11 @@ def assess(facts: IncidentFacts, definitive_evidence_recorded: bool = False) -> 
             "must always be reviewed apply only when the child dies (001 §3)."
         )
 
+    if harm_under_ii and definitive_evidence_recorded:
+        grounds.append(
+            "The definitive evidence that there is no cause for concern about how agencies worked together is "
+            "recorded, so regulation 5(2)(b)(ii) does not require an SCR (001 §3)."
+        )
     required = bool(bases)
     only_ii = bases == [ScrBasis.REGULATION_5_2_B_II]
     screening: ScrScreening = "required" if required else "not_required"
@@ -262,13 +256,12 @@ def assess(facts: IncidentFacts, definitive_evidence_recorded: bool = False) -> 
     return Assessment(
         notifiable=bool(notifiable_grounds),
         notifiable_grounds=notifiable_grounds,
-        scr="required" if required else "not_required",
+        scr=screening,
         bases=bases,
         grounds=grounds,
-        discretionary_options=[] if required else list(DISCRETIONARY_OPTIONS),
+        discretionary_options=[] if screening != "not_required" else list(DISCRETIONARY_OPTIONS),
         do_not_initiate_allowed=not required or (only_ii and harm_under_ii),
         definitive_evidence_required=harm_under_ii,
-        scr_screening=screening,
     )
 
 

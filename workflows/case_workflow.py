@@ -251,6 +251,8 @@ class ScrCaseWorkflow:
             snapshot_version=self._case.version,
             next_deadline_key=shown.next_deadline_key,
             next_deadline_due=shown.next_deadline_due,
+            assessment=self._case.assessment.model_dump(mode="json"),
+            incident=self._case.incident.model_dump(mode="json"),
         )
 
     def _publish_visibility(self) -> None:

@@ -33,7 +33,7 @@ REOPENABLE = (Stage.PANEL_SCRUTINY, Stage.ALTERNATIVE_REVIEW)
 def _basis(a: Assessment) -> tuple[object, ...]:
     """What a chair's decision rests on: whether an SCR is required, on which bases, and whether not initiating
     is allowed."""
-    return (a.scr_screening, tuple(a.bases), a.do_not_initiate_allowed, a.definitive_evidence_required)
+    return (a.scr, tuple(a.bases), a.do_not_initiate_allowed, a.definitive_evidence_required)
 
 
 def _assessed(case: CaseFile, d: UpdateFactsInput) -> Assessment:
@@ -82,7 +82,7 @@ class UpdateFacts(DecisionHandler[UpdateFactsInput]):
         case.incident, case.assessment = d.incident, new
         if d.definitive_evidence:
             case.definitive_evidence = d.definitive_evidence
-        said = [f"Facts updated; SCR {old.scr_screening.replace('_', ' ')} → {new.scr_screening.replace('_', ' ')}"]
+        said = [f"Facts updated; SCR {old.scr.replace('_', ' ')} → {new.scr.replace('_', ' ')}"]
         notices: list[NoticeRequest] = []
         if newly_notifiable:
             for step in start_incident_deadlines(case, applying.results.schedules, applying.now, applying.today):

@@ -54,7 +54,7 @@ class Screening(DecisionHandler[RecordScreeningInput]):
         case.screening = d.recommendation
         case.stage = Stage.AWAITING_CHAIR_DECISION
         text = d.recommendation.replace("_", " ")
-        screening = case.assessment.scr_screening
+        screening = case.assessment.scr
         summary = f"Sub-group recommends: {text}"
         if screening == "required_unless_definitive_evidence":
             summary += " (SCR required unless definitive evidence is recorded: regulation 5(2)(b)(ii))"
@@ -62,7 +62,7 @@ class Screening(DecisionHandler[RecordScreeningInput]):
             "decision",
             summary,
             d.rationale,
-            {"recommendation": d.recommendation, "scr_screening": screening, "rule": list(case.assessment.grounds)},
+            {"recommendation": d.recommendation, "scr": screening, "rule": list(case.assessment.grounds)},
             [decision_notice(case, (CHAIR.value,), "screening", f"the sub-group recommends: {text}")],
         )
 

@@ -194,7 +194,7 @@ def test_a_fact_update_reassesses_keeps_both_and_reopens_a_decision_whose_basis_
     case.deadlines["chair_decision"] = TrackedDeadline(schedule=schedule("chair_decision", DUE))
     evidence = "Multi-agency audit found timely, shared planning"
     take(case, CHAIR, DecideChairInput(decision="do_not_initiate", rationale="r", definitive_evidence=evidence))
-    assert case.assessment.scr_screening == "not_required"  # the evidence is now on the record
+    assert case.assessment.scr == "not_required"  # the evidence is now on the record
     update = UpdateFactsInput(incident=IncidentFacts(outcome="died", abuse_or_neglect="suspected"), reason="Died")
     needs = lifecycle.handler_for(update).deadlines(case, update, TODAY)
     assert needs is not None
@@ -226,7 +226,7 @@ def test_a_case_that_becomes_notifiable_sends_its_incident_notice_then() -> None
     assert notice.recipients == ("lscb", "lscb:KENT")  # Ofsted already has it from the local authority
     assert status(case, "notify_ofsted") == DeadlineStatus.MET
     assert outcome.details["newly_notifiable"] is True
-    assert case.assessment.scr_screening == "required_unless_definitive_evidence"
+    assert case.assessment.scr == "required_unless_definitive_evidence"
 
 
 def test_an_lscb_named_later_gets_the_notice_alone() -> None:
@@ -261,7 +261,7 @@ def test_a_fact_update_that_cannot_be_right_is_refused(
 
 def test_a_learning_review_referral_is_not_notifiable_and_names_its_reason() -> None:
     a = assess(IncidentFacts.model_validate(LEARNING))
-    assert (a.notifiable, a.scr, a.scr_screening) == (False, "not_required", "not_required")
+    assert (a.notifiable, a.scr) == (False, "not_required")
     assert "learning review" in a.grounds[0]
     assert "001 §5" in a.grounds[0]
     with pytest.raises(ValueError, match="learning_review_reason is required"):
