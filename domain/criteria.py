@@ -49,22 +49,6 @@ class IncidentFacts(BaseModel):
             "review (001 §5), with 'learning_review_reason'."
         )
     )
-    learning_review_reason: LearningReason | None = Field(
-        default=None,
-        description=(
-            "Why a case with no death or serious harm is referred for a learning review (001 §5): a "
-            "single-agency audit, a complex multi-agency case, good practice, the multi-agency audit "
-            "framework, or a 'stuck' case. Required with outcome 'no_death_or_serious_harm'."
-        ),
-    )
-    other_lscbs: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,16}$", to_upper=True)]] = Field(
-        default_factory=list,
-        max_length=10,
-        description=(
-            "Board codes of any other relevant LSCB (e.g. where the child lived): each gets the incident "
-            "notice too (001 §1)."
-        ),
-    )
     abuse_or_neglect: AbuseOrNeglect = Field(
         description="Whether abuse or neglect of the child is known, suspected, or not suspected."
     )
@@ -98,6 +82,22 @@ class IncidentFacts(BaseModel):
             "Is there cause for concern about how the agencies worked together to safeguard the child? "
             "'unknown' is treated as 'yes': concern is presumed unless there is definitive evidence "
             "that there is none (001 §3)."
+        ),
+    )
+    learning_review_reason: LearningReason | None = Field(
+        default=None,
+        description=(
+            "Why a case with no death or serious harm is referred for a learning review (001 §5): a "
+            "single-agency audit, a complex multi-agency case, good practice, the multi-agency audit "
+            "framework, or a 'stuck' case. Required with outcome 'no_death_or_serious_harm'."
+        ),
+    )
+    other_lscbs: tuple[Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,16}$", to_upper=True)], ...] = Field(
+        default=(),
+        max_length=10,
+        description=(
+            "Board codes of any other relevant LSCB (e.g. where the child lived): each gets the incident "
+            "notice too (001 §1)."
         ),
     )
 
