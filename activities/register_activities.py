@@ -50,6 +50,8 @@ class RegisterActivities:
                 )
                 if data.assessment is not None:
                     case.assessment = data.assessment
+                if data.incident is not None:
+                    case.incident = data.incident
                 await _apply_snapshot(session, case, data.snapshot)
         except IntegrityError:
             # A concurrent attempt with the same business key won the race: the event is recorded. Any other

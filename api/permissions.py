@@ -23,7 +23,8 @@ STAFF = tuple(Role)
 # Documents take their roles from domain/documents.py, whose finer rules (which kinds an agency contact uploads,
 # which the publisher reads) the document endpoints apply after this check.
 PERMISSIONS: dict[str, tuple[Role, ...]] = {
-    "cases.open": (Role.BUSINESS_MANAGER, Role.LOCAL_AUTHORITY),
+    # An agency manager refers a case to the sub-group, incl. one for a learning review (referral form, 001 §2, §5).
+    "cases.open": (Role.BUSINESS_MANAGER, Role.LOCAL_AUTHORITY, Role.AGENCY_MANAGER),
     "cases.read": STAFF,
     "tasks.read": STAFF,
     "calendar.read": STAFF,

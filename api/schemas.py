@@ -26,6 +26,15 @@ PageLimit = Annotated[int, Query(ge=1, le=200)]
 PageOffset = Annotated[int, Query(ge=0), AfterValidator(_offset_in_range)]
 
 
+class OfstedNotifiedIn(BaseModel):
+    """The local authority already notified Ofsted itself (001 §1): the system then sends Ofsted no notice."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    notified_on: date = Field(description="The date the local authority notified Ofsted")
+    notified_by: str = Field(min_length=1, max_length=200, description="Who at the local authority (a post or team)")
+
+
 class OpenCaseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -33,6 +42,9 @@ class OpenCaseRequest(BaseModel):
     aware_on: date = Field(description="The date the local authority became aware of the incident")
     notified_on: date = Field(description="The date the safeguarding board was notified")
     incident: IncidentFacts
+    ofsted_notified: OfstedNotifiedIn | None = Field(
+        default=None, description="Set when the local authority has already notified Ofsted of the incident itself"
+    )
 
     @field_validator("board")
     @classmethod
@@ -58,6 +70,10 @@ class OpenCaseRequest(BaseModel):
                 "incident.age_at_incident is required with deprivation_of_liberty_order: the order applies to "
                 "16- and 17-year-olds (001 §3)"
             )
+        if self.board in self.incident.other_lscbs:
+            raise ValueError(f"incident.other_lscbs names {self.board}, this case's own board: list only other LSCBs")
+        if self.ofsted_notified is not None and self.ofsted_notified.notified_on < self.aware_on:
+            raise ValueError("ofsted_notified.notified_on cannot be before aware_on")
         return self
 
 

@@ -10,7 +10,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from domain.case_messages import DeadlineRecord, DeadlineStatus, OpenCaseInput, ScheduledDeadline
+from domain.case_messages import (
+    DeadlineRecord,
+    DeadlineStatus,
+    OfstedNotifiedByLA,
+    OpenCaseInput,
+    ScheduledDeadline,
+)
 from domain.criteria import Assessment, ChairDecision, IncidentFacts
 from domain.local_practice import LEGACY, LocalPractice
 from domain.publication_messages import CopyDocument
@@ -125,6 +131,14 @@ class CaseFile(BaseModel):
     retention_reviews: int = 0
     practice: LocalPractice | None = None  # None: opened before practice was a setting (LEGACY)
     counters: dict[str, int] = Field(default_factory=dict)  # occurrences per decision kind (business keys)
+    # Issue 14 (statutory notices): set when the run starts under the patch, so a running case replays as it ran.
+    statutory_notices: bool = False
+    ofsted_notified_by_la: OfstedNotifiedByLA | None = None
+    incident_notice_to: list[str] = Field(default_factory=list)  # recipients the incident notice was sent to
+    definitive_evidence: str | None = None  # regulation 5(2)(b)(ii): no cause for concern, on the record
+    panel_information_open: int = 0  # the panel's requests for information not yet answered
+    dfe_advice_count: int = 0
+    dfe_advice_mark: int = 0  # DfE's advice count when a decision not to publish asked for it
 
     def next_occurrence(self, kind: str) -> int:
         self.counters[kind] = self.counters.get(kind, 0) + 1

@@ -85,6 +85,13 @@ class ComputeDeadlinesInput(_Message):
     board: str | None = None
 
 
+class OfstedNotifiedByLA(_Message):
+    """The local authority's own notice to Ofsted of the incident: when, and who sent it (001 §1)."""
+
+    notified_on: date
+    notified_by: str = Field(min_length=1, max_length=200)
+
+
 class OpenCaseInput(_Message):
     """The case workflow's input."""
 
@@ -97,6 +104,7 @@ class OpenCaseInput(_Message):
     rule_pack_version: str
     opened_by: Actor
     practice: LocalPractice | None = None  # the board's local practice when the case opened; None: LEGACY
+    ofsted_notified: OfstedNotifiedByLA | None = None  # the local authority told Ofsted itself, before opening
 
 
 class AwaitedDecision(_Message):
@@ -131,6 +139,7 @@ class RecordCaseEventInput(_Message):
     details: dict[str, Any] = Field(default_factory=dict)
     snapshot: CaseSnapshot
     assessment: dict[str, Any] | None = None
+    incident: dict[str, Any] | None = None  # the facts as updated (a fact update), for the case row
 
 
 class NoticeKind(StrEnum):
@@ -183,6 +192,9 @@ class CaseState(_Message):
     snapshot_version: int
     next_deadline_key: str | None = None  # the soonest open deadline, as the register shows it
     next_deadline_due: date | None = None
+    # The criteria and facts as the case now holds them (a fact update or recorded evidence changes them).
+    assessment: dict[str, Any] | None = None
+    incident: dict[str, Any] | None = None
 
 
 class Refusal(StrEnum):

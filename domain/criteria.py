@@ -7,11 +7,11 @@ against the procedure (001) rather than trust the software.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-Outcome = Literal["died", "seriously_harmed"]
+Outcome = Literal["died", "seriously_harmed", "no_death_or_serious_harm"]
 AbuseOrNeglect = Literal["known", "suspected", "not_suspected"]
 Custody = Literal[
     "police_custody",
@@ -24,6 +24,17 @@ Custody = Literal[
 ]
 InterAgencyConcern = Literal["yes", "no", "unknown"]
 ChairDecision = Literal["initiate_scr", "do_not_initiate", "alternative_review"]
+LearningReason = Literal[
+    "single_agency_audit", "complex_multi_agency", "good_practice", "multi_agency_audit", "stuck_case"
+]
+ScrScreening = Literal["required", "required_unless_definitive_evidence", "not_required"]
+LEARNING_REASONS: dict[str, str] = {
+    "single_agency_audit": "a single-agency audit or review found significant practice issues",
+    "complex_multi_agency": "a complex case raising concerns for more than one agency",
+    "good_practice": "good or excellent practice that agencies could learn from",
+    "multi_agency_audit": "a case from the multi-agency audit framework that would benefit from review",
+    "stuck_case": "a complex or 'stuck' case",
+}
 
 
 class IncidentFacts(BaseModel):
@@ -35,7 +46,8 @@ class IncidentFacts(BaseModel):
         description=(
             "'died', or 'seriously_harmed': a potentially life-threatening injury, or serious and/or "
             "likely long-term impairment of physical or mental health or development. Recovery does "
-            "not rule serious harm out (001 §3)."
+            "not rule serious harm out (001 §3). 'no_death_or_serious_harm': a referral for a learning "
+            "review (001 §5), with 'learning_review_reason'."
         )
     )
     abuse_or_neglect: AbuseOrNeglect = Field(
@@ -80,11 +92,34 @@ class IncidentFacts(BaseModel):
             "that there is none (001 §3)."
         ),
     )
+    learning_review_reason: LearningReason | None = Field(
+        default=None,
+        description=(
+            "Why a case with no death or serious harm is referred for a learning review (001 §5): a "
+            "single-agency audit, a complex multi-agency case, good practice, the multi-agency audit "
+            "framework, or a 'stuck' case. Required with outcome 'no_death_or_serious_harm'."
+        ),
+    )
+    other_lscbs: tuple[Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,16}$", to_upper=True)], ...] = Field(
+        default=(),
+        max_length=10,
+        description=(
+            "Board codes of any other relevant LSCB (e.g. where the child lived): each gets the incident "
+            "notice too (001 §1)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> IncidentFacts:
         if self.suspected_suicide and self.outcome != "died":
-            raise ValueError("suspected_suicide applies only when the child died, but outcome is 'seriously_harmed'")
+            raise ValueError(f"suspected_suicide applies only when the child died, but outcome is '{self.outcome}'")
+        if (self.outcome == "no_death_or_serious_harm") != (self.learning_review_reason is not None):
+            raise ValueError(
+                "learning_review_reason is required with outcome 'no_death_or_serious_harm' (a referral for a "
+                "learning review, 001 §5), and only then"
+            )
+        if len(set(self.other_lscbs)) != len(self.other_lscbs):
+            raise ValueError("other_lscbs names the same board twice")
         # Cases opened before the age was recorded carry none; new ones must give it (api/schemas.py).
         if self.deprivation_of_liberty_order and self.age_at_incident is not None and self.age_at_incident < 16:
             raise ValueError(
@@ -109,7 +144,13 @@ class Assessment(BaseModel):
 
     notifiable: bool = Field(description="The local authority must notify Ofsted and the LSCB (001 §1).")
     notifiable_grounds: list[str] = Field(description="Why the incident is notifiable, each with its source.")
-    scr: Literal["required", "not_required"] = Field(description="Whether an SCR must be initiated.")
+    scr: ScrScreening = Field(
+        description=(
+            "Whether an SCR must be initiated: 'required', 'not_required', or, for a seriously harmed child under "
+            "regulation 5(2)(b)(ii), 'required_unless_definitive_evidence' until the definitive evidence that "
+            "agencies worked together well is recorded, never plain 'not_required' before (001 §3)."
+        )
+    )
     bases: list[ScrBasis] = Field(description="The criteria that make an SCR mandatory; empty if none.")
     grounds: list[str] = Field(description="Why an SCR is or is not required, each with its source.")
     discretionary_options: list[str] = Field(
@@ -153,10 +194,14 @@ DISCRETIONARY_OPTIONS: tuple[str, ...] = (
 )
 
 
-def assess(facts: IncidentFacts) -> Assessment:
-    """Apply the notifiable-incident criteria (001 §1) and the SCR criteria (001 §3) to the facts."""
+def assess(facts: IncidentFacts, definitive_evidence_recorded: bool = False) -> Assessment:
+    """Apply the notifiable-incident criteria (001 §1) and the SCR criteria (001 §3) to the facts.
+
+    ``definitive_evidence_recorded``: the evidence that agencies worked together well is on the case, which
+    alone turns a 5(2)(b)(ii) screening from "required unless definitive evidence" into "not required"."""
     abuse = facts.abuse_or_neglect in ("known", "suspected")
     died = facts.outcome == "died"
+    harmed = facts.outcome == "seriously_harmed"
     death = "died by suspected suicide" if facts.suspected_suicide else "died"
 
     always = _always_review(facts) if died else []
@@ -167,12 +212,18 @@ def assess(facts: IncidentFacts) -> Assessment:
     grounds: list[str] = []
     # Seriously harmed with abuse or neglect: 5(2)(b)(ii) turns on inter-agency concern, which only
     # definitive evidence can rule out; "no" without that evidence is not enough to skip the SCR.
-    harm_under_ii = abuse and not died and facts.inter_agency_concern != "yes"
+    harm_under_ii = abuse and harmed and facts.inter_agency_concern != "yes"
     if abuse and died:
         bases.append(ScrBasis.REGULATION_5_2_B_I)
         grounds.append(
             f"Abuse or neglect is {facts.abuse_or_neglect} and the child {death}, so an SCR must be "
             "initiated (regulation 5(2)(b)(i); 001 §3)."
+        )
+    elif not died and not harmed:
+        reason = LEARNING_REASONS[facts.learning_review_reason or "good_practice"]
+        grounds.append(
+            "The child neither died nor was seriously harmed, so regulation 5(2) is not met and the incident is "
+            f"not notifiable; the case is referred for a learning review: {reason} (001 §5)."
         )
     elif abuse and facts.inter_agency_concern == "yes":
         bases.append(ScrBasis.REGULATION_5_2_B_II)
@@ -191,10 +242,9 @@ def assess(facts: IncidentFacts) -> Assessment:
         )
     elif abuse:
         grounds.append(
-            f"Abuse or neglect is {facts.abuse_or_neglect} and the child was seriously harmed, but no cause "
-            "for concern about how agencies worked together is recorded, so regulation 5(2)(b)(ii) is not "
-            "met; that holds only on definitive evidence, which must be recorded with any decision other "
-            "than initiating an SCR (001 §3)."
+            f"Abuse or neglect is {facts.abuse_or_neglect} and the child was seriously harmed, and no cause "
+            "for concern about how agencies worked together is recorded; that rules regulation 5(2)(b)(ii) out "
+            "only on definitive evidence, so an SCR is required unless that evidence is recorded (001 §3)."
         )
     else:
         grounds.append("Abuse or neglect is not known or suspected, so regulation 5(2)(a) is not met (001 §3).")
@@ -208,15 +258,23 @@ def assess(facts: IncidentFacts) -> Assessment:
             "must always be reviewed apply only when the child dies (001 §3)."
         )
 
+    if harm_under_ii and definitive_evidence_recorded:
+        grounds.append(
+            "The definitive evidence that there is no cause for concern about how agencies worked together is "
+            "recorded, so regulation 5(2)(b)(ii) does not require an SCR (001 §3)."
+        )
     required = bool(bases)
     only_ii = bases == [ScrBasis.REGULATION_5_2_B_II]
+    screening: ScrScreening = "required" if required else "not_required"
+    if harm_under_ii:
+        screening = "not_required" if definitive_evidence_recorded else "required_unless_definitive_evidence"
     return Assessment(
         notifiable=bool(notifiable_grounds),
         notifiable_grounds=notifiable_grounds,
-        scr="required" if required else "not_required",
+        scr=screening,
         bases=bases,
         grounds=grounds,
-        discretionary_options=[] if required else list(DISCRETIONARY_OPTIONS),
+        discretionary_options=[] if screening != "not_required" else list(DISCRETIONARY_OPTIONS),
         do_not_initiate_allowed=not required or (only_ii and harm_under_ii),
         definitive_evidence_required=harm_under_ii,
     )

@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from domain.criteria import ChairDecision
+from domain.criteria import ChairDecision, IncidentFacts
 from domain.free_text import checked_text
 from domain.rule_pack import LATEST_CASE_DATE, REGIME_START
 
@@ -59,6 +59,30 @@ class RecordScreeningInput(_Input):
     rationale: Text
 
 
+class RecordOfstedNotifiedInput(_Input):
+    """The local authority notified Ofsted of the incident itself (001 §1): when, and who sent it. The system then
+    sends Ofsted no second notice; the deadline counts whichever reached Ofsted first."""
+
+    kind: Literal["ofsted_notified"] = "ofsted_notified"
+    notified_on: date
+    notified_by: ShortText = Field(description="Who at the local authority notified Ofsted (a post or team)")
+
+
+class UpdateFactsInput(_Input):
+    """The facts changed (the child later died, abuse is now suspected, concern about inter-agency working found):
+    the criteria are assessed again, both assessments stay on the record, and the chair's decision reopens when
+    its basis changed."""
+
+    kind: Literal["facts_update"] = "facts_update"
+    incident: IncidentFacts
+    reason: Text
+    definitive_evidence: Text | None = Field(
+        default=None,
+        description="The definitive evidence that agencies worked together well, when now recorded "
+        "(regulation 5(2)(b)(ii)): until it is, a seriously harmed child's SCR is required unless it is.",
+    )
+
+
 class DecideChairInput(_Input):
     """The independent chair's decision whether to initiate a Serious Case Review."""
 
@@ -93,8 +117,26 @@ class RecordPanelAdviceInput(_Input):
     letter_document: ShortText | None = Field(default=None, description="Reference of the panel's letter document")
 
 
+class RecordPanelInformationInput(_Input):
+    """The board provided the information the National Panel asked for while scrutinising a decision."""
+
+    kind: Literal["panel_information"] = "panel_information"
+    summary: Text
+    documents: list[ShortText] = Field(default_factory=list, max_length=20, description="References of documents sent")
+
+
+class RecordDfeAdviceInput(_Input):
+    """DfE's advice on a decision not to publish, recorded by board staff (000)."""
+
+    kind: Literal["dfe_advice"] = "dfe_advice"
+    outcome: Literal["agrees", "challenges", "requests_information", "advises"]
+    advice: Text
+    letter_document: ShortText | None = Field(default=None, description="Reference of DfE's letter document")
+
+
 class DecideScrutinyInput(_Input):
-    """After panel scrutiny of a 'do not initiate' decision: the chair confirms it or revises it."""
+    """After panel scrutiny of a decision not to initiate an SCR ('do not initiate' or an alternative review): the
+    chair confirms it (closed without review, or the alternative review goes ahead) or revises it."""
 
     kind: Literal["scrutiny_outcome"] = "scrutiny_outcome"
     outcome: Literal["confirm", "revise"]
@@ -262,6 +304,18 @@ class RecordActionProgressInput(_Input):
     complete: bool = False
 
 
+NonPublicationReason = Literal[
+    "harm_to_child_or_family", "identification_and_media", "court_order", "other_family_welfare", "other"
+]
+NON_PUBLICATION_REASONS: dict[str, str] = {
+    "harm_to_child_or_family": "publication is likely to harm the child, siblings or family",
+    "identification_and_media": "the child or family would be identified and face media interest",
+    "court_order": "a court order or reporting restriction bars publication",
+    "other_family_welfare": "other reasons concerning the welfare of the child, siblings or family",
+    "other": "another reason, recorded on the case",
+}
+
+
 class DecidePublicationInput(_Input):
     """Publish on a date, or do not publish for compelling welfare reasons."""
 
@@ -269,6 +323,11 @@ class DecidePublicationInput(_Input):
     decision: Literal["publish", "do_not_publish"]
     publication_on: CaseDate | None = None
     reasons: Text
+    non_publication_reason: NonPublicationReason | None = Field(
+        default=None,
+        description="Not publishing is 'for a range of reasons' (000): the one recorded, which the notice to DfE and "
+        "the National Panel states. 'reasons' stays on the case.",
+    )
 
     @model_validator(mode="after")
     def _date_when_publishing(self) -> DecidePublicationInput:
@@ -362,6 +421,10 @@ class CloseCaseInput(_Input):
 
 DecisionInput = Annotated[
     RecordScreeningInput
+    | RecordOfstedNotifiedInput
+    | UpdateFactsInput
+    | RecordPanelInformationInput
+    | RecordDfeAdviceInput
     | DecideChairInput
     | RecordPeerChallengeInput
     | RespondPeerChallengeInput

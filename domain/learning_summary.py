@@ -27,7 +27,8 @@ UNCHECKED = "[withheld: no identifying details are recorded on this case to chec
 
 # Deadline families the summary reports on, in this order; ad-hoc keys are "action:A1", "information_request:R1".
 RULE_TITLES: dict[str, str] = {
-    "notify_ofsted": "Ofsted and the LSCB notified (5 working days from awareness)",
+    "notify_ofsted": "Ofsted notified (5 working days from awareness)",
+    "notify_lscb": "The LSCB(s) notified (5 working days from awareness)",
     "chair_decision": "Chair's decision (1 calendar month from notification)",
     "review_completion": "Review completed (6 calendar months from initiation)",
     "information_request": "Information requests answered by their due date",

@@ -336,6 +336,28 @@ SCR_2015 = RulePack(
             # "A minimum of 12 months": the anniversary completes them (published 4 May 2016, down 4 May 2017).
             reached_at_start_of_day=True,
         ),
+        # Issue 14: the LSCB's own deadline, beside Ofsted's, so one recipient's failure leaves the other's met.
+        DeadlineRule(
+            key="notify_lscb",
+            title="Notify the LSCB(s) of the incident",
+            runs_from=CaseEvent.AWARE,
+            event_description="the local authority became aware of the incident",
+            period=Period(5, PeriodUnit.WORKING_DAYS, Direction.AFTER),
+            who_acts=Role.LOCAL_AUTHORITY,
+            who_is_told=(Recipient.LSCB,),
+            sources=(
+                Source(
+                    _NEL_PROCEDURE,
+                    "§1",
+                    "The local authority reports a notifiable incident to the relevant LSCB(s) within five "
+                    "working days of becoming aware of it; the board is told when the case reaches it "
+                    "(notified_on), and any other relevant LSCB by the incident notice.",
+                ),
+            ),
+            reminder_working_days_before=(2, 1),
+            # Another LSCB's notice that could not be delivered must be sent by hand.
+            escalate_to=(Role.BUSINESS_MANAGER,),
+        ),
     ),
 )
 

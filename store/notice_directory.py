@@ -7,6 +7,10 @@ and key). Source: the TOML file named by ``SCR_NOTICE_DIRECTORY``, one table per
     ofsted = "enquiries@ofsted.example"
     partners = ["safeguarding@police.example", "safeguarding@health.example"]
 
+Another relevant LSCB (recipient ``lscb:<CODE>``, named on a case) is reached at the board's own entry for it,
+``other_lscbs = { KENT = "scr@kent-lscb.example" }``, else at the ``lscb`` entry of that board if the directory
+has one; otherwise the notice cannot be sent and the case says to send it by hand.
+
 Unset (dev, and deployments that still configure one set of addresses): every board in ``SCR_BOARDS`` gets
 the ``SCR_MAIL_*`` addresses. Roles without an entry fall back to the business manager; the family and
 professionals never fall back (a notice to them with no entry fails, and the case says to send it by hand).
@@ -46,6 +50,9 @@ _ADDRESS = re.compile(
 )
 
 
+OTHER_LSCB = "lscb:"  # recipient prefix for another LSCB, by board code
+
+
 class NoticeDirectoryError(ValueError):
     """The directory cannot be used; the message is one line naming the file (or setting), board and key."""
 
@@ -74,6 +81,9 @@ class NoticeDirectory:
         if entries is None:
             raise UnknownBoardError(f"board {board} (of {reference}) is not in the notice directory ({self.source})")
         found = entries.get(recipient)
+        if found is None and recipient.startswith(OTHER_LSCB):
+            other = self.boards.get(recipient.removeprefix(OTHER_LSCB).upper(), {})
+            found = other.get(Recipient.LSCB.value)
         if found is None:
             raise UnknownRecipientError(f"no address configured for recipient '{recipient}' of board {board}")
         return found
@@ -120,6 +130,9 @@ def _entries(table: dict[str, Any], where: str) -> dict[str, tuple[str, ...]]:
     entries: dict[str, tuple[str, ...]] = {}
     for key, value in table.items():
         at = f"{where}, key {key}"
+        if key == "other_lscbs":
+            entries.update(_other_lscbs(value, at))
+            continue
         if key not in KNOWN:
             raise NoticeDirectoryError(f"{at}: not a recipient or role (known: {', '.join(sorted(KNOWN))})")
         entries[key] = _addresses(value, at)
@@ -129,6 +142,17 @@ def _entries(table: dict[str, Any], where: str) -> dict[str, tuple[str, ...]]:
             f"{where}, key {', '.join(missing)}: missing (every board needs {', '.join(REQUIRED)})"
         )
     return entries
+
+
+def _other_lscbs(value: Any, at: str) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise NoticeDirectoryError(f"{at}: expected a table of board codes and their LSCB addresses")
+    found: dict[str, tuple[str, ...]] = {}
+    for code, addresses in value.items():
+        if not _BOARD_CODE.fullmatch(code):
+            raise NoticeDirectoryError(f"{at}.{code}: not a board code (letters only, e.g. KENT)")
+        found[OTHER_LSCB + code.upper()] = _addresses(addresses, f"{at}.{code}")
+    return found
 
 
 def _addresses(value: Any, at: str) -> tuple[str, ...]:

@@ -31,3 +31,8 @@ AWAITING_ROLES_ATTRIBUTE = "awaiting-roles-search-attribute"
 # The pre-publication copies carry the documents; the statutory notice is met on their delivery and publication
 # waits for it; a hold or a new date is told to everyone who holds the date (issue 14, points 5-7).
 COPY_DELIVERY = "prepublication-copies-delivered"
+# Issue 14, statutory notices (001 §1, §4): the incident notice goes to Ofsted and the LSCB(s), not the National
+# Panel, each recipient's delivery meeting its own deadline (and Ofsted skipped when the local authority told it
+# itself); every chair decision goes to Ofsted and the Panel; an alternative review is scrutinised like "do not
+# initiate". Checked once as a run starts, so a case started (or continued as new) before keeps its old rules.
+STATUTORY_NOTICES = "statutory-notices-issue-14"

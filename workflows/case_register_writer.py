@@ -34,7 +34,7 @@ class CaseRegisterWriter:
     async def record(self, outcome: Outcome, actor: Actor = SYSTEM, assessment: dict[str, Any] | None = None) -> None:
         """Write the event now (opening, clocks, notices): behind any decisions still unwritten."""
         if workflow.patched(ANSWER_FIRST):
-            self._unrecorded.append(self._event(outcome, actor, assessment))
+            self._unrecorded.append(self._event(outcome, actor, assessment or outcome.assessment))
             await self.flush(local=True)
             return
         event = self._event(outcome, actor, assessment)
@@ -43,7 +43,7 @@ class CaseRegisterWriter:
     def record_decision(self, outcome: Outcome, actor: Actor) -> None:
         """Queue a decision's event and start writing it in a task of its own, so that neither the decision's
         answer nor notices still going out hold it up. Already durable in the workflow's history."""
-        self._unrecorded.append(self._event(outcome, actor))
+        self._unrecorded.append(self._event(outcome, actor, outcome.assessment))
         self._writer = asyncio.create_task(self.flush())
 
     async def flush(self, *, local: bool = False) -> None:
@@ -69,6 +69,7 @@ class CaseRegisterWriter:
             details=outcome.details,
             snapshot=snapshot(case),
             assessment=assessment,
+            incident=outcome.incident,
         )
 
     @staticmethod

@@ -29,16 +29,24 @@ with workflow.unsafe.imports_passed_through():
         STAGE,
     )
     from domain.case_file import CaseFile, CaseWorkflowInput
-    from domain.case_messages import Actor, CaseState, ComputeDeadlinesInput, DecisionRequest, NoticeKind, OpenCaseInput
+    from domain.case_messages import (
+        Actor,
+        CaseState,
+        ComputeDeadlinesInput,
+        DeadlineStatus,
+        DecisionRequest,
+        NoticeKind,
+        OpenCaseInput,
+    )
     from domain.criteria import assess
-    from domain.lifecycle import DecisionRefused, NoticeRequest, Outcome
+    from domain.lifecycle import DecisionRefused, NoticeRequest, Outcome, incident
     from domain.lifecycle.views import next_deadline, operator_details, snapshot
     from domain.roles import Recipient
     from domain.rule_pack import CaseEvent
     from domain.stages import Stage
     from domain.uk_time import london_date
 
-from workflows.case_options import ANSWER_FIRST, AWAITING_ROLES_ATTRIBUTE, COPY_DELIVERY
+from workflows.case_options import ANSWER_FIRST, AWAITING_ROLES_ATTRIBUTE, COPY_DELIVERY, STATUTORY_NOTICES
 from workflows.case_register_writer import CaseRegisterWriter
 from workflows.decision_effects import resolve_deadlines, run_effects
 from workflows.notice_outbox import NoticeOutbox
@@ -59,10 +67,13 @@ class ScrCaseWorkflow:
             incident=opening.incident,
             assessment=assess(opening.incident),
             practice=opening.practice,
+            ofsted_notified_by_la=opening.ofsted_notified,
         )
         self._registered = carried is not None
         self._register = CaseRegisterWriter(lambda: self._case)
-        self._outbox = NoticeOutbox(self._case.reference, self._record, self._notice_delivered)
+        self._outbox = NoticeOutbox(
+            self._case.reference, self._record, delivered=self._notice_delivered, already_met=self._already_met
+        )
         self._decisions = asyncio.Lock()  # one decision at a time: each is checked against the state it changes
         self._woken = False
 
@@ -72,6 +83,8 @@ class ScrCaseWorkflow:
     async def run(self, data: CaseWorkflowInput) -> None:
         if workflow.patched(COPY_DELIVERY):
             self._case.publication.deliver_copies = True
+        if workflow.patched(STATUTORY_NOTICES):
+            self._case.statutory_notices = True
         workflow.set_current_details(operator_details(self._case))
         if data.carried is None:
             await self._open(data.opening)
@@ -112,7 +125,14 @@ class ScrCaseWorkflow:
         )
         self._registered = True
 
-        if assessment.notifiable:
+        if self._case.statutory_notices:
+            schedules = {deadline.key: deadline for deadline in deadlines}
+            for outcome in incident.start_incident_deadlines(self._case, schedules, now):
+                await self._record(outcome)
+            owed = incident.incident_notice(self._case)
+            if owed is not None:
+                await self._outbox.send(owed)
+        elif assessment.notifiable:
             facts = {"aware_on": data.aware_on.isoformat(), "grounds": "; ".join(assessment.notifiable_grounds)}
             notice = NoticeRequest(
                 NoticeKind.INCIDENT_NOTIFICATION, (Recipient.OFSTED, Recipient.NATIONAL_PANEL), "1", facts
@@ -144,6 +164,12 @@ class ScrCaseWorkflow:
             return
         await workflow.wait_condition(self._wake)
 
+    def _already_met(self, notice: NoticeRequest, recipient: str) -> bool:
+        """Whether the deadline this recipient's copy would meet is met already (Ofsted told by the local
+        authority): then it is not sent, so Ofsted never gets a duplicate."""
+        deadline = self._case.deadlines.get(notice.meets.get(recipient, ""))
+        return deadline is not None and deadline.status in (DeadlineStatus.MET, DeadlineStatus.MET_LATE)
+
     def _wake(self) -> bool:
         return (
             self._woken
@@ -153,8 +179,16 @@ class ScrCaseWorkflow:
         )
 
     async def _notice_delivered(self, notice: NoticeRequest, recipient: str, refused: str | None) -> None:
-        """A tracked notice (the pre-publication copies) reached a recipient, or was refused: the case counts it."""
-        await self._record(lifecycle.notice_delivery(self._case, notice, recipient, workflow.now(), refused))
+        """A recipient got a notice, or refused it: a delivery that meets a deadline meets it (the incident
+        notice, per recipient); a tracked notice (the pre-publication copies) is counted either way."""
+        now = workflow.now()
+        key = notice.meets.get(recipient)
+        if key is not None and refused is None:
+            met = incident.delivered(self._case, key, recipient, now)
+            if met is not None:
+                await self._record(met)
+        if notice.track_delivery:
+            await self._record(lifecycle.notice_delivery(self._case, notice, recipient, now, refused))
 
     # -- staff decisions ---------------------------------------------------------------------------------
 
@@ -227,6 +261,8 @@ class ScrCaseWorkflow:
             snapshot_version=self._case.version,
             next_deadline_key=shown.next_deadline_key,
             next_deadline_due=shown.next_deadline_due,
+            assessment=self._case.assessment.model_dump(mode="json"),
+            incident=self._case.incident.model_dump(mode="json"),
         )
 
     def _publish_visibility(self) -> None:

@@ -24,11 +24,20 @@ Delivered = Callable[[NoticeRequest, str, str | None], Awaitable[None]]
 
 class NoticeOutbox:
     def __init__(
-        self, reference: str, record: Callable[[Outcome], Awaitable[None]], delivered: Delivered | None = None
+        self,
+        reference: str,
+        record: Callable[[Outcome], Awaitable[None]],
+        *,
+        delivered: Delivered | None = None,
+        already_met: Callable[[NoticeRequest, str], bool] | None = None,
     ) -> None:
         self._reference = reference
         self._record = record  # writes an event to the case register
+        # Told of each delivery that meets a deadline (``NoticeRequest.meets``) and of each delivery or refusal of a
+        # tracked notice (the pre-publication copies); a recipient whose deadline is already met (e.g. the local
+        # authority told Ofsted) is not sent a copy.
         self._delivered = delivered
+        self._already_met = already_met
         self._pending: list[NoticeRequest] = []
 
     def __bool__(self) -> bool:
@@ -51,6 +60,16 @@ class NoticeOutbox:
 
     async def _send_to(self, notice: NoticeRequest, recipient: str) -> bool:
         what = notice.kind.value.replace("_", " ")
+        meets = recipient in notice.meets
+        if meets and self._already_met is not None and self._already_met(notice, recipient):
+            await self._record(
+                Outcome(
+                    "notice_skipped",
+                    f"{what} not sent to {recipient}: it already has it",
+                    details={"recipient": recipient},
+                )
+            )
+            return True
         try:
             await activity_calls.execute(
                 SEND_NOTICE,
@@ -66,7 +85,7 @@ class NoticeOutbox:
                 retry_policy=PATIENT_RETRY,
                 summary=f"{what} to {recipient}",
             )
-            if notice.track_delivery and self._delivered is not None:
+            if (meets or notice.track_delivery) and self._delivered is not None:
                 await self._delivered(notice, recipient, None)
             return True
         except ActivityError as error:

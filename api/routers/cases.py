@@ -151,6 +151,8 @@ def case_after_decision(case: Case, state: CaseState, *, procedure: str | None) 
         ],
         awaiting=[AwaitedOut.model_validate(item.model_dump()) for item in state.awaiting],
         updated_at=datetime.now(UTC),
+        assessment=state.assessment,
+        incident=state.incident,
     )
 
 
@@ -163,6 +165,8 @@ def _case_out(
     deadlines: list[DeadlineOut],
     awaiting: list[AwaitedOut],
     updated_at: datetime,
+    assessment: dict[str, Any] | None = None,
+    incident: dict[str, Any] | None = None,
 ) -> CaseOut:
     return CaseOut(
         reference=case.reference,
@@ -173,8 +177,8 @@ def _case_out(
         rule_pack_version=case.rule_pack_version,
         aware_on=case.aware_on,
         notified_on=case.notified_on,
-        incident=case.incident,
-        assessment=case.assessment,
+        incident=incident if incident is not None else case.incident,
+        assessment=assessment if assessment is not None else case.assessment,
         overdue=overdue,
         next_deadline=next_deadline,
         deadlines=deadlines,

@@ -31,7 +31,7 @@ from domain.case_contract import (
     case_workflow_id,
 )
 from domain.case_file import CaseWorkflowInput
-from domain.case_messages import Actor, CaseState, DecisionRequest, OpenCaseInput, Refusal
+from domain.case_messages import Actor, CaseState, DecisionRequest, OfstedNotifiedByLA, OpenCaseInput, Refusal
 from domain.decision_inputs import DecisionInput
 from domain.rule_pack import SCR_2015
 from domain.stages import Stage
@@ -76,6 +76,12 @@ async def open_case(
         if day > today:
             detail = f"{name} {day} is in the future: a case records an incident the board already knows of."
             raise ProblemError(422, "Invalid request", detail, extra={"errors": [{"field": name, "message": detail}]})
+    if request.ofsted_notified is not None and request.ofsted_notified.notified_on > today:
+        raise ProblemError(
+            422,
+            "Invalid request",
+            f"ofsted_notified.notified_on {request.ofsted_notified.notified_on} is in the future.",
+        )
 
     fingerprint = _fingerprint(request)
     case = await _existing(context, request.board, idempotency_key, fingerprint)
@@ -140,6 +146,13 @@ async def _start_workflow(context: AppContext, case: Case, request: OpenCaseRequ
         rule_pack_version=case.rule_pack_version,
         opened_by=actor,
         practice=context.settings.local_practice,
+        ofsted_notified=(
+            OfstedNotifiedByLA(
+                notified_on=request.ofsted_notified.notified_on, notified_by=request.ofsted_notified.notified_by
+            )
+            if request.ofsted_notified is not None
+            else None
+        ),
     )
     try:
         handle = await context.temporal.start_workflow(

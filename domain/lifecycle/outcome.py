@@ -36,6 +36,8 @@ class NoticeRequest:
     facts: dict[str, str] = field(default_factory=dict)
     attachments: tuple[CopyDocument, ...] = ()  # documents sent with it (their bytes never enter the workflow)
     track_delivery: bool = False  # the case hears of each recipient's delivery or refusal (``deliveries``)
+    # recipient -> the deadline its delivery meets; a recipient whose deadline is already met is not sent it
+    meets: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -47,6 +49,8 @@ class Outcome:
     rationale: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
     notices: list[NoticeRequest] = field(default_factory=list)
+    assessment: dict[str, Any] | None = None  # a new assessment of the criteria, for the register's case row
+    incident: dict[str, Any] | None = None  # new incident facts, likewise
 
 
 def decision_notice(case: CaseFile, recipients: tuple[str, ...], occurrence: str, text: str) -> NoticeRequest:

@@ -9,9 +9,11 @@ from datetime import date, datetime, timedelta
 from domain.case_file import CaseFile
 from domain.case_messages import Actor, AdhocDeadline, AwaitedDecision, NoticeKind, Refusal
 from domain.decision_inputs import (
+    NON_PUBLICATION_REASONS,
     DecideFinalPublicationInput,
     DecidePublicationInput,
     MovePublicationDateInput,
+    RecordDfeAdviceInput,
     RecordPrepublicationInput,
     RecordProceedingsInput,
     RecordPublishedInput,
@@ -143,12 +145,17 @@ class DecidePublication(DecisionHandler[DecidePublicationInput]):
         if d.decision == "do_not_publish":
             case.publication.non_publication_pending = True
             case.panel_advice_mark = case.panel_advice_count
+            case.dfe_advice_mark = case.dfe_advice_count
             occurrence = str(case.next_occurrence("non_publication"))
-            # The reasons stay on the case: they concern the child's welfare and do not go into emails.
+            # Not publishing may be "for a range of reasons" (000): the notice states the one recorded, in the
+            # board's fixed words; the chair's own reasons stay on the case (they may identify the family).
+            reason = NON_PUBLICATION_REASONS[d.non_publication_reason or "other"]
+            facts = {"reason": reason, "decided_on": applying.today.isoformat()} if case.statutory_notices else {}
             recipients = (Recipient.DFE, Recipient.NATIONAL_PANEL)
-            notice = NoticeRequest(NoticeKind.NON_PUBLICATION, recipients, occurrence, {})
-            summary = "Chair decided not to publish; DfE and the panel are told"
-            return Outcome("decision", summary, d.reasons, {}, [notice])
+            notice = NoticeRequest(NoticeKind.NON_PUBLICATION, recipients, occurrence, facts)
+            summary = "Chair decided not to publish; DfE and the panel are told and asked for their advice"
+            details = {"non_publication_reason": d.non_publication_reason, "reason": reason}
+            return Outcome("decision", summary, d.reasons, details, [notice])
         assert d.publication_on is not None  # the input model requires it to publish
         return _plan_publication(case, d.publication_on, applying, withheld=False, rationale=d.reasons)
 
@@ -197,6 +204,38 @@ class DecideFinalPublication(DecisionHandler[DecideFinalPublicationInput]):
         if not pending or not panel_advice_since_mark(case):
             return []
         return [self.task("Take the final decision on publication")]
+
+
+class DfeAdvice(DecisionHandler[RecordDfeAdviceInput]):
+    """DfE advises on a decision not to publish, as the National Panel does (000); each advice is recorded."""
+
+    input_type = RecordDfeAdviceInput
+    roles = (BM, Role.SUB_GROUP)
+    stages = (Stage.PUBLICATION_DECISION,)
+    describes = "record DfE's advice"
+
+    def check_rule(self, case: CaseFile, actor: Actor, d: RecordDfeAdviceInput, today: date) -> None:
+        if not case.publication.non_publication_pending:
+            raise refuse("DfE's advice is recorded on a decision not to publish, and none awaits advice.")
+
+    def apply(self, case: CaseFile, actor: Actor, d: RecordDfeAdviceInput, applying: Applying) -> Outcome:
+        case.dfe_advice_count += 1
+        notice = NoticeRequest(
+            NoticeKind.CASE_DECISION,
+            (CHAIR.value,),
+            f"dfe_advice:{case.dfe_advice_count}",
+            {"decision_text": f"DfE advice recorded ({d.outcome})", "stage": case.stage.value},
+        )
+        summary = f"DfE advice recorded: {d.outcome.replace('_', ' ')}"
+        return Outcome(
+            "decision", summary, d.advice, {"outcome": d.outcome, "letter_document": d.letter_document}, [notice]
+        )
+
+    def awaits(self, case: CaseFile, due: dict[str, date]) -> list[AwaitedDecision]:
+        pending = case.stage == Stage.PUBLICATION_DECISION and case.publication.non_publication_pending
+        if not pending or not case.statutory_notices or case.dfe_advice_count > case.dfe_advice_mark:
+            return []
+        return [self.task("Record DfE's advice on not publishing")]
 
 
 class RecordProceedings(DecisionHandler[RecordProceedingsInput]):
@@ -399,6 +438,7 @@ def _gate_refusal(result: PublishReviewResult | None) -> str:
 
 
 HANDLERS = (
+    DfeAdvice(),
     DecidePublication(),
     DecideFinalPublication(),
     RecordProceedings(),

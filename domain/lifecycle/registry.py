@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from domain.case_file import CaseFile
 from domain.case_messages import Actor, AwaitedDecision
 from domain.decision_inputs import DecisionInput
-from domain.lifecycle import actions, closure, publication, referral, review, review_participation
+from domain.lifecycle import actions, closure, facts, publication, referral, review, review_participation
 from domain.lifecycle.effects import Effect, EffectResults
 from domain.lifecycle.handler import Applying, DecisionHandler
 from domain.lifecycle.outcome import Outcome
@@ -23,6 +23,7 @@ from domain.uk_time import london_date
 
 HANDLERS: tuple[DecisionHandler[Any], ...] = (
     *referral.HANDLERS,
+    *facts.HANDLERS,
     *review.HANDLERS,
     *review_participation.HANDLERS,
     *actions.HANDLERS,

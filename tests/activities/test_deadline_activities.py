@@ -33,7 +33,8 @@ def scheduled(**events: date) -> dict[str, ScheduledDeadline]:
 
 def only(key: str, **events: date) -> ScheduledDeadline:
     deadlines = scheduled(**events)
-    assert list(deadlines) == [key]
+    # Awareness also starts the LSCB's own deadline beside Ofsted's (001 §1).
+    assert list(deadlines) == [key, "notify_lscb"] if key == "notify_ofsted" else [key]
     return deadlines[key]
 
 
@@ -137,7 +138,7 @@ def test_due_instants_and_reminders_in_uk_time(
 def test_one_deadline_per_event_given_in_pack_order() -> None:
     deadlines = scheduled(aware_on=date(2016, 3, 24), notified_on=date(2016, 3, 29), initiated_on=date(2016, 4, 20))
 
-    assert list(deadlines) == ["notify_ofsted", "chair_decision", "review_completion"]
+    assert list(deadlines) == ["notify_ofsted", "chair_decision", "review_completion", "notify_lscb"]
     assert deadlines["chair_decision"].due == date(2016, 4, 29)
     assert deadlines["review_completion"].due == date(2016, 10, 20)
     assert scheduled() == {}
@@ -149,7 +150,7 @@ def test_one_deadline_per_event_given_in_pack_order() -> None:
     event=st.sampled_from(["aware_on", "notified_on", "initiated_on", "publication_on", "published_on"]),
 )
 def test_reminders_go_out_at_nine_on_working_days_before_the_due_date(start: date, event: str) -> None:
-    [deadline] = scheduled(**{event: start}).values()
+    deadline = next(iter(scheduled(**{event: start}).values()))
     calendar = build_calendar(2015, 2033)
 
     london_due = deadline.due_at.astimezone(LONDON)
@@ -172,7 +173,10 @@ async def test_the_activity_returns_the_schedule() -> None:
 
     result = await ActivityEnvironment().run(DeadlineActivities().compute_case_deadlines, data)
 
-    assert [(d.key, d.due, d.due_at) for d in result] == [("notify_ofsted", date(2016, 4, 4), utc(2016, 4, 4, 23))]
+    assert [(d.key, d.due, d.due_at) for d in result] == [
+        ("notify_ofsted", date(2016, 4, 4), utc(2016, 4, 4, 23)),
+        ("notify_lscb", date(2016, 4, 4), utc(2016, 4, 4, 23)),
+    ]
 
 
 @pytest.mark.parametrize(("name", "version"), [("SCR 2099", "1"), ("SCR 2015", "2"), ("scr 2015", "1")])
@@ -203,8 +207,10 @@ async def test_closure_days_move_reminders_of_their_own_board_never_a_statutory_
             rule_pack="SCR 2015", rule_pack_version="1", events={"aware_on": date(2016, 3, 24)}, board=board
         )
 
-    (nel,) = await ActivityEnvironment().run(activities.compute_case_deadlines, request("NEL"))
-    (ken,) = await ActivityEnvironment().run(activities.compute_case_deadlines, request("KEN"))
+    nel_deadlines = await ActivityEnvironment().run(activities.compute_case_deadlines, request("NEL"))
+    ken_deadlines = await ActivityEnvironment().run(activities.compute_case_deadlines, request("KEN"))
+    nel = next(d for d in nel_deadlines if d.key == "notify_ofsted")
+    ken = next(d for d in ken_deadlines if d.key == "notify_ofsted")
 
     assert nel.due == ken.due == date(2016, 4, 4)
     assert nel.due_at == ken.due_at == utc(2016, 4, 4, 23)

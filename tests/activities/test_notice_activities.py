@@ -231,6 +231,7 @@ async def test_the_email_carries_only_what_the_template_puts_there(engine: Async
         f"The Local Safeguarding Children Board has recorded a notifiable incident as case {reference}.",
         "The local authority became aware of it on 2016-03-24.",
         f"Grounds: {FACTS['grounds']}",
+        "This notice goes to Ofsted and the relevant LSCB(s) on the local authority's behalf (001 §1).",
         f"Case record: https://scr.lscb.example/api/v1/cases/{reference}",
         "This message contains no personal details by design.",
     ]

@@ -94,8 +94,8 @@ async def test_opening_a_case_returns_its_reference_stage_and_deadlines(stack: S
     assert case["workflow_id"] == f"scr-case-{case['reference']}"
     assert response.headers["location"] == f"/api/v1/cases/{case['reference']}"
     due = {d["key"]: d["due"] for d in case["deadlines"]}
-    assert due == {"notify_ofsted": "2026-11-23", "chair_decision": "2026-12-18"}
-    assert case["assessment"]["scr"] == "required"
+    assert due == {"notify_ofsted": "2026-11-23", "chair_decision": "2026-12-18", "notify_lscb": "2026-11-23"}
+    assert case["assessment"]["scr"] == "required_unless_definitive_evidence"  # 5(2)(b)(ii), concern presumed
     second = await stack.open_case(case_body())
     assert second.json()["reference"] == f"{stack.board}-{TODAY.year}-0002"
 

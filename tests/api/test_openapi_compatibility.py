@@ -140,3 +140,12 @@ def test_prose_and_new_enum_values_are_not_breaks_but_a_lost_enum_value_is() -> 
     assert compatibility_breaks(old, custody(["police_custody"], "Where")) == [
         "schema IncidentFacts: property custody removed or changed"
     ]
+
+
+def test_a_property_may_gain_enum_values_but_not_lose_them() -> None:
+    def schema(*values: str) -> dict[str, Any]:
+        return {"paths": {}, "components": {"schemas": {"X": {"properties": {"o": {"enum": list(values)}}}}}}
+
+    old, gained, lost = schema("a", "b"), schema("a", "b", "c"), schema("a")
+    assert compatibility_breaks(old, gained) == []
+    assert compatibility_breaks(old, lost) == ["schema X: property o removed or changed"]

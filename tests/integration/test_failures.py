@@ -46,7 +46,7 @@ from workflows.case_options import ACTIVITY_TIMEOUT
 RECOVERY = ACTIVITY_TIMEOUT.total_seconds() + 60
 PER_CASE = {
     ("incident_notification", "ofsted"),
-    ("incident_notification", "national_panel"),
+    ("incident_notification", "lscb"),
     ("case_decision", "independent_chair"),  # the screening recommendation, to the chair
     ("chair_decision", "ofsted"),
     ("chair_decision", "national_panel"),
@@ -254,7 +254,7 @@ async def test_temporal_restarted_mid_case_keeps_its_clock_and_still_takes_decis
         expected = {
             reference: {
                 ("incident_notification", "ofsted"),
-                ("incident_notification", "national_panel"),
+                ("incident_notification", "lscb"),
                 ("case_decision", "independent_chair"),
             }
         }
@@ -344,13 +344,13 @@ async def test_notices_wait_while_smtp_is_down_and_go_out_once_when_it_returns(
         # The case opens and takes decisions while its notices cannot go out.
         reference = await svc.open_case(case_body(svc.board), seconds=30)
         await screen(svc, reference)
-        # The incident notice (to Ofsted and the panel at once) fails on the refused connection and is retried:
+        # The incident notice (to Ofsted and the LSCB at once) fails on the refused connection and is retried:
         # the register's row for each recipient counts the attempts and stays "sending"; nothing has arrived.
         waiting = await eventually(
             lambda: _notices_tried(svc, reference, 2, count=2), seconds=30, what="both incident notices tried twice"
         )
         assert sorted((n.kind, n.recipient, n.status) for n in waiting) == [
-            ("incident_notification", "national_panel", "sending"),
+            ("incident_notification", "lscb", "sending"),
             ("incident_notification", "ofsted", "sending"),
         ]
         pending = await svc.pending_activity(reference, "send_notice")
@@ -364,7 +364,7 @@ async def test_notices_wait_while_smtp_is_down_and_go_out_once_when_it_returns(
         expected = {
             reference: {
                 ("incident_notification", "ofsted"),
-                ("incident_notification", "national_panel"),
+                ("incident_notification", "lscb"),
                 ("case_decision", "independent_chair"),
             }
         }
@@ -405,7 +405,7 @@ async def test_a_register_outage_does_not_hold_a_decision_and_loses_nothing(
         expected = {
             reference: {
                 ("incident_notification", "ofsted"),
-                ("incident_notification", "national_panel"),
+                ("incident_notification", "lscb"),
                 ("case_decision", "independent_chair"),
             }
         }

@@ -98,6 +98,6 @@ async def test_a_case_flows_from_notification_to_chair_decision(
         ("case_decision", "independent_chair", "sent"),
         ("chair_decision", "national_panel", "sent"),
         ("chair_decision", "ofsted", "sent"),
-        ("incident_notification", "national_panel", "sent"),
+        ("incident_notification", "lscb", "sent"),
         ("incident_notification", "ofsted", "sent"),
     ]

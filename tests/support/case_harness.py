@@ -7,7 +7,7 @@ import random
 import string
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
@@ -174,8 +174,16 @@ class Stack:
 
 
 @asynccontextmanager
-async def api_stack(client: Client, database_url: str, smtp_port: int, **overrides: Any) -> AsyncIterator[Stack]:
-    """``overrides``: settings to change from ``settings_for``'s (``boards`` may name the stack's board as ``{}``)."""
+async def api_stack(
+    client: Client,
+    database_url: str,
+    smtp_port: int,
+    *,
+    notice_directory: Callable[[str], str] | None = None,
+    **overrides: Any,
+) -> AsyncIterator[Stack]:
+    """``notice_directory``: the TOML of a notice directory for the stack's board code (else the SCR_MAIL_* ones).
+    ``overrides``: settings to change from ``settings_for``'s (``boards`` may name the stack's board as ``{}``)."""
     settings = settings_for(database_url=database_url, smtp_port=smtp_port)
     if overrides:
         board = settings.boards[0]
@@ -184,6 +192,10 @@ async def api_stack(client: Client, database_url: str, smtp_port: int, **overrid
         if isinstance(overrides.get("board_procedures"), dict):
             overrides["board_procedures"] = {k.format(board): v for k, v in overrides["board_procedures"].items()}
         settings = settings.model_copy(update=overrides)
+    if notice_directory is not None:
+        path = settings.var_dir / "notice-directory.toml"
+        path.write_text(notice_directory(next(iter(settings.board_codes))), encoding="utf-8")
+        settings = settings.model_copy(update={"notice_directory": path})
     engine = create_engine(database_url)
     app = create_app(settings, AppContext(settings=settings, sessions=session_factory(engine), temporal=client))
     # httpx's ASGI transport does not run the lifespan; with a context given, it would only set this.

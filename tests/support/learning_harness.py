@@ -28,6 +28,7 @@ from domain.decision_inputs import (
     CompleteAlternativeReviewInput,
     DecideChairInput,
     DecidePublicationInput,
+    DecideScrutinyInput,
     DecisionInput,
     PlannedAction,
     QualityCheck,
@@ -120,11 +121,15 @@ class RegisterStory:
             lifecycle.add_deadline(self.case, deadline, now)
         opened = Outcome("case_opened", "Case opened", details={"grounds": list(self.case.assessment.grounds)})
         await self._record(opened, now, assessment=self.case.assessment.model_dump(mode="json"))
-        if self.case.assessment.notifiable:  # the incident notice goes out at once
-            lifecycle.meet(self.case, "notify_ofsted", now)
-            await self._record(Outcome("deadline_met", "Ofsted and the National Panel notified"), now)
-        else:
-            lifecycle.cancel(self.case, "notify_ofsted")
+        # As the case workflow opens a case: the LSCB told on notified_on, Ofsted when its notice arrives (at once).
+        self.case.statutory_notices = True
+        schedules = {deadline.key: deadline for deadline in schedule_deadlines(self._compute(events))}
+        for outcome in lifecycle.incident.start_incident_deadlines(self.case, schedules, now):
+            await self._record(outcome, now)
+        if lifecycle.incident.incident_notice(self.case) is not None:
+            met = lifecycle.incident.delivered(self.case, "notify_ofsted", "ofsted", now)
+            if met is not None:
+                await self._record(met, now)
         self.case.stage = Stage.SCREENING
         await self._record(Outcome("stage_changed", "Referral passed to the SCR sub-group"), now)
         return row.reference
@@ -293,6 +298,9 @@ async def populate_year(engine: AsyncEngine, *, board: str, year: int, other_boa
     screening = RecordScreeningInput(recommendation="alternative_review", rationale="Learning about good practice")
     await c.by(SG, screening, date(year, 5, 12))
     await c.by(CHAIR, DecideChairInput(decision="alternative_review", rationale="Good practice"), date(year, 5, 20))
+    # An alternative review is a decision not to initiate: the panel scrutinises it, the chair confirms it (001 §4).
+    await c.by(BM, RecordPanelAdviceInput(outcome="agrees", advice="Proportionate"), date(year, 5, 27))
+    await c.by(CHAIR, DecideScrutinyInput(outcome="confirm", rationale="Panel agrees"), date(year, 5, 28))
     await c.by(SG, CompleteAlternativeReviewInput(learning=ALTERNATIVE_LEARNING), date(year, 10, 1))
 
     e = RegisterStory(engine, board=other_board, incident=DEATH)

@@ -17,6 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from domain.case_contract import SEARCH_ATTRIBUTES
+from domain.criteria import IncidentFacts
+from domain.decision_inputs import (
+    DecideChairInput,
+    RecordOfstedNotifiedInput,
+    RecordPanelAdviceInput,
+    RecordPanelInformationInput,
+    RecordScreeningInput,
+    UpdateFactsInput,
+)
 from domain.learning_summary_contract import learning_summary_workflow_id
 from domain.learning_summary_messages import LearningSummaryInput
 from store.database import create_engine
@@ -61,6 +70,29 @@ async def record_full_case(out: Path) -> None:
     out.write_text(history.to_json())
 
 
+async def record_statutory_notices(out: Path) -> None:
+    """Issue 14's decisions: the local authority's own notice to Ofsted, a decision not to initiate scrutinised with
+    the panel's request for information, then a fact update that makes the case notifiable and reopens it."""
+    async with (
+        time_skipping_stack() as (env, engine, settings, box),
+        running_worker(env.client, engine, settings, terminate_cases=False),
+    ):
+        story = Story(env, engine, settings, box)
+        await story.open({"outcome": "seriously_harmed", "abuse_or_neglect": "not_suspected", "other_lscbs": ["KENT"]})
+        today = await story.today()
+        await story.by("local_authority", RecordOfstedNotifiedInput(notified_on=today, notified_by="Duty manager"))
+        await story.by("sub_group", RecordScreeningInput(recommendation="alternative_review", rationale="r"))
+        await story.by("independent_chair", DecideChairInput(decision="alternative_review", rationale="r"))
+        await story.by("business_manager", RecordPanelAdviceInput(outcome="requests_information", advice="a"))
+        await story.by("business_manager", RecordPanelInformationInput(summary="Chronology sent"))
+        died = IncidentFacts(outcome="died", abuse_or_neglect="suspected", other_lscbs=["KENT"])
+        await story.by("business_manager", UpdateFactsInput(incident=died, reason="The child died"))
+        await story.by("independent_chair", DecideChairInput(decision="initiate_scr", rationale="5(2)(b)(i)"))
+        await asyncio.sleep(1)  # the notices the decisions owe go out
+        history = await story.case.fetch_history()
+    out.write_text(history.to_json())
+
+
 async def record(out: Path) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=binary("temporal"),
@@ -94,6 +126,7 @@ async def record_learning_summary(out: Path) -> None:
 
 
 async def main(folder: Path, release: str) -> None:
+    await record_statutory_notices(folder / f"{release}-statutory-notices.json")
     await record(folder / f"{release}-case-screened-chair-initiates.json")
     await record_full_case(folder / f"{release}-full-case-to-closure.json")
     await record_learning_summary(folder / f"{release}-learning-summary-of-a-year.json")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import random
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -35,6 +35,7 @@ from domain.case_messages import (
     Actor,
     ComputeDeadlinesInput,
     NoticeResult,
+    OfstedNotifiedByLA,
     OpenCaseInput,
     RecordCaseEventInput,
     ScheduledDeadline,
@@ -148,7 +149,13 @@ STARTED: dict[str, list[str]] = {}  # workflow ids per task queue (the Java test
 
 
 async def open_case(
-    client: Client, task_queue: str, *, incident: dict[str, str], aware_on: date
+    client: Client,
+    task_queue: str,
+    *,
+    incident: Mapping[str, object],
+    aware_on: date,
+    notified_on: date | None = None,
+    ofsted_notified: OfstedNotifiedByLA | None = None,
 ) -> WorkflowHandle[ScrCaseWorkflow, None]:
     """Start a case as the API does, and wait until it is registered (opened, its deadlines resolved)."""
     reference = f"FAST-{aware_on.year}-{random.randrange(10**5, 10**6)}"
@@ -156,7 +163,8 @@ async def open_case(
         reference=reference,
         board="FAST",
         aware_on=aware_on,
-        notified_on=aware_on,
+        notified_on=notified_on or aware_on,
+        ofsted_notified=ofsted_notified,
         incident=IncidentFacts.model_validate(incident),
         rule_pack=SCR_2015.name,
         rule_pack_version=SCR_2015.version,

@@ -57,9 +57,13 @@ def test_the_board_comes_from_a_case_workflow_id() -> None:
 @pytest.mark.parametrize(
     ("workflow_id", "sources"),
     [
-        ("scr-case-KEN-2026-0001", ["Kent SCR procedure", "Kent SCR procedure"]),
-        ("scr-case-SEL-2026-0001", ["SEL SCR procedure", "SEL SCR procedure"]),
-        ("scr-case-NEL-2026-0001", ["NEL SCR procedure (001) §1", "NEL SCR procedure (001) §8"]),
+        # notify_ofsted and notify_lscb (both from awareness), then the information request.
+        ("scr-case-KEN-2026-0001", ["Kent SCR procedure"] * 3),
+        ("scr-case-SEL-2026-0001", ["SEL SCR procedure"] * 3),
+        (
+            "scr-case-NEL-2026-0001",
+            ["NEL SCR procedure (001) §1", "NEL SCR procedure (001) §1", "NEL SCR procedure (001) §8"],
+        ),
     ],
 )
 async def test_the_deadline_activity_cites_its_cases_board(workflow_id: str, sources: list[str]) -> None:

@@ -60,6 +60,7 @@ def _all_facts() -> list[IncidentFacts]:
                 mental_health_act_detention=mha,
                 deprivation_of_liberty_order=dol,
                 inter_agency_concern=concern,
+                learning_review_reason="stuck_case" if outcome == "no_death_or_serious_harm" else None,
             )
         )
     return out
@@ -73,7 +74,7 @@ ALL = _all_facts()
 
 D, H = "died", "seriously_harmed"
 K, S, N = "known", "suspected", "not_suspected"
-REQ, NOT = "required", "not_required"
+REQ, NOT, UNLESS = "required", "not_required", "required_unless_definitive_evidence"
 
 
 def F(outcome: str, abuse: str, **kwargs: Any) -> IncidentFacts:
@@ -90,10 +91,11 @@ def F(outcome: str, abuse: str, **kwargs: Any) -> IncidentFacts:
         (F(D, S, inter_agency_concern="no"), (True, REQ, [I], False, False)),
         # 5(2)(b)(ii): seriously harmed, abuse or neglect, inter-agency concern recorded or presumed.
         (F(H, K, inter_agency_concern="yes"), (True, REQ, [II], False, False)),
-        (F(H, S), (True, REQ, [II], True, True)),
-        (F(H, K, inter_agency_concern="unknown"), (True, REQ, [II], True, True)),
-        # ... no concern recorded: 5(2)(b)(ii) fails, but only on definitive evidence.
-        (F(H, K, inter_agency_concern="no"), (True, NOT, [], True, True)),
+        # ... concern presumed: required unless the definitive evidence that there is none is recorded (001 §3).
+        (F(H, S), (True, UNLESS, [II], True, True)),
+        (F(H, K, inter_agency_concern="unknown"), (True, UNLESS, [II], True, True)),
+        # ... no concern recorded: still required unless definitive evidence, never plain "not required".
+        (F(H, K, inter_agency_concern="no"), (True, UNLESS, [], True, True)),
         # No abuse or neglect: 5(2)(a) fails.
         (F(D, N), (False, NOT, [], True, False)),
         (F(D, N, suspected_suicide=True), (False, NOT, [], True, False)),
@@ -108,7 +110,7 @@ def F(outcome: str, abuse: str, **kwargs: Any) -> IncidentFacts:
         (F(D, N, deprivation_of_liberty_order=True), (True, REQ, [DOL], False, False)),
         (F(H, N, custody="remand"), (False, NOT, [], True, False)),
         (F(H, N, mental_health_act_detention=True), (False, NOT, [], True, False)),
-        (F(H, S, custody="remand"), (True, REQ, [II], True, True)),
+        (F(H, S, custody="remand"), (True, UNLESS, [II], True, True)),
         # Several bases at once, in a fixed order.
         (
             F(D, K, custody="remand", mental_health_act_detention=True, deprivation_of_liberty_order=True),
@@ -121,7 +123,7 @@ def test_assessment_table(case: IncidentFacts, expected: tuple[bool, str, list[S
     notifiable, scr = expected[0], expected[1]
     assert (a.notifiable, a.scr, a.bases, a.do_not_initiate_allowed, a.definitive_evidence_required) == expected
     assert bool(a.notifiable_grounds) is notifiable
-    assert (a.discretionary_options == []) is (scr == REQ)
+    assert (a.discretionary_options == []) is (scr != NOT)
 
 
 @pytest.mark.parametrize("custody", get_args(Custody))
@@ -215,10 +217,13 @@ def test_invariants_over_all_facts() -> None:
         a = assess(case)
         abuse = case.abuse_or_neglect != "not_suspected"
         died = case.outcome == "died"
-        # 001 §1: every SCR case is also notifiable.
-        if a.scr == "required":
+        # 001 §1: every SCR case (or one that is an SCR unless evidence says otherwise) is also notifiable.
+        if a.scr != "not_required":
             assert a.notifiable, case
-        assert (a.scr == "required") is bool(a.bases)
+        if a.scr == "required":
+            assert a.bases, case
+        if a.bases and not a.definitive_evidence_required:
+            assert a.scr == "required", case
         # 5(2) bases need abuse or neglect; always-review bases need a death.
         if not abuse:
             assert not {I, II} & set(a.bases), case
@@ -233,7 +238,12 @@ def test_invariants_over_all_facts() -> None:
         if died and abuse:
             assert I in a.bases
         assert len(set(a.bases)) == len(a.bases)
-        assert a.definitive_evidence_required is (abuse and not died and case.inter_agency_concern != "yes")
+        harmed = case.outcome == "seriously_harmed"
+        assert a.definitive_evidence_required is (abuse and harmed and case.inter_agency_concern != "yes")
+        # 5(2)(b)(ii) screens as "required unless definitive evidence" until the evidence is recorded (001 §3).
+        if a.definitive_evidence_required:
+            assert a.scr == "required_unless_definitive_evidence", case
+            assert assess(case, definitive_evidence_recorded=True).scr == "not_required"
 
 
 def test_chair_decision_invariants_over_all_facts() -> None:

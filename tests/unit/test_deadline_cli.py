@@ -36,7 +36,9 @@ def _json(*args: str) -> dict[str, str]:
     ],
 )
 def test_worked_examples(args: list[str], key: str, due: str) -> None:
-    assert _json(*args) == {key: due}
+    # Awareness starts Ofsted's deadline and the LSCB's beside it (001 §1).
+    extra = {"notify_lscb": due} if key == "notify_ofsted" else {}
+    assert _json(*args) == {key: due, **extra}
 
 
 def test_json_maps_every_determined_key_to_its_iso_date_and_prints_nothing_else() -> None:
@@ -66,6 +68,7 @@ def test_json_maps_every_determined_key_to_its_iso_date_and_prints_nothing_else(
         "review_completion": "2016-10-20",
         "prepublication_notice": "2017-04-21",
         "website_minimum": "2017-05-04",
+        "notify_lscb": "2016-04-04",
     }
     assert list(json.loads(result.stdout)) == [rule.key for rule in SCR_2015.rules]
     assert result.stderr == ""
@@ -75,6 +78,7 @@ def test_only_the_deadlines_the_dates_determine() -> None:
     assert set(_json("--aware-on", "2016-03-24", "--publication-on", "2017-05-03")) == {
         "notify_ofsted",
         "prepublication_notice",
+        "notify_lscb",
     }
 
 
@@ -84,8 +88,10 @@ def test_table_shows_key_due_date_with_weekday_rule_and_source() -> None:
     assert result.exit_code == 0, result.output
     header, *rows = result.stdout.splitlines()
     assert header.split() == ["key", "due", "rule", "source"]
-    assert len(rows) == 2
-    notify, notice = rows
+    assert len(rows) == 3
+    notify, notice, lscb = rows
+    assert lscb.startswith("notify_lscb")
+    assert "Mon 2016-04-04" in lscb
     assert notify.startswith("notify_ofsted")
     assert "Mon 2016-04-04" in notify
     assert SCR_2015.rule("notify_ofsted").describe() in notify

@@ -30,10 +30,13 @@ from domain.decision_inputs import (
     QualityCheck,
     RecordActionProgressInput,
     RecordAgencyAccountInput,
+    RecordDfeAdviceInput,
     RecordFamilyEngagementInput,
     RecordInformationResponseInput,
+    RecordOfstedNotifiedInput,
     RecordOrganisationsInput,
     RecordPanelAdviceInput,
+    RecordPanelInformationInput,
     RecordPeerChallengeInput,
     RecordPrepublicationInput,
     RecordProceedingsInput,
@@ -49,6 +52,7 @@ from domain.decision_inputs import (
     StartReviewInput,
     SubmitFinalReportInput,
     UpdateBoardResponseInput,
+    UpdateFactsInput,
 )
 from domain.lifecycle import BY_KIND, DecisionRefused, EffectResults, PublishReview, RemoveReview
 from domain.lifecycle.publication import CONSENT_ITEMS
@@ -102,6 +106,10 @@ EXAMPLES: dict[str, DecisionInput] = {
     "removal": RemoveFromWebsiteInput(reason="r", override_reason="chair's call"),
     "alternative_review_complete": CompleteAlternativeReviewInput(learning="l"),
     "close": CloseCaseInput(learning_summary="l"),
+    "ofsted_notified": RecordOfstedNotifiedInput(notified_on=TODAY, notified_by="LA duty team"),
+    "panel_information": RecordPanelInformationInput(summary="s"),
+    "facts_update": UpdateFactsInput(incident=IncidentFacts(outcome="died", abuse_or_neglect="suspected"), reason="r"),
+    "dfe_advice": RecordDfeAdviceInput(outcome="agrees", advice="a"),
 }
 
 

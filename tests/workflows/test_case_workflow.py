@@ -69,7 +69,8 @@ async def test_missed_chair_decision_reminds_escalates_and_keeps_the_breach(
         )
         await handle.execute_update(ScrCaseWorkflow.registered)
         await mail.wait_for(2)
-        assert sorted(_to(mail)) == sorted([settings.mail.national_panel, settings.mail.ofsted])
+        # Ofsted and the LSCB (the board's, at its business manager when it has no address of its own): 001 §1.
+        assert sorted(_to(mail)) == sorted([settings.mail.business_manager, settings.mail.ofsted])
         assert all("Notification of a serious child safeguarding incident" in s for s in _subjects(mail))
         state = await screen(handle)
         assert state.stage == "awaiting_chair_decision"
@@ -190,7 +191,7 @@ async def test_custody_death_cannot_be_do_not_initiate(
         assert state.stage == "awaiting_chair_decision"
 
 
-async def test_alternative_review_of_a_non_notifiable_case_never_tells_ofsted(
+async def test_alternative_review_of_a_non_notifiable_case_sends_no_incident_notice_but_tells_the_decision(
     dev_server_env: WorkflowEnvironment, sqlite_url: str, sqlite_engine: AsyncEngine, mail: MailBox
 ) -> None:
     client = dev_server_env.client
@@ -204,15 +205,17 @@ async def test_alternative_review_of_a_non_notifiable_case_never_tells_ofsted(
         state = await decide(
             handle, ALICE, DecideChairInput(decision="alternative_review", rationale="Complex multi-agency learning")
         )
-        assert state.stage == "alternative_review"
+        # An alternative review is a decision not to initiate an SCR: the panel scrutinises it (001 §4).
+        assert state.stage == "panel_scrutiny"
         deadlines = {d.key: d.status for d in state.deadlines}
         assert deadlines["notify_ofsted"] == DeadlineStatus.NOT_APPLICABLE
         assert deadlines["chair_decision"] == DeadlineStatus.MET
+        decision = [m for m in await mail.wait_for(3) if "Independent chair's decision" in str(m["Subject"])]
         # Give the workflow time to send anything it would send after the decision.
         await asyncio.sleep(2)
-    assert settings.mail.ofsted not in _to(mail)
-    # Only the board's own notices (the chair told of the screening) went out.
-    assert {str(m["To"]) for m in mail.messages()} <= {settings.mail.chair}
+    # No incident notice (not notifiable), but the decision goes to Ofsted and the National Panel either way.
+    assert not any("Notification of a serious" in str(m["Subject"]) for m in mail.messages())
+    assert sorted(str(m["To"]) for m in decision) == sorted([settings.mail.ofsted, settings.mail.national_panel])
 
 
 async def test_case_opened_late_records_breaches_without_stale_escalations(
@@ -258,15 +261,19 @@ async def test_a_notice_the_mail_server_refuses_is_recorded_and_escalated_to_the
                 await asyncio.sleep(0.05)
             state = await handle.query(ScrCaseWorkflow.state)
 
-    # The panel got the incident notice; Ofsted's was refused, and the business manager was told by email.
-    delivered = {tuple(recipients): str(message["Subject"]) for recipients, message in handler.delivered}
+    # The LSCB (at the business manager's address) got the incident notice; Ofsted's was refused, and the business
+    # manager was told by email.
+    delivered = sorted((tuple(recipients), str(message["Subject"])) for recipients, message in handler.delivered)
     reference = state.reference
-    assert delivered == {
-        (settings.mail.national_panel,): f"[{reference}] Notification of a serious child safeguarding incident",
-        (settings.mail.business_manager,): f"[{reference}] Notice not delivered: incident notification to ofsted",
-    }
-    # Ofsted was not notified, so the deadline to notify it stays open; the refusal is on the case's timeline.
-    assert {d.key: d.status for d in state.deadlines}["notify_ofsted"] == DeadlineStatus.PENDING
+    assert delivered == [
+        ((settings.mail.business_manager,), f"[{reference}] Notice not delivered: incident notification to ofsted"),
+        ((settings.mail.business_manager,), f"[{reference}] Notification of a serious child safeguarding incident"),
+    ]
+    # Ofsted was not notified, so the deadline to notify it stays open (the LSCB's is met); the refusal is on the
+    # case's timeline.
+    statuses = {d.key: d.status for d in state.deadlines}
+    assert statuses["notify_ofsted"] == DeadlineStatus.PENDING
+    assert statuses["notify_lscb"] == DeadlineStatus.MET
     async with session_factory(sqlite_engine)() as session:
         timeline = await register.case_timeline(session, reference=reference)
     [failed] = [event for event in timeline if event.kind == "notice_failed"]

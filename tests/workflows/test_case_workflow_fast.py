@@ -15,17 +15,21 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from domain.case_messages import Actor, CaseState, DecisionRequest
+from domain.case_messages import Actor, CaseState, DecisionRequest, OfstedNotifiedByLA
+from domain.criteria import IncidentFacts
 from domain.decision_inputs import (
     AgreeActionPlanInput,
     AppointReviewersInput,
     DecideChairInput,
     DecidePublicationInput,
+    DecideScrutinyInput,
     DecisionInput,
     MovePublicationDateInput,
     PlannedAction,
     QualityCheck,
+    RecordOfstedNotifiedInput,
     RecordPanelAdviceInput,
+    RecordPanelInformationInput,
     RecordPrepublicationInput,
     RecordProceedingsInput,
     RecordPublishedInput,
@@ -35,6 +39,7 @@ from domain.decision_inputs import (
     SendCopiesInput,
     StartReviewInput,
     SubmitFinalReportInput,
+    UpdateFactsInput,
 )
 from domain.publication_messages import PublicationHitSummary
 from domain.quality import QUALITY_RULES
@@ -96,19 +101,18 @@ async def test_opening_resolves_deadlines_notifies_ofsted_and_records_each_step_
 ) -> None:
     aware = await today(env)
     case = await open_case(env.client, queue, incident=DEATH, aware_on=aware)
-    # "registered" answers once the case is in the register; the notice and the stage change follow it.
-    await eventually(lambda: len(stand_ins.events) >= 3)
+    await eventually(lambda: "stage_changed" in stand_ins.kinds())
     state = await case.query(ScrCaseWorkflow.state)
 
     assert stand_ins.resolved[0].events == {CaseEvent.AWARE.value: aware, CaseEvent.NOTIFIED.value: aware}
-    assert sorted(stand_ins.sent()) == [
-        ("incident_notification", "national_panel"),
-        ("incident_notification", "ofsted"),
-    ]
-    assert stand_ins.kinds() == ["case_opened", "deadline_met", "stage_changed"]
-    assert [event.snapshot.version for event in stand_ins.events] == [1, 2, 3]
+    # 001 §1: Ofsted and the LSCB, not the National Panel (it is told of decisions, not incidents).
+    assert sorted(stand_ins.sent()) == [("incident_notification", "lscb"), ("incident_notification", "ofsted")]
+    # The LSCB told on notified_on; Ofsted when its copy was delivered.
+    assert stand_ins.kinds() == ["case_opened", "deadline_met", "deadline_met", "stage_changed"]
+    assert [event.snapshot.version for event in stand_ins.events] == [1, 2, 3, 4]
     assert state.stage == "screening"
-    assert {d.key: d.status.value for d in state.deadlines}["notify_ofsted"] == "met"
+    statuses = {d.key: d.status.value for d in state.deadlines}
+    assert (statuses["notify_ofsted"], statuses["notify_lscb"]) == ("met", "met")
 
 
 async def test_a_decision_runs_its_declared_effects_answers_and_then_reaches_the_register(
@@ -136,13 +140,16 @@ async def test_a_refused_notice_is_recorded_escalated_and_leaves_its_deadline_op
     env: WorkflowEnvironment, stand_ins: StandIns, queue: str
 ) -> None:
     stand_ins.refused_recipients.add("ofsted")
-    case = await open_case(env.client, queue, incident=DEATH, aware_on=await today(env))
+    case = await open_case(env.client, queue, incident={**DEATH, "other_lscbs": ["KENT"]}, aware_on=await today(env))
 
     await eventually(lambda: ("notice_undelivered", "business_manager") in stand_ins.sent())
     assert "notice_failed" in stand_ins.kinds()
-    assert "deadline_met" not in stand_ins.kinds()
+    await eventually(lambda: "stage_changed" in stand_ins.kinds())
     state = await case.query(ScrCaseWorkflow.state)
-    assert {d.key: d.status.value for d in state.deadlines}["notify_ofsted"] == "pending"
+    # Ofsted's failure leaves only Ofsted's deadline open: the LSCBs' are met.
+    assert statuses(state)["notify_ofsted"] == "pending"
+    assert statuses(state)["notify_lscb"] == "met"
+    assert statuses(state)["notify_lscb:KENT"] == "met"
 
 
 async def test_a_missed_chair_decision_is_reminded_then_breached_and_escalated(
@@ -323,3 +330,105 @@ async def test_a_hold_tells_ofsted_dfe_and_the_panel(env: WorkflowEnvironment, s
     assert all(n.facts["reason"] == "criminal trial" and n.facts["change"] == "on hold" for n in held)
     awaited = [(a.kind, a.description) for a in state.awaiting]
     assert ("proceedings", "Record the conclusion of: T1") in awaited
+
+
+# -- issue 14: who is told, and when ----------------------------------------------------------------------
+
+
+def statuses(state: CaseState) -> dict[str, str]:
+    return {d.key: d.status.value for d in state.deadlines}
+
+
+async def test_another_lscb_that_cannot_be_reached_keeps_its_own_deadline_open_and_ofsted_is_met(
+    env: WorkflowEnvironment, stand_ins: StandIns, queue: str
+) -> None:
+    stand_ins.refused_recipients.add("lscb:KENT")
+    case = await open_case(env.client, queue, incident={**DEATH, "other_lscbs": ["kent"]}, aware_on=await today(env))
+
+    await eventually(lambda: ("notice_undelivered", "business_manager") in stand_ins.sent())
+    state = await case.query(ScrCaseWorkflow.state)
+    assert statuses(state)["notify_ofsted"] == "met"
+    assert statuses(state)["notify_lscb:KENT"] == "pending"
+    assert ("incident_notification", "national_panel") not in stand_ins.sent()
+
+
+async def test_a_board_told_after_the_five_working_days_is_recorded_as_told_late(
+    env: WorkflowEnvironment, stand_ins: StandIns, queue: str
+) -> None:
+    day = await today(env)
+    case = await open_case(env.client, queue, incident=DEATH, aware_on=day - timedelta(days=14), notified_on=day)
+
+    state = await case.query(ScrCaseWorkflow.state)
+    lscb = next(d for d in state.deadlines if d.key == "notify_lscb")
+    assert lscb.status.value == "met_late"
+    assert lscb.breached_at is not None
+    assert any("LSCB was told late" in e.summary for e in stand_ins.events)
+
+
+async def test_ofsted_told_by_the_local_authority_first_gets_no_second_notice(
+    env: WorkflowEnvironment, stand_ins: StandIns, queue: str
+) -> None:
+    day = await today(env)
+    told = OfstedNotifiedByLA(notified_on=day, notified_by="Children's services duty manager")
+    case = await open_case(env.client, queue, incident=DEATH, aware_on=day, ofsted_notified=told)
+
+    state = await case.query(ScrCaseWorkflow.state)
+    assert stand_ins.sent() == [("incident_notification", "lscb")]
+    assert statuses(state)["notify_ofsted"] == "met"
+
+
+async def test_a_learning_review_referral_is_not_notified_but_its_decisions_are_and_the_panel_scrutinises_it(
+    env: WorkflowEnvironment, stand_ins: StandIns, queue: str
+) -> None:
+    learning = {"outcome": "no_death_or_serious_harm", "abuse_or_neglect": "not_suspected"}
+    case = await open_case(
+        env.client, queue, incident={**learning, "learning_review_reason": "good_practice"}, aware_on=await today(env)
+    )
+    await decide(case, Role.SUB_GROUP, RecordScreeningInput(recommendation="alternative_review", rationale="r"))
+    state = await decide(
+        case, Role.INDEPENDENT_CHAIR, DecideChairInput(decision="alternative_review", rationale="Good practice")
+    )
+    assert state.stage == "panel_scrutiny"  # an alternative review is a decision not to initiate an SCR
+    await decide(case, Role.BUSINESS_MANAGER, RecordPanelAdviceInput(outcome="requests_information", advice="a"))
+    await decide(case, Role.BUSINESS_MANAGER, RecordPanelInformationInput(summary="Chronology sent"))
+    with pytest.raises(WorkflowUpdateFailedError):  # one request, answered once
+        await decide(case, Role.BUSINESS_MANAGER, RecordPanelInformationInput(summary="again"))
+    state = await decide(case, Role.INDEPENDENT_CHAIR, DecideScrutinyInput(outcome="confirm", rationale="r"))
+
+    assert state.stage == "alternative_review"
+    await eventually(lambda: ("case_decision", "national_panel") in stand_ins.sent())
+    sent = set(stand_ins.sent())
+    assert {("chair_decision", "ofsted"), ("chair_decision", "national_panel"), ("case_decision", "ofsted")} <= sent
+    assert not any(kind == "incident_notification" for kind, _ in sent)
+    assert statuses(state)["notify_ofsted"] == "not_applicable"
+
+
+async def test_a_fact_update_reassesses_sends_the_incident_notice_and_reopens_the_chairs_decision(
+    env: WorkflowEnvironment, stand_ins: StandIns, queue: str
+) -> None:
+    day = await today(env)
+    harmed = {"outcome": "seriously_harmed", "abuse_or_neglect": "not_suspected"}
+    case = await open_case(env.client, queue, incident=harmed, aware_on=day)
+    await decide(case, Role.SUB_GROUP, RecordScreeningInput(recommendation="no_review", rationale="r"))
+    await decide(case, Role.INDEPENDENT_CHAIR, DecideChairInput(decision="do_not_initiate", rationale="r"))
+    told = RecordOfstedNotifiedInput(notified_on=day, notified_by="LA duty team")
+    await decide(case, Role.LOCAL_AUTHORITY, told)
+    await env.sleep(timedelta(days=3))
+
+    died = IncidentFacts(outcome="died", abuse_or_neglect="suspected")
+    state = await decide(case, Role.BUSINESS_MANAGER, UpdateFactsInput(incident=died, reason="The child died"))
+
+    assert state.stage == "awaiting_chair_decision"
+    deadlines = {d.key: d for d in state.deadlines}
+    assert deadlines["chair_decision"].status.value == "pending"
+    assert deadlines["chair_decision"].due > deadlines["chair_decision:1"].due  # a fresh month, the old one kept
+    assert deadlines["notify_ofsted"].status.value == "met"  # the local authority told Ofsted first
+    await eventually(lambda: ("incident_notification", "lscb") in stand_ins.sent())
+    assert ("incident_notification", "ofsted") not in stand_ins.sent()
+    await eventually(lambda: any(e.details.get("decision_kind") == "facts_update" for e in stand_ins.events))
+    update = next(e for e in stand_ins.events if e.details.get("decision_kind") == "facts_update")
+    assert update.details["previous_assessment"]["notifiable"] is False
+    assert update.details["assessment"]["scr"] == "required"
+    assert update.assessment == update.details["assessment"]
+    with pytest.raises(WorkflowUpdateFailedError):  # an SCR is now mandatory
+        await decide(case, Role.INDEPENDENT_CHAIR, DecideChairInput(decision="do_not_initiate", rationale="r"))

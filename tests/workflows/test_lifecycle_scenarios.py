@@ -21,6 +21,7 @@ from domain.decision_inputs import (
     MovePublicationDateInput,
     PlannedAction,
     RecordActionProgressInput,
+    RecordDfeAdviceInput,
     RecordInformationResponseInput,
     RecordPanelAdviceInput,
     RecordPrepublicationInput,
@@ -325,14 +326,23 @@ async def test_publication_held_for_a_trial_then_an_inquest(story: Story) -> Non
 async def test_not_publishing_challenged_and_overturned(story: Story) -> None:
     await story.to_publication_decision(DEATH)
     state = await story.by(
-        CHAIR, DecidePublicationInput(decision="do_not_publish", reasons="Siblings would be identified")
+        CHAIR,
+        DecidePublicationInput(
+            decision="do_not_publish",
+            reasons="Siblings would be identified",
+            non_publication_reason="identification_and_media",
+        ),
     )
     assert state.stage == "publication_decision"
-    assert [a.kind for a in state.awaiting if a.kind != "action_progress"] == ["panel_advice"]
+    # Both DfE and the National Panel advise (000).
+    assert [a.kind for a in state.awaiting if a.kind != "action_progress"] == ["panel_advice", "dfe_advice"]
     sent = await story.wait_for_mail("not to publish", 2)
     told = {str(m["To"]) for m in sent}
     assert told == {story.settings.mail.dfe, story.settings.mail.national_panel}
-    assert not any("Siblings" in m.as_string() for m in sent)  # the reasons stay on the case
+    assert not any("Siblings" in m.as_string() for m in sent)  # the chair's own words stay on the case
+    # The notice states the reason recorded, not a fixed one.
+    assert all("would be identified and face media interest" in " ".join(plain_text(m).split()) for m in sent)
+    await story.by(BM, RecordDfeAdviceInput(outcome="advises", advice="Publish if it can be anonymised"))
 
     too_soon = await story.refused(
         CHAIR,
@@ -379,14 +389,20 @@ async def test_not_publishing_confirmed_still_publishes_the_actions(story: Story
     assert not [name for name in published if "overview" in name or "executive" in name]  # withheld
 
 
-async def test_alternative_learning_review_never_notifies_ofsted(story: Story) -> None:
+async def test_alternative_learning_review_sends_no_incident_notice_and_is_scrutinised(story: Story) -> None:
     await story.open(NOT_NOTIFIABLE)
     await screen(story.case, "alternative_review")
-    await story.by(CHAIR, DecideChairInput(decision="alternative_review", rationale="Good practice to share"))
+    state = await story.by(CHAIR, DecideChairInput(decision="alternative_review", rationale="Good practice to share"))
+    assert state.stage == "panel_scrutiny"  # a decision not to initiate an SCR (001 §4)
+    await story.by(BM, RecordPanelAdviceInput(outcome="agrees", advice="Proportionate"))
+    await story.by(CHAIR, DecideScrutinyInput(outcome="confirm", rationale="Panel agrees"))
     state = await story.by(SG, CompleteAlternativeReviewInput(learning="Early help worked"))
     assert state.stage == "closed"
     await story.case.result()
-    assert story.settings.mail.ofsted not in {str(m["To"]) for m in story.mail.messages()}
+    assert not any("Notification of a serious" in str(m["Subject"]) for m in story.mail.messages())
+    # Every chair decision goes to Ofsted and the National Panel, notifiable or not.
+    decided = {str(m["To"]) for m in story.mails("Independent chair's decision")}
+    assert decided == {story.settings.mail.ofsted, story.settings.mail.national_panel}
     assert (await story.deadline("notify_ofsted")).status == DeadlineStatus.NOT_APPLICABLE
 
 

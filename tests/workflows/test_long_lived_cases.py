@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -67,8 +68,13 @@ async def test_a_case_continues_as_new_without_losing_anything(
                 )
             await mail.wait_for(7)  # incident x2, screening, chair x2, reviewer names, panel advice
 
+            # The run continues as new once the decisions in flight have finished and the register caught up.
             latest = client.get_workflow_handle(handle.id)
-            description = await latest.describe()
+            for _ in range(100):
+                description = await latest.describe()
+                if description.run_id != first_run:
+                    break
+                await asyncio.sleep(0.1)
             assert description.run_id != first_run
             first_history = await client.get_workflow_handle(handle.id, run_id=first_run).fetch_history()
             assert first_history.events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
