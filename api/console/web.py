@@ -1,0 +1,117 @@
+"""Rendering and the signed-in person: the Jinja environment (GOV.UK Frontend's macros beside ours), the caller
+a session proves (through the API's own principal, role and board rules), CSRF, and HTML error pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
+
+from api.auth import Principal, choose_role, parse_dev_token
+from api.console.session import ConsoleSession, csrf_matches, read_session, write_session
+from api.errors import ProblemError
+from api.permissions import Caller, visible_boards
+from store.settings import Settings
+
+PREFIX = "/console"
+SERVICE_NAME = "Serious case reviews"
+_environment = Environment(
+    loader=ChoiceLoader(
+        [
+            FileSystemLoader(Path(__file__).parent / "templates"),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")}),
+        ]
+    ),
+    autoescape=select_autoescape(("html",)),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates = Jinja2Templates(env=_environment)
+
+
+class NotSignedIn(Exception):
+    """A console page asked for by someone with no session: they are sent to sign in."""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    session: ConsoleSession
+    principal: Principal
+    caller: Caller
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.context.settings
+    return settings
+
+
+def dev_principal(user: str, role: str, board: str | None) -> Principal:
+    """The principal of the API's dev token for these choices, so sign-in accepts exactly what a token would."""
+    return parse_dev_token(f"dev:{role}:{user}" + (f":{board}" if board else ""))
+
+
+def signed_in(request: Request) -> SignedIn:
+    """The session's person as the API would see them: same principal, role and boards (403 for a token the API
+    would refuse), kept on ``request.state.principal`` as the API's authentication does."""
+    session, _ = read_session(request)
+    if not session.signed_in or settings_of(request).auth_mode != "dev":
+        raise NotSignedIn
+    assert session.user is not None
+    assert session.role is not None
+    principal = dev_principal(session.user, session.role, session.board)
+    actor = choose_role(principal, session.role)
+    request.state.principal = principal
+    return SignedIn(session, principal, Caller(actor, visible_boards(principal, actor, settings_of(request))))
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+    session: ConsoleSession | None = None,
+) -> HTMLResponse:
+    """A page; it (re)sets the session cookie when the session is new or ``session`` replaces it."""
+    current, fresh = read_session(request)
+    session = session or current
+    errors: dict[str, str] = context.get("errors") or {}
+    # GOV.UK's error summary: each message links to its field (a field's id is its name).
+    context = {**context, "error_list": [{"text": message, "href": f"#{field}"} for field, message in errors.items()]}
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {"service_name": SERVICE_NAME, "prefix": PREFIX, "csrf_token": session.csrf, "session": session, **context},
+        status_code=status_code,
+    )
+    if fresh or session is not current:
+        write_session(request, response, session)
+    return response
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+async def check_csrf(request: Request) -> None:
+    """403 for a form post whose hidden token is not this session's."""
+    session, _ = read_session(request)
+    form = await request.form()
+    sent = form.get("csrf_token")
+    if not csrf_matches(session, sent if isinstance(sent, str) else None):
+        raise ProblemError(
+            403,
+            "Forbidden",
+            "This form has expired or did not come from this service. Go back, reload the page and try again.",
+        )
+
+
+def error_page(request: Request, error: ProblemError) -> Response:
+    titles = {403: "You cannot do this", 404: "Page not found"}
+    title = titles.get(error.status, "Sorry, there is a problem with the service")
+    return render(request, "error.html", {"title": title, "detail": error.detail}, status_code=error.status)

@@ -1,0 +1,161 @@
+"""The staff console over HTTP on the real stack (Temporal dev server, worker, SQLite register): sign-in, CSRF,
+My tasks, the case list and a case page, each with one h1 and an honest title."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from domain.uk_time import london_date
+from tests.console.pages import csrf_token, h1s, one_h1, sign_in, title
+from tests.support.case_harness import Stack, api_stack
+from tests.support.services import MailBox
+
+TODAY = london_date(datetime.now(UTC))
+
+
+@pytest.fixture
+async def stack(dev_server_env: WorkflowEnvironment, sqlite_url: str, mail: MailBox) -> AsyncIterator[Stack]:
+    async with api_stack(dev_server_env.client, sqlite_url, mail.port) as running:
+        yield running
+
+
+def browser(stack: Stack) -> httpx.AsyncClient:
+    """A client of its own (its own cookie jar), on the stack's app."""
+    return httpx.AsyncClient(transport=stack.http._transport, base_url="http://scr.test")
+
+
+async def open_case(stack: Stack, *, aware_days_ago: int) -> str:
+    body = {
+        "board": stack.board,
+        "aware_on": (TODAY - timedelta(days=aware_days_ago)).isoformat(),
+        "notified_on": (TODAY - timedelta(days=aware_days_ago)).isoformat(),
+        "incident": {"outcome": "died", "abuse_or_neglect": "suspected"},
+    }
+    opened = await stack.open_case(body)
+    assert opened.status_code == 201, opened.text
+    return str(opened.json()["reference"])
+
+
+async def settled(stack: Stack, reference: str) -> dict[str, Any]:
+    """The case through the API once its workflow has recorded the missed deadline (opening answers before the
+    register has every write: a case page shows the register as it is)."""
+    for _ in range(100):
+        case: dict[str, Any] = (
+            await stack.http.get(f"/api/v1/cases/{reference}", headers=stack.auth("auditor"))
+        ).json()
+        if case["breaches"] and len(case["deadlines"]) >= 2:
+            return case
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{reference} never recorded its missed deadline: {case}")
+
+
+async def test_pages_need_sign_in_and_sign_in_keeps_values_on_error(stack: Stack) -> None:
+    async with browser(stack) as http:
+        page = await http.get("/console/sign-in")
+        assert one_h1(page.text) == "Sign in"
+        assert title(page.text) == "Sign in – Serious case reviews"
+        cookie = page.headers["set-cookie"].lower()
+        assert "httponly" in cookie
+        assert "samesite=lax" in cookie
+        assert "path=/console" in cookie
+        for path in ("/console", "/console/tasks", "/console/cases", "/console/cases/NEL-2026-0001"):
+            away = await http.get(path, follow_redirects=True)
+            assert away.url.path == "/console/sign-in", path
+        assert "GOV.UK" not in page.text
+        assert "govuk-header__logotype" not in page.text
+
+        wrong = await http.post("/console/sign-in", data={"csrf_token": csrf_token(page.text), "user": "sam"})
+        assert wrong.status_code == 400
+        assert title(wrong.text).startswith("Error: Sign in")
+        assert 'href="#role"' in wrong.text
+        assert 'id="role"' in wrong.text
+        assert "Select the role you act in" in wrong.text
+        assert 'value="sam"' in wrong.text  # the form keeps what was typed
+        assert one_h1(wrong.text) == "Sign in"
+
+
+async def test_every_form_post_without_the_sessions_token_is_refused(stack: Stack) -> None:
+    async with browser(stack) as http:
+        page = await http.get("/console/sign-in")
+        missing = await http.post("/console/sign-in", data={"role": "sub_group", "user": "sam"})
+        forged = await http.post("/console/sign-in", data={"role": "sub_group", "user": "sam", "csrf_token": "x"})
+        for refused in (missing, forged):
+            assert refused.status_code == 403
+            assert one_h1(refused.text) == "You cannot do this"
+            assert not title(refused.text).startswith("Error:")
+        signed = await sign_in(http, "sub_group")
+        assert signed.status_code == 303
+        assert signed.headers["location"] == "/console/tasks"
+        # The token taken before signing in is worthless after it.
+        stale = await http.post("/console/sign-out", data={"csrf_token": csrf_token(page.text)})
+        assert stale.status_code == 403
+        assert (await http.get("/console/tasks")).status_code == 200
+        tasks = await http.get("/console/tasks")
+        out = await http.post("/console/sign-out", data={"csrf_token": csrf_token(tasks.text)})
+        assert out.status_code == 303
+        assert (await http.get("/console/tasks")).headers["location"] == "/console/sign-in"
+
+
+async def test_my_tasks_the_case_list_and_the_case_page(stack: Stack) -> None:
+    late = await open_case(stack, aware_days_ago=60)  # its screening is already past due
+    fresh = await open_case(stack, aware_days_ago=0)
+    async with browser(stack) as http:
+        assert (await sign_in(http, "sub_group", board=stack.board)).status_code == 303
+        tasks = await http.get("/console/tasks")
+        assert tasks.status_code == 200
+        assert one_h1(tasks.text) == "My tasks"
+        assert title(tasks.text) == "My tasks – Serious case reviews"
+        text = tasks.text
+        assert late in text
+        assert fresh in text
+        assert text.index(late) < text.index(fresh)  # soonest first
+        assert "Overdue" in text
+        assert "1 task is overdue" in text
+
+        cases = await http.get("/console/cases")
+        assert one_h1(cases.text) == "Cases"
+        assert late in cases.text
+        assert fresh in cases.text
+        assert "2 cases" in cases.text
+        filtered = await http.get("/console/cases", params={"stage": "published"})
+        assert late not in filtered.text
+        assert "0 cases at stage published" in filtered.text
+
+        await settled(stack, late)
+        case = await http.get(f"/console/cases/{late}")
+        assert case.status_code == 200
+        assert one_h1(case.text) == late
+        assert title(case.text) == f"Case {late} – Serious case reviews"
+        api = await settled(stack, late)
+        for deadline in api["deadlines"]:  # each with its rule and source, as the API gives them
+            assert deadline["title"] in case.text
+            assert deadline["rule"] in case.text
+            assert deadline["source"] in case.text
+        assert "statutory deadline was missed" in case.text  # the chair's decision, breached
+        assert "moj-timeline__item" in case.text
+        assert "Screen the referral" in case.text
+        assert len(h1s(case.text)) == 1
+
+
+async def test_a_board_this_service_does_not_run_and_unknown_cases(stack: Stack) -> None:
+    reference = await open_case(stack, aware_days_ago=0)
+    async with browser(stack) as http:
+        other = await sign_in(http, "business_manager", board="ZZZ")
+        assert other.status_code == 400
+        assert title(other.text).startswith("Error: ")
+        assert 'href="#board"' in other.text
+        assert (await http.get(f"/console/cases/{reference}")).headers["location"] == "/console/sign-in"
+
+        await sign_in(http, "business_manager", board=stack.board)
+        assert reference in (await http.get(f"/console/cases/{reference}")).text
+        unknown = await http.get(f"/console/cases/{stack.board}-2016-9999")
+        assert unknown.status_code == 404
+        assert one_h1(unknown.text) == "Page not found"
+        assert not title(unknown.text).startswith("Error:")
