@@ -1,0 +1,123 @@
+"""The staff console in Debian's Chromium against `scr dev`, as a board member would use it: sign in, see My
+tasks with the case waiting, open the case. With JavaScript on and off. Fails on a console error and on any
+response of 400 or more (a missing stylesheet, script or image included). Screenshots at 320 and 1280 px go to
+test-artifacts/console/."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, Response, async_playwright
+
+from domain.uk_time import london_date
+from tests.support.dev_stack import running_dev_stack, stack_env, wait_for_line
+
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "console"
+BROWSER = os.environ.get("SCR_TEST_BROWSER", "/usr/bin/chromium")  # scripts/browser installs it
+WIDTHS = (320, 1280)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    env = stack_env(tmp_path_factory.mktemp("console"))
+    with running_dev_stack(env) as process:
+        wait_for_line(process, "Press Ctrl-C to stop.", seconds=90)
+        yield env
+
+
+@pytest.fixture(scope="module")
+def reference(stack: dict[str, str]) -> str:
+    today = london_date(datetime.now(UTC)).isoformat()
+    body = {
+        "board": "NEL",
+        "aware_on": today,
+        "notified_on": today,
+        "incident": {"outcome": "died", "abuse_or_neglect": "suspected"},
+    }
+    headers = {"Authorization": "Bearer dev:business_manager:bob"}
+    with httpx.Client(base_url=f"http://127.0.0.1:{stack['SCR_API_PORT']}", timeout=30) as http:
+        opened = http.post("/api/v1/cases", json=body, headers=headers)
+    assert opened.status_code == 201, opened.text
+    return str(opened.json()["reference"])
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    assert Path(BROWSER).exists(), f"{BROWSER} is missing: scripts/test installs Debian's chromium (scripts/browser)"
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=BROWSER, args=["--no-sandbox"])
+        yield launched
+        await launched.close()
+
+
+async def watched_page(browser: Browser, *, javascript: bool, problems: list[str]) -> Page:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=javascript)
+    page = await context.new_page()
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+
+    def answered(response: Response) -> None:
+        if response.status >= 400:
+            problems.append(f"{response.status} for {response.url}")
+
+    page.on("response", answered)
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+    return page
+
+
+async def screenshots(page: Page, name: str) -> None:
+    """Screenshots at each width; at each the page fits (it never scrolls sideways)."""
+    for width in WIDTHS:
+        await page.set_viewport_size({"width": width, "height": 900})
+        await page.screenshot(path=ARTIFACTS / f"{name}-{width}.png", full_page=True)
+        scroll_width = await page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width, f"{name} is {scroll_width}px wide at {width}px"
+    await page.set_viewport_size({"width": 1280, "height": 900})
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
+async def test_sign_in_see_my_tasks_and_open_the_case(
+    stack: dict[str, str], reference: str, browser: Browser, javascript: bool
+) -> None:
+    console = f"http://127.0.0.1:{stack['SCR_API_PORT']}/console"
+    problems: list[str] = []
+    page = await watched_page(browser, javascript=javascript, problems=problems)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    suffix = "" if javascript else "-no-js"
+
+    await page.goto(console)
+    assert await page.locator("h1").inner_text() == "Sign in"
+    # Styled by the console's own stylesheet (system fonts, not GDS Transport): the assets were built and served.
+    font = await page.locator("h1").evaluate("element => getComputedStyle(element).fontFamily")
+    assert "system-ui" in font
+    assert "GDS Transport" not in font
+    await screenshots(page, f"sign-in{suffix}")
+
+    await page.get_by_label("Sub group").check()
+    await page.get_by_label("User name").fill("sam")
+    await page.get_by_label("Board").select_option("NEL")
+    await page.get_by_role("button", name="Sign in").click()
+
+    await page.wait_for_url(f"{console}/tasks")
+    assert await page.locator("h1").inner_text() == "My tasks"
+    row = page.locator("tr", has_text=reference)
+    await row.get_by_text("Screen the referral and recommend to the chair").wait_for()
+    assert "sam (sub group, NEL)" in await page.inner_text("header")
+    await screenshots(page, f"my-tasks{suffix}")
+
+    await row.get_by_role("link", name=reference).click()
+    await page.wait_for_url(f"{console}/cases/{reference}")
+    assert await page.locator("h1").inner_text() == reference
+    text = await page.inner_text("main")
+    assert "Independent chair decides whether to initiate an SCR" in text  # a deadline, with its rule and source
+    assert "Case opened under SCR 2015" in text  # the timeline
+    await screenshots(page, f"case{suffix}")
+
+    await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_url(f"{console}/sign-in")
+    assert problems == []
