@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.staticfiles import StaticFiles
 
-from api.console import pages, sign_in
+from api.console import decisions, pages, sign_in
 from api.console.session import SessionSigner
 from api.console.web import PREFIX, NotSignedIn, error_page, see_other
 from api.errors import ProblemError
@@ -26,6 +26,7 @@ def install_console(app: FastAPI, settings: Settings) -> None:
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC, check_dir=False), name="console-static")
     app.include_router(sign_in.router)
     app.include_router(pages.router)
+    app.include_router(decisions.router)
     api_problem = app.exception_handlers[ProblemError]
 
     async def problem(request: Request, error: Exception) -> Response:

@@ -14,6 +14,7 @@ from api.console.web import PREFIX, render, see_other, signed_in
 from api.context import AppContext
 from api.permissions import Caller
 from api.services import cases, tasks
+from domain.lifecycle import BY_KIND
 from domain.stages import Stage
 from domain.uk_time import london_date
 
@@ -140,7 +141,7 @@ async def case_page(request: Request, reference: str) -> Response:
     case, deadlines = await cases.read_case(context, reference=scoped.reference)
     timeline = await cases.case_timeline(context, reference=scoped.reference)
     today = london_date(datetime.now(UTC))
-    banner = request.query_params.get("recorded")
+    recorded = BY_KIND.get(request.query_params.get("recorded", ""))
     return render(
         request,
         "case.html",
@@ -155,7 +156,8 @@ async def case_page(request: Request, reference: str) -> Response:
             ],
             "timeline": list(reversed(timeline)),
             "label": label,
-            "recorded": label(banner) if banner else None,
+            "recorded": recorded.describes if recorded else None,
+            "role": person.caller.actor.role.value,
             "nav": "cases",
         },
     )

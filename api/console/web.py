@@ -31,6 +31,14 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def _option(value: str, chosen: str | None) -> dict[str, object]:
+    """A radio of a generated form: its value, in words, and whether it was chosen."""
+    return {"value": value, "text": value.replace("_", " ").capitalize(), "checked": value == chosen}
+
+
+_environment.filters["console_option"] = _option
 templates = Jinja2Templates(env=_environment)
 
 
@@ -81,8 +89,11 @@ def render(
     current, fresh = read_session(request)
     session = session or current
     errors: dict[str, str] = context.get("errors") or {}
-    # GOV.UK's error summary: each message links to its field (a field's id is its name).
-    context = {**context, "error_list": [{"text": message, "href": f"#{field}"} for field, message in errors.items()]}
+    anchors: dict[str, str] = context.get("anchors") or {}
+    # GOV.UK's error summary: each message links to its field (its id is its name unless ``anchors`` says).
+    error_list: list[dict[str, str]] = [{"text": context["problem"]}] if context.get("problem") else []
+    error_list += [{"text": message, "href": f"#{anchors.get(name, name)}"} for name, message in errors.items()]
+    context = {**context, "error_list": error_list}
     response = templates.TemplateResponse(
         request,
         template,

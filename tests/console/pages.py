@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
@@ -12,11 +13,11 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 def title(page: str) -> str:
     found = re.search(r"<title>(.*?)</title>", page, re.S)
     assert found, "the page has no title"
-    return found.group(1).strip()
+    return html.unescape(found.group(1).strip())
 
 
 def h1s(page: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h1\b.*?</h1>", page, re.S)]
+    return [html.unescape(re.sub(r"<[^>]+>", "", h).strip()) for h in re.findall(r"<h1\b.*?</h1>", page, re.S)]
 
 
 def one_h1(page: str) -> str:

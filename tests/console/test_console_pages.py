@@ -159,3 +159,47 @@ async def test_a_board_this_service_does_not_run_and_unknown_cases(stack: Stack)
         assert unknown.status_code == 404
         assert one_h1(unknown.text) == "Page not found"
         assert not title(unknown.text).startswith("Error:")
+
+
+async def test_a_decision_from_its_generated_form(stack: Stack) -> None:
+    reference = await open_case(stack, aware_days_ago=0)
+    form_path = f"/console/cases/{reference}/decisions/screening"
+    async with browser(stack) as http:
+        await sign_in(http, "business_manager", board=stack.board)
+        refused = await http.get(form_path)  # screening is the sub-group's
+        assert refused.status_code == 403
+        assert one_h1(refused.text) == "You cannot do this"
+
+        await sign_in(http, "sub_group", board=stack.board)
+        case = await http.get(f"/console/cases/{reference}")
+        assert f'href="{form_path}"' in case.text  # what the case awaits from my role links to its form
+        form = await http.get(form_path)
+        heading = one_h1(form.text)
+        assert heading == "Record the sub-group's screening recommendation"
+        assert not title(form.text).startswith("Error:")
+        for option in ("initiate_scr", "alternative_review", "no_review"):  # from the input model
+            assert f'value="{option}"' in form.text
+
+        token = csrf_token(form.text)
+        assert (await http.post(form_path, data={"rationale": "x"})).status_code == 403
+        empty = await http.post(form_path, data={"csrf_token": token, "rationale": "Seen at the sub-group"})
+        assert empty.status_code == 400
+        assert title(empty.text).startswith(f"Error: {heading}")
+        assert 'href="#recommendation"' in empty.text
+        assert "Select recommendation" in empty.text
+        assert "Seen at the sub-group</textarea>" in empty.text  # kept
+        assert one_h1(empty.text) == heading
+
+        data = {"csrf_token": token, "recommendation": "initiate_scr", "rationale": "Seen at the sub-group"}
+        done = await http.post(form_path, data=data)
+        assert done.status_code == 303
+        assert done.headers["location"] == f"/console/cases/{reference}?recorded=screening"
+        after = await http.get(done.headers["location"])
+        assert "Decision recorded: record the sub-group&#39;s screening recommendation." in after.text
+        assert "Awaiting chair decision" in after.text  # the case moved on
+        assert "Seen at the sub-group" in after.text  # the timeline has the reason
+
+        again = await http.post(form_path, data=data)  # the case no longer awaits it: refused, nothing changed
+        assert again.status_code == 409
+        assert title(again.text).startswith("Error: ")
+        assert "govuk-error-summary" in again.text

@@ -1,0 +1,138 @@
+"""A decision's form, generated from its handler's input model (domain/decision_inputs.py): one question per
+field, in the model's order, with GOV.UK's components and error wording. The model itself validates what is
+sent: there is no second copy of any rule here. Fields this generator cannot ask (lists, nested objects) make
+the form unavailable, rather than send a partial decision."""
+
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
+
+LONG_TEXT = 200  # longer than this: a textarea
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    label: str
+    widget: Literal["radios", "textarea", "input", "date", "yes_no"]
+    required: bool
+    hint: str | None = None
+    options: tuple[str, ...] = ()
+
+    @property
+    def anchor(self) -> str:
+        """Where the error summary's link for this question points (a date input's first box)."""
+        return f"{self.name}-day" if self.widget == "date" else self.name
+
+
+@dataclass
+class Answers:
+    """What was sent, as typed (to show it again), and each question's error."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
+    """The type without ``| None`` and ``Annotated``, and the Annotated metadata."""
+    metadata: list[Any] = []
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation, *extra = get_args(annotation)
+            metadata += extra
+        elif origin in (Union, types.UnionType):
+            inner = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if len(inner) != 1:
+                return annotation, metadata
+            annotation = inner[0]
+        else:
+            return annotation, metadata
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def question(name: str, info: FieldInfo) -> Question | None:
+    kind, metadata = _unwrap(info.annotation)
+    metadata += info.metadata
+    common = {"name": name, "label": _label(name), "required": info.is_required(), "hint": info.description}
+    if get_origin(kind) is Literal:
+        return Question(widget="radios", options=tuple(str(v) for v in get_args(kind)), **common)  # type: ignore[arg-type]
+    if kind is bool:
+        return Question(widget="yes_no", **common)  # type: ignore[arg-type]
+    if kind is date:
+        return Question(widget="date", **common)  # type: ignore[arg-type]
+    if kind is str:
+        longest = min((m.max_length for m in metadata if getattr(m, "max_length", None)), default=0)
+        return Question(widget="textarea" if longest > LONG_TEXT else "input", **common)  # type: ignore[arg-type]
+    return None
+
+
+def questions(model: type[BaseModel]) -> list[Question] | None:
+    """The model's questions (its ``kind`` is fixed by the form), or None if one field cannot be asked."""
+    found = [question(name, info) for name, info in model.model_fields.items() if name != "kind"]
+    return None if any(q is None for q in found) else [q for q in found if q is not None]
+
+
+def _message(q: Question, error: ErrorDetails) -> str:
+    """GOV.UK's wording for what pydantic found wrong."""
+    kind = error["type"]
+    if kind == "missing" or (kind == "string_too_short" and q.widget in ("textarea", "input")):
+        return f"Select {q.label.lower()}" if q.widget in ("radios", "yes_no") else f"Enter {q.label.lower()}"
+    if q.widget == "date":
+        return f"{q.label} must be a real date"
+    if kind == "string_too_long":
+        return f"{q.label} must be {error.get('ctx', {}).get('max_length')} characters or fewer"
+    if kind == "literal_error":
+        return f"Select {q.label.lower()}"
+    if kind == "string_pattern_mismatch":
+        return (
+            f"{q.label} must start with a letter or number and use only letters, numbers, dots, dashes and underscores"
+        )
+    return f"{q.label}: {error['msg']}"
+
+
+def _date(values: dict[str, str], name: str) -> str | None:
+    parts = [values.get(f"{name}-{part}", "").strip() for part in ("day", "month", "year")]
+    if not any(parts):
+        return None
+    day, month, year = parts
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return "not a date"
+
+
+def read(model: type[BaseModel], asked: list[Question], form: dict[str, str]) -> tuple[BaseModel | None, Answers]:
+    """The decision the form describes, or None and the answers with their errors."""
+    answers = Answers(values=dict(form))
+    data: dict[str, Any] = {}
+    for q in asked:
+        if q.widget == "date":
+            value: Any = _date(form, q.name)
+        elif q.widget == "yes_no":
+            value = {"yes": True, "no": False}.get(form.get(q.name, ""))
+        else:
+            value = form.get(q.name, "").strip() or None
+        if value is not None:
+            data[q.name] = value
+    try:
+        return model.model_validate(data), answers
+    except ValidationError as invalid:
+        by_name = {q.name: q for q in asked}
+        for error in invalid.errors():
+            name = str(error["loc"][0]) if error["loc"] else None
+            if name in by_name:
+                answers.errors.setdefault(name, _message(by_name[name], error))
+            else:  # a rule across fields (a model validator): shown against the first question
+                answers.errors.setdefault(asked[0].name, str(error["msg"]).removeprefix("Value error, "))
+        return None, answers

@@ -1,0 +1,60 @@
+"""Decision forms generated from the handlers' input models: the questions, and GOV.UK's error wording for what
+the model refuses (the model is the only copy of the rules)."""
+
+from __future__ import annotations
+
+from api.console import forms
+from domain.decision_inputs import AppointReviewersInput, DecidePublicationInput, RecordActionProgressInput
+from domain.lifecycle import HANDLERS
+
+
+def test_questions_follow_the_input_model() -> None:
+    asked = forms.questions(DecidePublicationInput)
+    assert asked is not None
+    assert [(q.name, q.widget, q.required) for q in asked] == [
+        ("decision", "radios", True),
+        ("publication_on", "date", False),
+        ("reasons", "textarea", True),
+    ]
+    assert asked[0].options == ("publish", "do_not_publish")
+    progress = forms.questions(RecordActionProgressInput)
+    assert progress is not None
+    assert {q.name: q.widget for q in progress}["action_id"] == "input"
+    assert {q.name: q.widget for q in progress}["complete"] == "yes_no"
+
+
+def test_a_model_with_lists_gets_no_partial_form() -> None:
+    assert forms.questions(AppointReviewersInput) is None
+    unavailable = {h.kind for h in HANDLERS if forms.questions(h.input_type) is None}
+    assert unavailable == {"reviewers", "quality_assurance", "organisations", "action_plan"}
+
+
+def test_dates_and_rules_across_fields_get_govuk_wording() -> None:
+    asked = forms.questions(DecidePublicationInput)
+    assert asked is not None
+    sent = {
+        "decision": "publish",
+        "publication_on-day": "31",
+        "publication_on-month": "2",
+        "publication_on-year": "2027",
+    }
+    decision, answers = forms.read(DecidePublicationInput, asked, sent)
+    assert decision is None
+    assert answers.errors == {"publication_on": "Publication on must be a real date", "reasons": "Enter reasons"}
+    assert answers.values["publication_on-day"] == "31"  # kept as typed
+
+    # The model's own rule (a date is needed to publish) is reported, not re-implemented.
+    decision, answers = forms.read(DecidePublicationInput, asked, {"decision": "publish", "reasons": "Learning"})
+    assert decision is None
+    assert "publication_on is needed to publish" in answers.errors["decision"]
+
+    sent = {"decision": "publish", "reasons": "Learning"} | {
+        "publication_on-day": "1",
+        "publication_on-month": "3",
+        "publication_on-year": "2027",
+    }
+    decision, answers = forms.read(DecidePublicationInput, asked, sent)
+    assert isinstance(decision, DecidePublicationInput)
+    assert decision.publication_on is not None
+    assert decision.publication_on.isoformat() == "2027-03-01"
+    assert answers.errors == {}
