@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
 from api.console import decisions, pages, sign_in
@@ -38,5 +39,14 @@ def install_console(app: FastAPI, settings: Settings) -> None:
     async def not_signed_in(_request: Request, _error: Exception) -> Response:
         return see_other(f"{PREFIX}/sign-in")
 
+    api_http = app.exception_handlers[StarletteHTTPException]
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        if request.url.path.startswith(PREFIX) and isinstance(error, StarletteHTTPException):
+            return error_page(request, ProblemError(error.status_code, "Error", str(error.detail)))
+        answer = api_http(request, error)
+        return await answer if isawaitable(answer) else answer
+
     app.add_exception_handler(ProblemError, problem)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(NotSignedIn, not_signed_in)

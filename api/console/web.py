@@ -33,9 +33,18 @@ _environment = Environment(
 )
 
 
+ACRONYMS = frozenset({"scr", "lscb", "dhr", "dfe", "imr", "sar"})
+
+
+def words(value: str) -> str:
+    """A code in words: ``initiate_scr`` -> "Initiate SCR"."""
+    text = " ".join(w.upper() if w in ACRONYMS else w for w in value.split("_"))
+    return text[:1].upper() + text[1:]
+
+
 def _option(value: str, chosen: str | None) -> dict[str, object]:
     """A radio of a generated form: its value, in words, and whether it was chosen."""
-    return {"value": value, "text": value.replace("_", " ").capitalize(), "checked": value == chosen}
+    return {"value": value, "text": words(value), "checked": value == chosen}
 
 
 _environment.filters["console_option"] = _option

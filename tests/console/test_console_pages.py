@@ -4,17 +4,21 @@ My tasks, the case list and a case page, each with one h1 and an honest title.""
 from __future__ import annotations
 
 import asyncio
+import html
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
 from domain.uk_time import london_date
 from tests.console.pages import csrf_token, h1s, one_h1, sign_in, title
 from tests.support.case_harness import Stack, api_stack
+from store.database import session_factory
+from store.models import AuditEvent
 from tests.support.services import MailBox
 
 TODAY = london_date(datetime.now(UTC))
@@ -65,6 +69,9 @@ async def test_pages_need_sign_in_and_sign_in_keeps_values_on_error(stack: Stack
         assert "httponly" in cookie
         assert "samesite=lax" in cookie
         assert "path=/console" in cookie
+        missing = await http.get("/console/no-such-page")
+        assert missing.status_code == 404
+        assert one_h1(missing.text) == "Page not found"
         for path in ("/console", "/console/tasks", "/console/cases", "/console/cases/NEL-2026-0001"):
             away = await http.get(path, follow_redirects=True)
             assert away.url.path == "/console/sign-in", path
@@ -79,6 +86,14 @@ async def test_pages_need_sign_in_and_sign_in_keeps_values_on_error(stack: Stack
         assert "Select the role you act in" in wrong.text
         assert 'value="sam"' in wrong.text  # the form keeps what was typed
         assert one_h1(wrong.text) == "Sign in"
+
+
+async def test_the_session_cookie_is_secure_over_https(stack: Stack) -> None:
+    async with httpx.AsyncClient(transport=stack.http._transport, base_url="https://scr.test") as http:
+        page = await http.get("/console/sign-in")
+        assert "secure" in page.headers["set-cookie"].lower()
+        signed = await sign_in(http, "auditor")
+        assert "secure" in signed.headers["set-cookie"].lower()
 
 
 async def test_every_form_post_without_the_sessions_token_is_refused(stack: Stack) -> None:
@@ -169,6 +184,14 @@ async def test_a_decision_from_its_generated_form(stack: Stack) -> None:
         refused = await http.get(form_path)  # screening is the sub-group's
         assert refused.status_code == 403
         assert one_h1(refused.text) == "You cannot do this"
+        assert "'business_manager' cannot record the sub-group's screening recommendation" in html.unescape(
+            refused.text
+        )
+        async with session_factory(stack.engine)() as session:  # audited as the API audits it
+            rows = await session.scalars(select(AuditEvent).where(AuditEvent.kind == "access_refused"))
+            assert [(row.actor, row.role, row.case_reference) for row in rows] == [
+                ("sam", "business_manager", reference)
+            ]
 
         await sign_in(http, "sub_group", board=stack.board)
         case = await http.get(f"/console/cases/{reference}")
