@@ -15,10 +15,10 @@ from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
 from domain.uk_time import london_date
-from tests.console.pages import csrf_token, h1s, one_h1, sign_in, title
-from tests.support.case_harness import Stack, api_stack
 from store.database import session_factory
 from store.models import AuditEvent
+from tests.console.pages import csrf_token, h1s, one_h1, sign_in, title
+from tests.support.case_harness import Stack, api_stack
 from tests.support.services import MailBox
 
 TODAY = london_date(datetime.now(UTC))
