@@ -3,6 +3,7 @@ route (api/services), after the same access checks (api/access.py) as that route
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from math import ceil
 
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.access import Access, CaseRead
-from api.console.web import PREFIX, render, see_other, signed_in
+from api.console.web import PREFIX, render, see_other, signed_in, words
 from api.context import AppContext
 from api.permissions import Caller
 from api.services import cases, tasks
@@ -36,7 +37,7 @@ def _page_number(request: Request) -> int:
 
 
 def label(value: str) -> str:
-    return value.replace("_", " ").capitalize()
+    return words(value)
 
 
 def due_state(due: date | None, today: date) -> str | None:
@@ -110,12 +111,19 @@ async def case_list(request: Request) -> Response:
     caller = await Access("cases.read", lists_cases=True)(person.caller, context)
     wanted = request.query_params.get("stage", "")
     stage = Stage(wanted) if wanted in Stage.__members__.values() else None
+    board = request.query_params.get("board", "")
+    board = board if board in caller.boards else ""
+    # A board filter narrows the caller's own boards: the list service's scoping is never widened.
+    scope = replace(caller, boards=frozenset({board})) if board else caller
     page = _page_number(request)
     found, total = await cases.list_cases(
-        context, caller=caller, stage=stage, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        context, caller=scope, stage=stage, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
     stages = [{"value": "", "text": "Any stage"}] + [
         {"value": s.value, "text": label(s.value), "selected": s == stage} for s in Stage
+    ]
+    boards = [{"value": "", "text": "Every board"}] + [
+        {"value": code, "text": code, "selected": code == board} for code in sorted(caller.boards)
     ]
     return render(
         request,
@@ -125,9 +133,12 @@ async def case_list(request: Request) -> Response:
             "cases": found,
             "total": total,
             "stages": stages,
+            "boards": boards if len(caller.boards) > 1 else None,
             "stage": stage,
             "label": label,
-            "pagination": pagination(f"{PREFIX}/cases", page, total, {"stage": stage.value if stage else ""}),
+            "pagination": pagination(
+                f"{PREFIX}/cases", page, total, {"stage": stage.value if stage else "", "board": board}
+            ),
             "nav": "cases",
         },
     )

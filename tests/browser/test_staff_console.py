@@ -26,7 +26,8 @@ WIDTHS = (320, 1280)
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     env = stack_env(tmp_path_factory.mktemp("console"))
     with running_dev_stack(env) as process:
-        wait_for_line(process, "Press Ctrl-C to stop.", seconds=90)
+        printed = wait_for_line(process, "Press Ctrl-C to stop.", seconds=90)
+        assert f"staff console    http://127.0.0.1:{env['SCR_API_PORT']}/console" in printed
         yield env
 
 
