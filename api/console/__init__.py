@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
-from api.console import decisions, pages, sign_in
+from api.console import decisions, documents, pages, sign_in
 from api.console.session import SessionSigner
 from api.console.web import PREFIX, NotSignedIn, error_page, see_other
 from api.errors import ProblemError
@@ -28,6 +28,7 @@ def install_console(app: FastAPI, settings: Settings) -> None:
     app.include_router(sign_in.router)
     app.include_router(pages.router)
     app.include_router(decisions.router)
+    app.include_router(documents.router)
     api_problem = app.exception_handlers[ProblemError]
 
     async def problem(request: Request, error: Exception) -> Response:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.access import Access, CaseRead
+from api.console.documents import readable
 from api.console.web import PREFIX, render, see_other, signed_in, words
 from api.context import AppContext
 from api.permissions import Caller
@@ -151,6 +152,7 @@ async def case_page(request: Request, reference: str) -> Response:
     scoped = await CaseRead("cases.read")(reference=reference, caller=person.caller, context=context)
     case, deadlines = await cases.read_case(context, reference=scoped.reference)
     timeline = await cases.case_timeline(context, reference=scoped.reference)
+    files = await readable(context, person.caller, scoped.reference)
     today = london_date(datetime.now(UTC))
     recorded = BY_KIND.get(request.query_params.get("recorded", ""))
     return render(
@@ -169,6 +171,7 @@ async def case_page(request: Request, reference: str) -> Response:
             "label": label,
             "recorded": recorded.describes if recorded else None,
             "role": person.caller.actor.role.value,
+            "documents": files,
             "nav": "cases",
         },
     )

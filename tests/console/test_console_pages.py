@@ -19,6 +19,7 @@ from store.database import session_factory
 from store.models import AuditEvent
 from tests.console.pages import csrf_token, h1s, one_h1, sign_in, title
 from tests.support.case_harness import Stack, api_stack
+from tests.support.document_files import make_pdf
 from tests.support.services import MailBox
 
 TODAY = london_date(datetime.now(UTC))
@@ -226,3 +227,31 @@ async def test_a_decision_from_its_generated_form(stack: Stack) -> None:
         assert again.status_code == 409
         assert title(again.text).startswith("Error: ")
         assert "govuk-error-summary" in again.text
+
+
+async def test_a_cases_documents_are_listed_and_downloaded_for_roles_that_read_them(stack: Stack) -> None:
+    reference = await open_case(stack, aware_days_ago=0)
+    pdf = make_pdf([["Referral notes"]])
+    uploaded = await stack.http.post(
+        f"/api/v1/cases/{reference}/documents",
+        data={"kind": "referral_form"},
+        files={"file": ("referral.pdf", pdf, "application/pdf")},
+        headers=stack.auth("business_manager", "bob"),
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    document_id = uploaded.json()["id"]
+    async with browser(stack) as http:
+        await sign_in(http, "business_manager", board=stack.board)
+        case = await http.get(f"/console/cases/{reference}")
+        link = f'href="/console/cases/{reference}/documents/{document_id}"'
+        assert link in case.text
+        assert "Referral form: referral.pdf" in case.text
+        download = await http.get(f"/console/cases/{reference}/documents/{document_id}")
+        assert download.status_code == 200
+        assert download.content == pdf
+        assert download.headers["content-type"] == "application/pdf"
+
+        await sign_in(http, "publisher", board=stack.board)  # reads only the publishable kinds
+        case = await http.get(f"/console/cases/{reference}")
+        assert link not in case.text
+        assert (await http.get(f"/console/cases/{reference}/documents/{document_id}")).status_code == 403
