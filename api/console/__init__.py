@@ -3,8 +3,10 @@ branding) on the same services, access rules and audit as the staff API, under /
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from inspect import isawaitable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -29,25 +31,31 @@ def install_console(app: FastAPI, settings: Settings) -> None:
     app.include_router(pages.router)
     app.include_router(decisions.router)
     app.include_router(documents.router)
-    api_problem = app.exception_handlers[ProblemError]
-
-    async def problem(request: Request, error: Exception) -> Response:
-        if request.url.path.startswith(PREFIX) and isinstance(error, ProblemError):
-            return error_page(request, error)
-        answer = api_problem(request, error)
-        return await answer if isawaitable(answer) else answer
+    # Console paths answer errors as pages; the API keeps its problem+json. The API's handler still decides the
+    # status of errors it knows (a database outage is 503), so the page says the same as the API would.
+    for error_class, api_handler in list(app.exception_handlers.items()):
+        app.add_exception_handler(error_class, _pages_first(api_handler))
 
     async def not_signed_in(_request: Request, _error: Exception) -> Response:
         return see_other(f"{PREFIX}/sign-in")
 
-    api_http = app.exception_handlers[StarletteHTTPException]
-
-    async def http_error(request: Request, error: Exception) -> Response:
-        if request.url.path.startswith(PREFIX) and isinstance(error, StarletteHTTPException):
-            return error_page(request, ProblemError(error.status_code, "Error", str(error.detail)))
-        answer = api_http(request, error)
-        return await answer if isawaitable(answer) else answer
-
-    app.add_exception_handler(ProblemError, problem)
-    app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(NotSignedIn, not_signed_in)
+
+
+Handler = Callable[[Request, Any], Response | Awaitable[Response]]
+
+
+def _pages_first(api_handler: Handler) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handle(request: Request, error: Exception) -> Response:
+        if request.url.path.startswith(PREFIX):
+            if isinstance(error, ProblemError):
+                return error_page(request, error)
+            if isinstance(error, StarletteHTTPException):
+                return error_page(request, ProblemError(error.status_code, "Error", str(error.detail)))
+        answer = api_handler(request, error)
+        response = await answer if isawaitable(answer) else answer
+        if not request.url.path.startswith(PREFIX):
+            return response
+        return error_page(request, ProblemError(response.status_code, "Error", "Try again later."))
+
+    return handle
