@@ -1,7 +1,7 @@
 """The staff console in Debian's Chromium against `scr dev`, as a board member would use it: sign in, see My
 tasks with the case waiting, open the case. With JavaScript on and off. Fails on a console error and on any
 response of 400 or more (a missing stylesheet, script or image included). Screenshots at 320 and 1280 px go to
-test-artifacts/console/."""
+test-artifacts/console/. axe-core checks every page against WCAG 2.2 AA (with JavaScript on)."""
 
 from __future__ import annotations
 
@@ -85,8 +85,24 @@ async def watched_page(browser: Browser, *, javascript: bool, problems: list[str
     return page
 
 
-async def screenshots(page: Page, name: str) -> None:
-    """Screenshots at each width; at each the page fits (it never scrolls sideways)."""
+AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"  # from package-lock.json
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+async def accessible(page: Page, javascript: bool) -> None:
+    """axe-core's WCAG 2.2 AA rules find nothing on the page (run when the page allows scripts)."""
+    if not javascript:
+        return
+    await page.add_script_tag(path=str(AXE))
+    found = await page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA)
+    assert len(found["passes"]) > 10, "axe-core did not run its rules"
+    violations = [f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']]})" for v in found["violations"]]
+    assert violations == [], f"{page.url}: {violations}"
+
+
+async def screenshots(page: Page, name: str, javascript: bool = False) -> None:
+    """Screenshots at each width; at each the page fits (it never scrolls sideways) and is accessible."""
+    await accessible(page, javascript)
     for width in WIDTHS:
         await page.set_viewport_size({"width": width, "height": 900})
         await page.screenshot(path=ARTIFACTS / f"{name}-{width}.png", full_page=True)
@@ -111,7 +127,7 @@ async def test_sign_in_see_my_tasks_and_open_the_case(
     font = await page.locator("h1").evaluate("element => getComputedStyle(element).fontFamily")
     assert "system-ui" in font
     assert "GDS Transport" not in font
-    await screenshots(page, f"sign-in{suffix}")
+    await screenshots(page, f"sign-in{suffix}", javascript)
 
     await page.get_by_label("Sub group").check()
     await page.get_by_label("User name").fill("sam")
@@ -123,7 +139,7 @@ async def test_sign_in_see_my_tasks_and_open_the_case(
     row = page.locator("tr", has_text=reference)
     await row.get_by_text("Screen the referral and recommend to the chair").wait_for(timeout=15_000)
     assert "sam (sub group, NEL)" in await page.inner_text("header")
-    await screenshots(page, f"my-tasks{suffix}")
+    await screenshots(page, f"my-tasks{suffix}", javascript)
 
     await row.get_by_role("link", name=reference).click()
     await page.wait_for_url(f"{console}/cases/{reference}")
@@ -131,7 +147,7 @@ async def test_sign_in_see_my_tasks_and_open_the_case(
     text = await page.inner_text("main")
     assert "Independent chair decides whether to initiate an SCR" in text  # a deadline, with its rule and source
     assert "Case opened under SCR 2015" in text  # the timeline
-    await screenshots(page, f"case{suffix}")
+    await screenshots(page, f"case{suffix}", javascript)
 
     # Record the screening: an error first, then the fix.
     await page.get_by_role("link", name="Screen the referral and recommend to the chair").click()
@@ -142,7 +158,7 @@ async def test_sign_in_see_my_tasks_and_open_the_case(
     summary = page.locator(".govuk-error-summary")
     assert "Select recommendation" in await summary.inner_text()
     assert await page.get_by_label("Rationale").input_value() == "Seen at the sub-group"  # kept
-    await screenshots(page, f"decision-error{suffix}")
+    await screenshots(page, f"decision-error{suffix}", javascript)
     await summary.get_by_role("link", name="Select recommendation").click()
     await page.get_by_label("Initiate SCR").check()
     await page.get_by_role("button", name="Record decision").click()
@@ -150,7 +166,7 @@ async def test_sign_in_see_my_tasks_and_open_the_case(
     await page.wait_for_url(f"{console}/cases/{reference}?recorded=screening")
     assert "Decision recorded" in await page.locator(".govuk-notification-banner--success").inner_text()
     assert "Seen at the sub-group" in await page.locator(".moj-timeline").inner_text()
-    await screenshots(page, f"decision-recorded{suffix}")
+    await screenshots(page, f"decision-recorded{suffix}", javascript)
 
     await page.get_by_role("button", name="Sign out").click()
     await page.wait_for_url(f"{console}/sign-in")
