@@ -79,14 +79,35 @@ async def decision_form(request: Request, reference: str, kind: str) -> Response
 
 @router.post("/cases/{reference}/decisions/{kind}", dependencies=[Depends(check_csrf)])
 async def record_decision(request: Request, reference: str, kind: str) -> Response:
+    """One form, three steps (named by the button pressed, so it works with JavaScript off): the answers, checked
+    by the model, lead to "Check your answers"; from there "Change" goes back to the form with them, and
+    "Record decision" sends the decision to the case."""
     person, scoped, handler = await _scoped(request, reference, kind)
     asked = forms.questions(handler.input_type)
     if asked is None:
         raise ProblemError(404, "Not found", "This decision cannot be recorded in the console yet.")
-    sent = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and k != "csrf_token"}
+    form = await request.form()
+    step = form.get("step")
+    sent = {k: v for k, v in form.items() if isinstance(v, str) and k not in ("csrf_token", "step")}
     decision, answers = forms.read(handler.input_type, asked, sent)
+    if step == "change":
+        return _page(request, person, scoped, handler, forms.Answers(values=answers.values))
     if decision is None:
         return _page(request, person, scoped, handler, answers, status_code=400)
+    if step != "confirm":
+        return render(
+            request,
+            "check_answers.html",
+            {
+                "person": person,
+                "case": scoped.case,
+                "kind": handler.kind,
+                "heading": handler.describes[0].upper() + handler.describes[1:],
+                "rows": [(q, forms.shown(q, decision)) for q in asked],
+                "values": answers.values,
+                "nav": "cases",
+            },
+        )
     context: AppContext = request.app.state.context
     try:
         await cases.decide(context, scoped=scoped, decision=_as_decision(decision))

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
+from api.console.text import words
+
 LONG_TEXT = 200  # longer than this: a textarea
 
 
@@ -136,3 +138,17 @@ def read(model: type[BaseModel], asked: list[Question], form: dict[str, str]) ->
             else:  # a rule across fields (a model validator): shown against the first question
                 answers.errors.setdefault(asked[0].name, str(error["msg"]).removeprefix("Value error, "))
         return None, answers
+
+
+def shown(q: Question, decision: BaseModel) -> str:
+    """An answer as the check-answers page shows it."""
+    value = getattr(decision, q.name)
+    if value is None:
+        return "Not given"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, date):
+        return f"{value.day} {value:%B %Y}"
+    if q.widget == "radios":
+        return words(str(value))
+    return str(value)

@@ -12,7 +12,8 @@ from fastapi.responses import Response
 
 from api.access import Access, CaseRead
 from api.console.documents import readable
-from api.console.web import PREFIX, render, see_other, signed_in, words
+from api.console.text import words
+from api.console.web import PREFIX, render, see_other, signed_in
 from api.context import AppContext
 from api.permissions import Caller
 from api.services import cases, tasks

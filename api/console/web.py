@@ -14,6 +14,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 
 from api.auth import Principal, choose_role, parse_dev_token
 from api.console.session import ConsoleSession, csrf_matches, read_session, write_session
+from api.console.text import words
 from api.errors import ProblemError
 from api.permissions import Caller, visible_boards
 from store.settings import Settings
@@ -31,15 +32,6 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-
-
-ACRONYMS = frozenset({"scr", "lscb", "dhr", "dfe", "imr", "sar"})
-
-
-def words(value: str) -> str:
-    """A code in words: ``initiate_scr`` -> "Initiate SCR"."""
-    text = " ".join(w.upper() if w in ACRONYMS else w for w in value.split("_"))
-    return text[:1].upper() + text[1:]
 
 
 def _option(value: str, chosen: str | None) -> dict[str, object]:

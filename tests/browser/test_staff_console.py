@@ -153,7 +153,7 @@ async def test_sign_in_see_my_tasks_and_open_the_case(
     await page.get_by_role("link", name="Screen the referral and recommend to the chair").click()
     assert await page.locator("h1").inner_text() == "Record the sub-group's screening recommendation"
     await page.get_by_label("Rationale").fill("Seen at the sub-group")
-    await page.get_by_role("button", name="Record decision").click()
+    await page.get_by_role("button", name="Continue").click()
     assert (await page.title()).startswith("Error: ")
     summary = page.locator(".govuk-error-summary")
     assert "Select recommendation" in await summary.inner_text()
@@ -161,6 +161,10 @@ async def test_sign_in_see_my_tasks_and_open_the_case(
     await screenshots(page, f"decision-error{suffix}", javascript)
     await summary.get_by_role("link", name="Select recommendation").click()
     await page.get_by_label("Initiate SCR").check()
+    await page.get_by_role("button", name="Continue").click()
+    assert await page.locator("h1").inner_text() == "Check your answers"
+    assert "Initiate SCR" in await page.inner_text("main")
+    await screenshots(page, f"decision-check{suffix}", javascript)
     await page.get_by_role("button", name="Record decision").click()
 
     await page.wait_for_url(f"{console}/cases/{reference}?recorded=screening")

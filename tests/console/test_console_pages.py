@@ -215,7 +215,19 @@ async def test_a_decision_from_its_generated_form(stack: Stack) -> None:
         assert one_h1(empty.text) == heading
 
         data = {"csrf_token": token, "recommendation": "initiate_scr", "rationale": "Seen at the sub-group"}
-        done = await http.post(form_path, data=data)
+        check = await http.post(form_path, data=data)
+        assert check.status_code == 200
+        assert one_h1(check.text) == "Check your answers"
+        assert not title(check.text).startswith("Error:")
+        assert "Initiate SCR" in check.text
+        assert "Seen at the sub-group" in check.text
+        change = await http.post(form_path, data=data | {"step": "change"})
+        assert one_h1(change.text) == heading
+        assert 'value="initiate_scr" checked' in change.text  # the answers come back to be changed
+        timeline = await stack.http.get(f"/api/v1/cases/{reference}/timeline", headers=stack.auth("auditor"))
+        assert "Seen at the sub-group" not in timeline.text  # nothing recorded before it is confirmed
+
+        done = await http.post(form_path, data=data | {"step": "confirm"})
         assert done.status_code == 303
         assert done.headers["location"] == f"/console/cases/{reference}?recorded=screening"
         after = await http.get(done.headers["location"])
@@ -223,7 +235,8 @@ async def test_a_decision_from_its_generated_form(stack: Stack) -> None:
         assert "Awaiting chair decision" in after.text  # the case moved on
         assert "Seen at the sub-group" in after.text  # the timeline has the reason
 
-        again = await http.post(form_path, data=data)  # the case no longer awaits it: refused, nothing changed
+        # The case no longer awaits it: refused, nothing changed.
+        again = await http.post(form_path, data=data | {"step": "confirm"})
         assert again.status_code == 409
         assert title(again.text).startswith("Error: ")
         assert "govuk-error-summary" in again.text
