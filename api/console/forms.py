@@ -23,10 +23,16 @@ LONG_TEXT = 200  # longer than this: a textarea
 class Question:
     name: str
     label: str
-    widget: Literal["radios", "textarea", "input", "date", "yes_no"]
+    widget: Literal["radios", "textarea", "input", "number", "date", "yes_no"]
     required: bool
     hint: str | None = None
     options: tuple[str, ...] = ()
+    path: tuple[str, ...] = ()
+    """Where the answer goes in the model: a field of a nested model is asked as its own question."""
+
+    @property
+    def where(self) -> tuple[str, ...]:
+        return self.path or (self.name,)
 
     @property
     def anchor(self) -> str:
@@ -63,31 +69,49 @@ def _label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def question(name: str, info: FieldInfo) -> Question | None:
+def question(name: str, info: FieldInfo, path: tuple[str, ...] = ()) -> Question | None:
     kind, metadata = _unwrap(info.annotation)
     metadata += info.metadata
-    common = {"name": name, "label": _label(name), "required": info.is_required(), "hint": info.description}
+    common: dict[str, Any] = {
+        "name": "__".join(path) if path else name,
+        "label": _label(name),
+        "required": info.is_required(),
+        "hint": info.description,
+        "path": path,
+    }
     if get_origin(kind) is Literal:
-        return Question(widget="radios", options=tuple(str(v) for v in get_args(kind)), **common)  # type: ignore[arg-type]
+        return Question(widget="radios", options=tuple(str(v) for v in get_args(kind)), **common)
     if kind is bool:
-        return Question(widget="yes_no", **common)  # type: ignore[arg-type]
+        return Question(widget="yes_no", **common)
     if kind is date:
-        return Question(widget="date", **common)  # type: ignore[arg-type]
+        return Question(widget="date", **common)
+    if kind is int:
+        return Question(widget="number", **common)
     if kind is str:
         longest = min((m.max_length for m in metadata if getattr(m, "max_length", None)), default=0)
-        return Question(widget="textarea" if longest > LONG_TEXT else "input", **common)  # type: ignore[arg-type]
+        return Question(widget="textarea" if longest > LONG_TEXT else "input", **common)
     return None
 
 
-def questions(model: type[BaseModel]) -> list[Question] | None:
-    """The model's questions (its ``kind`` is fixed by the form), or None if one field cannot be asked."""
-    found = [question(name, info) for name, info in model.model_fields.items() if name != "kind"]
+def questions(model: type[BaseModel], *, skip: tuple[str, ...] = ("kind",)) -> list[Question] | None:
+    """The model's questions, a nested model's fields among them (one level), or None if one cannot be asked."""
+    found: list[Question | None] = []
+    for name, info in model.model_fields.items():
+        if name in skip:
+            continue
+        kind, _ = _unwrap(info.annotation)
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            found += [question(sub, sub_info, (name, sub)) for sub, sub_info in kind.model_fields.items()]
+        else:
+            found.append(question(name, info))
     return None if any(q is None for q in found) else [q for q in found if q is not None]
 
 
 def _message(q: Question, error: ErrorDetails) -> str:
     """GOV.UK's wording for what pydantic found wrong."""
     kind = error["type"]
+    if q.widget == "number" and kind != "missing":
+        return f"{q.label} must be a whole number"
     if kind == "missing" or (kind == "string_too_short" and q.widget in ("textarea", "input")):
         return f"Select {q.label.lower()}" if q.widget in ("radios", "yes_no") else f"Enter {q.label.lower()}"
     if q.widget == "date":
@@ -114,10 +138,13 @@ def _date(values: dict[str, str], name: str) -> str | None:
         return "not a date"
 
 
-def read(model: type[BaseModel], asked: list[Question], form: dict[str, str]) -> tuple[BaseModel | None, Answers]:
-    """The decision the form describes, or None and the answers with their errors."""
+def read(
+    model: type[BaseModel], asked: list[Question], form: dict[str, str], fixed: dict[str, Any] | None = None
+) -> tuple[BaseModel | None, Answers]:
+    """The model the form describes (with ``fixed`` values the form does not ask), or None and the answers with
+    their errors."""
     answers = Answers(values=dict(form))
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = dict(fixed or {})
     for q in asked:
         if q.widget == "date":
             value: Any = _date(form, q.name)
@@ -125,16 +152,21 @@ def read(model: type[BaseModel], asked: list[Question], form: dict[str, str]) ->
             value = {"yes": True, "no": False}.get(form.get(q.name, ""))
         else:
             value = form.get(q.name, "").strip() or None
+        *parents, last = q.where
+        target = data
+        for parent in parents:  # a nested model is always sent, so it names its own missing answers
+            target = target.setdefault(parent, {})
         if value is not None:
-            data[q.name] = value
+            target[last] = value
     try:
         return model.model_validate(data), answers
     except ValidationError as invalid:
-        by_name = {q.name: q for q in asked}
+        by_place = {q.where: q for q in asked}
         for error in invalid.errors():
-            name = str(error["loc"][0]) if error["loc"] else None
-            if name in by_name:
-                answers.errors.setdefault(name, _message(by_name[name], error))
+            place = tuple(str(part) for part in error["loc"])
+            found = by_place.get(place) or by_place.get(place[:1])
+            if found is not None:
+                answers.errors.setdefault(found.name, _message(found, error))
             else:  # a rule across fields (a model validator): shown against the first question
                 answers.errors.setdefault(asked[0].name, str(error["msg"]).removeprefix("Value error, "))
         return None, answers
@@ -142,7 +174,9 @@ def read(model: type[BaseModel], asked: list[Question], form: dict[str, str]) ->
 
 def shown(q: Question, decision: BaseModel) -> str:
     """An answer as the check-answers page shows it."""
-    value = getattr(decision, q.name)
+    value: Any = decision
+    for part in q.where:
+        value = getattr(value, part)
     if value is None:
         return "Not given"
     if isinstance(value, bool):

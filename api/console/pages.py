@@ -15,7 +15,7 @@ from api.console.documents import readable
 from api.console.text import words
 from api.console.web import PREFIX, render, see_other, signed_in
 from api.context import AppContext
-from api.permissions import Caller
+from api.permissions import PERMISSIONS, Caller
 from api.services import cases, tasks
 from domain.lifecycle import BY_KIND
 from domain.stages import Stage
@@ -136,6 +136,7 @@ async def case_list(request: Request) -> Response:
             "total": total,
             "stages": stages,
             "boards": boards if len(caller.boards) > 1 else None,
+            "may_open": caller.actor.role in PERMISSIONS["cases.open"],
             "stage": stage,
             "label": label,
             "pagination": pagination(
@@ -171,6 +172,7 @@ async def case_page(request: Request, reference: str) -> Response:
             "timeline": list(reversed(timeline)),
             "label": label,
             "recorded": recorded.describes if recorded else None,
+            "opened": request.query_params.get("opened") == "1",
             "role": person.caller.actor.role.value,
             "documents": files,
             "nav": "cases",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -268,3 +269,49 @@ async def test_a_cases_documents_are_listed_and_downloaded_for_roles_that_read_t
         case = await http.get(f"/console/cases/{reference}")
         assert link not in case.text
         assert (await http.get(f"/console/cases/{reference}/documents/{document_id}")).status_code == 403
+
+
+async def test_opening_a_case_from_the_console(stack: Stack) -> None:
+    async with browser(stack) as http:
+        await sign_in(http, "sub_group", board=stack.board)
+        assert (await http.get("/console/cases/new")).status_code == 403  # cases.open is not theirs
+        assert "Open a case" not in (await http.get("/console/cases")).text
+
+        await sign_in(http, "business_manager", user="bob", board=stack.board)
+        assert 'href="/console/cases/new"' in (await http.get("/console/cases")).text
+        form = await http.get("/console/cases/new")
+        assert one_h1(form.text) == "Open a case"
+        token = csrf_token(form.text)
+        key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', form.text)
+        assert key is not None
+        empty = await http.post("/console/cases/new", data={"csrf_token": token, "idempotency_key": key.group(1)})
+        assert empty.status_code == 400
+        assert title(empty.text).startswith("Error: Open a case")
+        assert 'href="#aware_on-day"' in empty.text
+        assert 'href="#incident__outcome"' in empty.text
+
+        today = {"day": str(TODAY.day), "month": str(TODAY.month), "year": str(TODAY.year)}
+        data = {
+            "csrf_token": token,
+            "idempotency_key": key.group(1),
+            **{f"aware_on-{part}": value for part, value in today.items()},
+            **{f"notified_on-{part}": value for part, value in today.items()},
+            "incident__outcome": "died",
+            "incident__abuse_or_neglect": "suspected",
+        }
+        check = await http.post("/console/cases/new", data=data)
+        assert one_h1(check.text) == "Check your answers"
+        assert "Died" in check.text
+        assert (await stack.http.get("/api/v1/cases", headers=stack.auth("auditor"))).json()["total"] == 0
+
+        opened = await http.post("/console/cases/new", data=data | {"step": "confirm"})
+        assert opened.status_code == 303
+        location = opened.headers["location"]
+        reference = location.removeprefix("/console/cases/").removesuffix("?opened=1")
+        page = await http.get(location)
+        assert one_h1(page.text) == reference
+        assert f"Case opened: its reference is {reference}." in page.text
+        again = await http.post("/console/cases/new", data=data | {"step": "confirm"})  # pressed twice
+        assert again.headers["location"] == location
+        listed = (await stack.http.get("/api/v1/cases", headers=stack.auth("auditor"))).json()
+        assert [case["reference"] for case in listed["items"]] == [reference]
