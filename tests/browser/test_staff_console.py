@@ -1,5 +1,6 @@
-"""The staff console in Debian's Chromium against `scr dev`, as a board member would use it: sign in, see My
-tasks with the case waiting, open the case. With JavaScript on and off. Fails on a console error and on any
+"""The staff console in Debian's Chromium against `scr dev`, as board members would use it: the business manager
+opens a case; the sub-group sees it in My tasks, opens it and records the screening (an error, the fix, check
+answers, the banner, the timeline). With JavaScript on and off. Fails on a console error and on any
 response of 400 or more (a missing stylesheet, script or image included). Screenshots at 320 and 1280 px go to
 test-artifacts/console/. axe-core checks every page against WCAG 2.2 AA (with JavaScript on)."""
 
@@ -10,7 +11,6 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, Response, async_playwright
 
@@ -29,23 +29,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         printed = wait_for_line(process, "Press Ctrl-C to stop.", seconds=90)
         assert f"staff console    http://127.0.0.1:{env['SCR_API_PORT']}/console" in printed
         yield env
-
-
-@pytest.fixture
-def reference(stack: dict[str, str]) -> str:
-    """A new case for each journey (each records its screening)."""
-    today = london_date(datetime.now(UTC)).isoformat()
-    body = {
-        "board": "NEL",
-        "aware_on": today,
-        "notified_on": today,
-        "incident": {"outcome": "died", "abuse_or_neglect": "suspected"},
-    }
-    headers = {"Authorization": "Bearer dev:business_manager:bob"}
-    with httpx.Client(base_url=f"http://127.0.0.1:{stack['SCR_API_PORT']}", timeout=30) as http:
-        opened = http.post("/api/v1/cases", json=body, headers=headers)
-    assert opened.status_code == 201, opened.text
-    return str(opened.json()["reference"])
 
 
 @pytest.fixture
@@ -111,9 +94,16 @@ async def screenshots(page: Page, name: str, javascript: bool = False) -> None:
     await page.set_viewport_size({"width": 1280, "height": 900})
 
 
+async def sign_in_as(page: Page, role: str, user: str) -> None:
+    await page.get_by_label(role).check()
+    await page.get_by_label("User name").fill(user)
+    await page.get_by_label("Board").select_option("NEL")
+    await page.get_by_role("button", name="Sign in").click()
+
+
 @pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
-async def test_sign_in_see_my_tasks_and_open_the_case(
-    stack: dict[str, str], reference: str, browser: Browser, javascript: bool
+async def test_open_a_case_then_screen_it_from_my_tasks(
+    stack: dict[str, str], browser: Browser, javascript: bool
 ) -> None:
     console = f"http://127.0.0.1:{stack['SCR_API_PORT']}/console"
     problems: list[str] = []
@@ -129,11 +119,30 @@ async def test_sign_in_see_my_tasks_and_open_the_case(
     assert "GDS Transport" not in font
     await screenshots(page, f"sign-in{suffix}", javascript)
 
-    await page.get_by_label("Sub group").check()
-    await page.get_by_label("User name").fill("sam")
-    await page.get_by_label("Board").select_option("NEL")
-    await page.get_by_role("button", name="Sign in").click()
+    # The business manager opens the case.
+    await sign_in_as(page, "Business manager", "bob")
+    await page.get_by_role("link", name="Cases").click()
+    await page.get_by_role("button", name="Open a case").click()
+    assert await page.locator("h1").inner_text() == "Open a case"
+    today = london_date(datetime.now(UTC))
+    for field in ("aware_on", "notified_on"):
+        await page.locator(f"#{field}-day").fill(str(today.day))
+        await page.locator(f"#{field}-month").fill(str(today.month))
+        await page.locator(f"#{field}-year").fill(str(today.year))
+    await page.get_by_label("Died").check()
+    await page.get_by_label("Suspected", exact=True).check()
+    await screenshots(page, f"open-case{suffix}", javascript)
+    await page.get_by_role("button", name="Continue").click()
+    assert await page.locator("h1").inner_text() == "Check your answers"
+    await page.get_by_role("button", name="Open the case").click()
+    banner = await page.locator(".govuk-notification-banner--success").inner_text()
+    assert "Case opened" in banner
+    reference = await page.locator("h1").inner_text()
+    assert reference.startswith(f"NEL-{today.year}-")
+    await page.get_by_role("button", name="Sign out").click()
 
+    # The sub-group finds it in My tasks.
+    await sign_in_as(page, "Sub group", "sam")
     await page.wait_for_url(f"{console}/tasks")
     assert await page.locator("h1").inner_text() == "My tasks"
     row = page.locator("tr", has_text=reference)
