@@ -46,8 +46,9 @@ def _page(
     *,
     status_code: int = 200,
     problem: str | None = None,
+    rows: dict[str, int] | None = None,
 ) -> Response:
-    asked = forms.questions(handler.input_type)
+    asked = forms.questions(handler.input_type, rows=rows)
     by_name = {q.name: q for q in asked or []}
     anchors = {name: by_name[name].anchor for name in answers.errors if name in by_name}
     errors = dict(answers.errors)
@@ -84,17 +85,23 @@ async def record_decision(request: Request, reference: str, kind: str) -> Respon
     by the model, lead to "Check your answers"; from there "Change" goes back to the form with them, and
     "Record decision" sends the decision to the case."""
     person, scoped, handler = await _scoped(request, reference, kind)
-    asked = forms.questions(handler.input_type)
-    if asked is None:
+    if forms.questions(handler.input_type) is None:
         raise ProblemError(404, "Not found", "This decision cannot be recorded in the console yet.")
     form = await request.form()
-    step = form.get("step")
-    sent = {k: v for k, v in form.items() if isinstance(v, str) and k not in ("csrf_token", "step")}
+    step = str(form.get("step", ""))
+    sent, rows = forms.compact(
+        handler.input_type,
+        {k: v for k, v in form.items() if isinstance(v, str) and k not in ("csrf_token", "step")},
+    )
+    if step.startswith("add:") and step[4:] in rows:  # "Add another": one more blank item, nothing checked yet
+        rows[step[4:]] += 1
+        return _page(request, person, scoped, handler, forms.Answers(values=sent), rows=rows)
+    asked = forms.questions(handler.input_type, rows=rows) or []
     decision, answers = forms.read(handler.input_type, asked, sent)
     if step == "change":
-        return _page(request, person, scoped, handler, forms.Answers(values=answers.values))
+        return _page(request, person, scoped, handler, forms.Answers(values=answers.values), rows=rows)
     if decision is None:
-        return _page(request, person, scoped, handler, answers, status_code=400)
+        return _page(request, person, scoped, handler, answers, status_code=400, rows=rows)
     if step != "confirm":
         return render(
             request,
@@ -118,7 +125,9 @@ async def record_decision(request: Request, reference: str, kind: str) -> Respon
         if refused.status not in (409, 422):
             raise
         # The case refused it (wrong stage, against its rules): nothing changed; say why, keep the answers.
-        return _page(request, person, scoped, handler, answers, status_code=refused.status, problem=refused.detail)
+        return _page(
+            request, person, scoped, handler, answers, status_code=refused.status, problem=refused.detail, rows=rows
+        )
     return see_other(f"{PREFIX}/cases/{scoped.reference}?recorded={handler.kind}")
 
 

@@ -6,6 +6,7 @@ the form unavailable, rather than send a partial decision."""
 from __future__ import annotations
 
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -27,11 +28,14 @@ class Question:
     required: bool
     hint: str | None = None
     options: tuple[str, ...] = ()
-    path: tuple[str, ...] = ()
-    """Where the answer goes in the model: a field of a nested model is asked as its own question."""
+    path: tuple[str | int, ...] = ()
+    """Where the answer goes in the model: a field of a nested model, or of one item of a list, is asked as its
+    own question."""
+    group: str | None = None
+    """The item of a list this question belongs to, e.g. "Reviewer 2"."""
 
     @property
-    def where(self) -> tuple[str, ...]:
+    def where(self) -> tuple[str | int, ...]:
         return self.path or (self.name,)
 
     @property
@@ -69,11 +73,27 @@ def _label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def question(name: str, info: FieldInfo, path: tuple[str, ...] = ()) -> Question | None:
+def _name(path: tuple[str | int, ...]) -> str:
+    """A form field's name: ``incident__outcome`` in a nested model, ``reviewers-0-name`` in a list's item."""
+    if any(isinstance(part, int) for part in path):
+        return "-".join(str(part) for part in path)
+    return "__".join(str(part) for part in path)
+
+
+def _item_model(kind: Any) -> type[BaseModel] | None:
+    """The item model of ``list[SomeModel]``."""
+    if get_origin(kind) is not list:
+        return None
+    (item,) = get_args(kind)
+    return item if isinstance(item, type) and issubclass(item, BaseModel) else None
+
+
+def question(name: str, info: FieldInfo, path: tuple[str | int, ...] = (), group: str | None = None) -> Question | None:
     kind, metadata = _unwrap(info.annotation)
     metadata += info.metadata
     common: dict[str, Any] = {
-        "name": "__".join(path) if path else name,
+        "name": _name(path) if path else name,
+        "group": group,
         "label": _label(name),
         "required": info.is_required(),
         "hint": info.description,
@@ -93,18 +113,49 @@ def question(name: str, info: FieldInfo, path: tuple[str, ...] = ()) -> Question
     return None
 
 
-def questions(model: type[BaseModel], *, skip: tuple[str, ...] = ("kind",)) -> list[Question] | None:
-    """The model's questions, a nested model's fields among them (one level), or None if one cannot be asked."""
+def questions(
+    model: type[BaseModel], *, skip: tuple[str, ...] = ("kind",), rows: Mapping[str, int] | None = None
+) -> list[Question] | None:
+    """The model's questions, or None if one cannot be asked. A nested model's fields are asked one by one; a list
+    of models is asked as ``rows[field]`` items (1 unless said), each item's fields one by one."""
     found: list[Question | None] = []
     for name, info in model.model_fields.items():
         if name in skip:
             continue
         kind, _ = _unwrap(info.annotation)
+        item = _item_model(kind)
         if isinstance(kind, type) and issubclass(kind, BaseModel):
             found += [question(sub, sub_info, (name, sub)) for sub, sub_info in kind.model_fields.items()]
+        elif item is not None:
+            for row in range(max(1, (rows or {}).get(name, 1))):
+                group = f"{_label(name).removesuffix('s')} {row + 1}"
+                found += [
+                    question(sub, sub_info, (name, row, sub), group) for sub, sub_info in item.model_fields.items()
+                ]
         else:
             found.append(question(name, info))
     return None if any(q is None for q in found) else [q for q in found if q is not None]
+
+
+def lists_of(model: type[BaseModel]) -> list[str]:
+    return [name for name, info in model.model_fields.items() if _item_model(_unwrap(info.annotation)[0])]
+
+
+def compact(model: type[BaseModel], form: Mapping[str, str]) -> tuple[dict[str, str], dict[str, int]]:
+    """The form with each list's blank items left out and the rest numbered from 0, and how many items each list
+    now has (at least 1): so the model's errors and the items shown line up."""
+    kept = {k: v for k, v in form.items() if not any(k.startswith(f"{name}-") for name in lists_of(model))}
+    counts: dict[str, int] = {}
+    for name in lists_of(model):
+        rows: dict[int, dict[str, str]] = {}
+        for key, value in form.items():
+            row, _, rest = key.removeprefix(f"{name}-").partition("-")
+            if key.startswith(f"{name}-") and row.isdigit() and value.strip():
+                rows.setdefault(int(row), {})[rest] = value
+        for new, (_, fields) in enumerate(sorted(rows.items())):
+            kept.update({f"{name}-{new}-{rest}": value for rest, value in fields.items()})
+        counts[name] = max(1, len(rows))
+    return kept, counts
 
 
 def _message(q: Question, error: ErrorDetails) -> str:
@@ -153,9 +204,15 @@ def read(
         else:
             value = form.get(q.name, "").strip() or None
         *parents, last = q.where
-        target = data
-        for parent in parents:  # a nested model is always sent, so it names its own missing answers
-            target = target.setdefault(parent, {})
+        target: Any = data
+        for parent, child in zip(parents, [*parents[1:], last], strict=False):
+            # A nested model or list item is always sent, so it names its own missing answers.
+            if isinstance(parent, int):
+                while len(target) <= parent:
+                    target.append({})
+                target = target[parent]
+            else:
+                target = target.setdefault(parent, [] if isinstance(child, int) else {})
         if value is not None:
             target[last] = value
     try:
@@ -163,8 +220,9 @@ def read(
     except ValidationError as invalid:
         by_place = {q.where: q for q in asked}
         for error in invalid.errors():
-            place = tuple(str(part) for part in error["loc"])
-            found = by_place.get(place) or by_place.get(place[:1])
+            place = tuple(error["loc"])
+            # The question itself, else (a rule on a whole list or item) the first question of that list or item.
+            found = by_place.get(place) or next((q for q in asked if place and q.where[: len(place)] == place), None)
             if found is not None:
                 answers.errors.setdefault(found.name, _message(found, error))
             else:  # a rule across fields (a model validator): shown against the first question
@@ -176,7 +234,7 @@ def shown(q: Question, decision: BaseModel) -> str:
     """An answer as the check-answers page shows it."""
     value: Any = decision
     for part in q.where:
-        value = getattr(value, part)
+        value = value[part] if isinstance(part, int) else getattr(value, part)
     if value is None:
         return "Not given"
     if isinstance(value, bool):

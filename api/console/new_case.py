@@ -81,7 +81,7 @@ async def open_case(request: Request) -> Response:
         return _form(request, person, answers, status_code=400)
     assert isinstance(opening, OpenCaseRequest)
     if step != "confirm":
-        rows: list[tuple[Any, str]] = [({"label": "Board"}, board)]
+        rows: list[tuple[Any, str]] = [({"label": "Board", "group": None}, board)]
         rows += [(q, forms.shown(q, opening)) for q in QUESTIONS]
         return render(
             request,

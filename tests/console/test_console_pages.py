@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
+from domain.lifecycle import BY_KIND
 from domain.uk_time import london_date
 from store.database import session_factory
 from store.models import AuditEvent
@@ -315,3 +316,44 @@ async def test_opening_a_case_from_the_console(stack: Stack) -> None:
         assert again.headers["location"] == location
         listed = (await stack.http.get("/api/v1/cases", headers=stack.auth("auditor"))).json()
         assert [case["reference"] for case in listed["items"]] == [reference]
+
+
+async def test_a_decision_with_a_list_is_asked_item_by_item(stack: Stack) -> None:
+    reference = await open_case(stack, aware_days_ago=0)
+    assert (await stack.screen(reference)).status_code == 200
+    chair = await stack.decide(reference, {"decision": "initiate_scr", "rationale": "Criteria met"})
+    assert chair.status_code == 200, chair.text
+    kinds = [item["kind"] for item in chair.json()["awaiting"]]
+    assert "reviewers" in kinds, kinds
+    form_path = f"/console/cases/{reference}/decisions/reviewers"
+    async with browser(stack) as http:
+        await sign_in(http, "business_manager", board=stack.board)
+        form = await http.get(form_path)
+        describes = BY_KIND["reviewers"].describes
+        assert one_h1(form.text) == describes[0].upper() + describes[1:]
+        assert "Reviewer 1" in form.text
+        assert "Reviewer 2" not in form.text
+        token = csrf_token(form.text)
+        first = {
+            "csrf_token": token,
+            "reviewers-0-name": "R. Viewer",
+            "reviewers-0-organisation": "Independent",
+            "reviewers-0-independence_statement": "No prior involvement with the agencies",
+        }
+        more = await http.post(form_path, data=first | {"step": "add:reviewers"})
+        assert "Reviewer 2" in more.text
+        assert 'value="R. Viewer"' in more.text
+        assert not title(more.text).startswith("Error:")  # nothing checked yet
+
+        half = await http.post(form_path, data=first | {"reviewers-1-name": "Second"})
+        assert half.status_code == 400
+        assert 'href="#reviewers-1-organisation"' in half.text
+
+        check = await http.post(form_path, data=first | {"reviewers-1-name": ""})  # a blank item is left out
+        assert one_h1(check.text) == "Check your answers"
+        assert "Reviewer 1: Name" in check.text
+        assert "Reviewer 2" not in check.text
+        done = await http.post(form_path, data=first | {"step": "confirm"})
+        assert done.status_code == 303
+    case = (await stack.http.get(f"/api/v1/cases/{reference}", headers=stack.auth("auditor"))).json()
+    assert "reviewers" not in [item["kind"] for item in case["awaiting"]]

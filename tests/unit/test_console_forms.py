@@ -23,10 +23,51 @@ def test_questions_follow_the_input_model() -> None:
     assert {q.name: q.widget for q in progress}["complete"] == "yes_no"
 
 
-def test_a_model_with_lists_gets_no_partial_form() -> None:
-    assert forms.questions(AppointReviewersInput) is None
+def test_a_dict_of_models_gets_no_partial_form() -> None:
     unavailable = {h.kind for h in HANDLERS if forms.questions(h.input_type) is None}
-    assert unavailable == {"reviewers", "quality_assurance", "organisations", "action_plan"}
+    assert unavailable == {"quality_assurance"}
+
+
+def test_a_list_is_asked_item_by_item_and_blank_items_are_left_out() -> None:
+    sent = {
+        "reviewers-0-name": "",
+        "reviewers-0-organisation": "",
+        "reviewers-1-name": "R. Viewer",
+        "reviewers-1-organisation": "Independent",
+        "reviewers-1-independence_statement": "No prior involvement",
+        "reviewers-2-name": "Second",
+    }
+    form, rows = forms.compact(AppointReviewersInput, sent)
+    assert rows == {"reviewers": 2}
+    asked = forms.questions(AppointReviewersInput, rows=rows)
+    assert asked is not None
+    assert [q.name for q in asked][:3] == [
+        "reviewers-0-name",
+        "reviewers-0-organisation",
+        "reviewers-0-independence_statement",
+    ]
+    assert {q.group for q in asked} == {"Reviewer 1", "Reviewer 2"}
+    decision, answers = forms.read(AppointReviewersInput, asked, form)
+    assert decision is None
+    assert answers.errors == {
+        "reviewers-1-organisation": "Enter organisation",
+        "reviewers-1-independence_statement": "Enter independence statement",
+    }
+    assert answers.values["reviewers-0-name"] == "R. Viewer"
+
+    nothing, _ = forms.compact(AppointReviewersInput, {})
+    decision, answers = forms.read(AppointReviewersInput, forms.questions(AppointReviewersInput) or [], nothing)
+    assert decision is None
+    assert answers.errors == {  # at least one reviewer: the first one's questions
+        "reviewers-0-name": "Enter name",
+        "reviewers-0-organisation": "Enter organisation",
+        "reviewers-0-independence_statement": "Enter independence statement",
+    }
+
+    complete = {k: v for k, v in form.items() if k.startswith("reviewers-0-")}
+    decision, answers = forms.read(AppointReviewersInput, forms.questions(AppointReviewersInput) or [], complete)
+    assert isinstance(decision, AppointReviewersInput)
+    assert decision.reviewers[0].organisation == "Independent"
 
 
 def test_dates_and_rules_across_fields_get_govuk_wording() -> None:
