@@ -18,8 +18,11 @@ from api.services import cases
 from domain.decision_inputs import DecisionInput
 from domain.lifecycle import BY_KIND
 from domain.lifecycle.handler import DecisionHandler
+from domain.quality import QUALITY_RULES
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
+# The named entries a decision's dict field takes, from the domain's own table (the handler checks the same one).
+DICT_KEYS = {"quality_assurance": {"checks": QUALITY_RULES}}
 
 
 def _handler(kind: str) -> DecisionHandler[Any]:
@@ -48,7 +51,7 @@ def _page(
     problem: str | None = None,
     rows: dict[str, int] | None = None,
 ) -> Response:
-    asked = forms.questions(handler.input_type, rows=rows)
+    asked = forms.questions(handler.input_type, rows=rows, keys=DICT_KEYS.get(handler.kind))
     by_name = {q.name: q for q in asked or []}
     anchors = {name: by_name[name].anchor for name in answers.errors if name in by_name}
     errors = dict(answers.errors)
@@ -85,7 +88,7 @@ async def record_decision(request: Request, reference: str, kind: str) -> Respon
     by the model, lead to "Check your answers"; from there "Change" goes back to the form with them, and
     "Record decision" sends the decision to the case."""
     person, scoped, handler = await _scoped(request, reference, kind)
-    if forms.questions(handler.input_type) is None:
+    if forms.questions(handler.input_type, keys=DICT_KEYS.get(handler.kind)) is None:
         raise ProblemError(404, "Not found", "This decision cannot be recorded in the console yet.")
     form = await request.form()
     step = str(form.get("step", ""))
@@ -96,7 +99,7 @@ async def record_decision(request: Request, reference: str, kind: str) -> Respon
     if step.startswith("add:") and step[4:] in rows:  # "Add another": one more blank item, nothing checked yet
         rows[step[4:]] += 1
         return _page(request, person, scoped, handler, forms.Answers(values=sent), rows=rows)
-    asked = forms.questions(handler.input_type, rows=rows) or []
+    asked = forms.questions(handler.input_type, rows=rows, keys=DICT_KEYS.get(handler.kind)) or []
     decision, answers = forms.read(handler.input_type, asked, sent)
     if step == "change":
         return _page(request, person, scoped, handler, forms.Answers(values=answers.values), rows=rows)

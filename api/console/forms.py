@@ -88,6 +88,14 @@ def _item_model(kind: Any) -> type[BaseModel] | None:
     return item if isinstance(item, type) and issubclass(item, BaseModel) else None
 
 
+def _value_model(kind: Any) -> type[BaseModel] | None:
+    """The value model of ``dict[str, SomeModel]``."""
+    if get_origin(kind) is not dict:
+        return None
+    _, value = get_args(kind)
+    return value if isinstance(value, type) and issubclass(value, BaseModel) else None
+
+
 def question(name: str, info: FieldInfo, path: tuple[str | int, ...] = (), group: str | None = None) -> Question | None:
     kind, metadata = _unwrap(info.annotation)
     metadata += info.metadata
@@ -114,10 +122,15 @@ def question(name: str, info: FieldInfo, path: tuple[str | int, ...] = (), group
 
 
 def questions(
-    model: type[BaseModel], *, skip: tuple[str, ...] = ("kind",), rows: Mapping[str, int] | None = None
+    model: type[BaseModel],
+    *,
+    skip: tuple[str, ...] = ("kind",),
+    rows: Mapping[str, int] | None = None,
+    keys: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Question] | None:
     """The model's questions, or None if one cannot be asked. A nested model's fields are asked one by one; a list
-    of models is asked as ``rows[field]`` items (1 unless said), each item's fields one by one."""
+    of models is asked as ``rows[field]`` items (1 unless said), each item's fields one by one; a dict of models
+    is asked for each of ``keys[field]`` (key: its description), which the domain names."""
     found: list[Question | None] = []
     for name, info in model.model_fields.items():
         if name in skip:
@@ -131,6 +144,13 @@ def questions(
                 group = f"{_label(name).removesuffix('s')} {row + 1}"
                 found += [
                     question(sub, sub_info, (name, row, sub), group) for sub, sub_info in item.model_fields.items()
+                ]
+        elif _value_model(kind) is not None and keys and name in keys:
+            value = _value_model(kind)
+            assert value is not None
+            for key, described in keys[name].items():
+                found += [
+                    question(sub, sub_info, (name, key, sub), described) for sub, sub_info in value.model_fields.items()
                 ]
         else:
             found.append(question(name, info))

@@ -4,8 +4,14 @@ the model refuses (the model is the only copy of the rules)."""
 from __future__ import annotations
 
 from api.console import forms
-from domain.decision_inputs import AppointReviewersInput, DecidePublicationInput, RecordActionProgressInput
+from domain.decision_inputs import (
+    AppointReviewersInput,
+    DecidePublicationInput,
+    RecordActionProgressInput,
+    RecordQualityAssuranceInput,
+)
 from domain.lifecycle import HANDLERS
+from domain.quality import QUALITY_RULES
 
 
 def test_questions_follow_the_input_model() -> None:
@@ -23,9 +29,23 @@ def test_questions_follow_the_input_model() -> None:
     assert {q.name: q.widget for q in progress}["complete"] == "yes_no"
 
 
-def test_a_dict_of_models_gets_no_partial_form() -> None:
-    unavailable = {h.kind for h in HANDLERS if forms.questions(h.input_type) is None}
-    assert unavailable == {"quality_assurance"}
+def test_every_decision_has_a_form() -> None:
+    keys = {"quality_assurance": {"checks": QUALITY_RULES}}  # named by the domain, as the console passes them
+    assert [h.kind for h in HANDLERS if forms.questions(h.input_type, keys=keys.get(h.kind)) is None] == []
+    assert forms.questions(RecordQualityAssuranceInput) is None  # without the names: no partial form
+
+
+def test_quality_checks_are_asked_for_each_of_the_domains_rules() -> None:
+    asked = forms.questions(RecordQualityAssuranceInput, keys={"checks": QUALITY_RULES})
+    assert asked is not None
+    assert {q.group for q in asked} == set(QUALITY_RULES.values())
+    sent = {f"checks__{rule}__passed": "yes" for rule in QUALITY_RULES}
+    sent |= {f"checks__{rule}__comment": "Fine" for rule in QUALITY_RULES}
+    sent["checks__plain_english__passed"] = "no"
+    decision, answers = forms.read(RecordQualityAssuranceInput, asked, sent)
+    assert isinstance(decision, RecordQualityAssuranceInput), answers.errors
+    assert decision.checks["plain_english"].passed is False
+    assert decision.checks["anonymised"].passed is True
 
 
 def test_a_list_is_asked_item_by_item_and_blank_items_are_left_out() -> None:
