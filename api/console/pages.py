@@ -17,7 +17,7 @@ from api.console.web import PREFIX, render, see_other, signed_in
 from api.context import AppContext
 from api.permissions import PERMISSIONS, Caller
 from api.services import cases, tasks
-from domain.lifecycle import BY_KIND
+from domain.lifecycle import BY_KIND, HANDLERS
 from domain.stages import Stage
 from domain.uk_time import london_date
 
@@ -175,6 +175,7 @@ async def case_page(request: Request, reference: str) -> Response:
             "opened": request.query_params.get("opened") == "1",
             "role": person.caller.actor.role.value,
             "documents": files,
+            "decisions": _open_to(person.caller, case.stage, {item["kind"] for item in case.awaiting}),
             "nav": "cases",
         },
     )
@@ -184,3 +185,13 @@ def _date(value: object) -> date | None:
     if isinstance(value, date):
         return value
     return date.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _open_to(caller: Caller, stage: str, awaited: set[str]) -> list[dict[str, str]]:
+    """Decisions the caller's role may take at the case's stage that it does not await (a peer challenge, a
+    delay, proceedings...), from the registry's own roles and stages; the case still checks each one."""
+    return [
+        {"kind": h.kind, "text": h.describes[0].upper() + h.describes[1:]}
+        for h in HANDLERS
+        if caller.actor.role in h.roles and stage in h.stages and h.kind not in awaited
+    ]

@@ -196,6 +196,12 @@ async def test_a_decision_from_its_generated_form(stack: Stack) -> None:
                 ("sam", "business_manager", reference)
             ]
 
+        case = await http.get(f"/console/cases/{reference}")
+        assert f'href="{form_path}"' not in case.text
+        # Decisions open to the role at this stage without being awaited, from the registry's roles and stages.
+        assert f'href="/console/cases/{reference}/decisions/proceedings"' in case.text
+        assert f'href="/console/cases/{reference}/decisions/peer_challenge"' not in case.text
+
         await sign_in(http, "sub_group", board=stack.board)
         case = await http.get(f"/console/cases/{reference}")
         assert f'href="{form_path}"' in case.text  # what the case awaits from my role links to its form
