@@ -173,6 +173,8 @@ async def case_page(request: Request, reference: str) -> Response:
             "label": label,
             "recorded": recorded.describes if recorded else None,
             "opened": request.query_params.get("opened") == "1",
+            "uploaded": request.query_params.get("uploaded") == "1",
+            "may_upload": person.caller.actor.role in PERMISSIONS["documents.upload"],
             "role": person.caller.actor.role.value,
             "documents": files,
             "decisions": _open_to(person.caller, case.stage, {item["kind"] for item in case.awaiting}),

@@ -363,3 +363,45 @@ async def test_a_decision_with_a_list_is_asked_item_by_item(stack: Stack) -> Non
         assert done.status_code == 303
     case = (await stack.http.get(f"/api/v1/cases/{reference}", headers=stack.auth("auditor"))).json()
     assert "reviewers" not in [item["kind"] for item in case["awaiting"]]
+
+
+async def test_uploading_a_document_with_govuk_error_wording(stack: Stack) -> None:
+    reference = await open_case(stack, aware_days_ago=0)
+    path = f"/console/cases/{reference}/documents"
+    async with browser(stack) as http:
+        await sign_in(http, "business_manager", board=stack.board)
+        assert f'href="{path}"' in (await http.get(f"/console/cases/{reference}")).text
+        form = await http.get(path)
+        assert one_h1(form.text) == "Upload a document"
+        token = csrf_token(form.text)
+
+        refused = await http.post(
+            path, data={"kind": "referral_form"}, files={"file": ("a.pdf", b"x", "application/pdf")}
+        )
+        assert refused.status_code == 403
+        nothing = await http.post(
+            path, data={"csrf_token": token}, files={"file": ("", b"", "application/octet-stream")}
+        )
+        assert nothing.status_code == 400
+        assert title(nothing.text).startswith("Error: Upload a document")
+        assert "Select the type of document" in nothing.text
+        assert "Select a file" in nothing.text
+        assert 'href="#file"' in nothing.text
+        wrong = await http.post(
+            path,
+            data={"csrf_token": token, "kind": "referral_form"},
+            files={"file": ("photo.png", b"\x89PNG", "image/png")},
+        )
+        assert "The selected file must be a PDF, Word document (.docx), text, Markdown or HTML file" in wrong.text
+        assert 'value="referral_form" checked' in wrong.text  # the choice is kept
+
+        pdf = make_pdf([["Referral notes"]])
+        done = await http.post(
+            path,
+            data={"csrf_token": token, "kind": "referral_form"},
+            files={"file": ("referral.pdf", pdf, "application/pdf")},
+        )
+        assert done.status_code == 303
+        page = await http.get(done.headers["location"])
+        assert "Document uploaded." in page.text
+        assert "Referral form: referral.pdf" in page.text
