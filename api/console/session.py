@@ -30,6 +30,8 @@ class ConsoleSession:
     csrf: str = field(default_factory=_token)
     user: str | None = None
     role: str | None = None
+    """The role acted in now: one of ``roles``."""
+    roles: tuple[str, ...] = ()
     board: str | None = None
     issued: int = field(default_factory=lambda: int(time.time()))
 
@@ -37,9 +39,13 @@ class ConsoleSession:
     def signed_in(self) -> bool:
         return self.user is not None and self.role is not None
 
-    def signing_in(self, *, user: str, role: str, board: str | None) -> ConsoleSession:
-        """A new session for the person (a fresh CSRF token, so one taken before sign-in is worthless after)."""
-        return ConsoleSession(user=user, role=role, board=board)
+    def signing_in(self, *, user: str, roles: tuple[str, ...], board: str | None) -> ConsoleSession:
+        """A new session for the person (a fresh CSRF token, so one taken before sign-in is worthless after),
+        acting in the first of their roles."""
+        return ConsoleSession(user=user, role=roles[0], roles=roles, board=board)
+
+    def acting_as(self, role: str) -> ConsoleSession:
+        return replace(self, role=role)
 
     def renewed(self) -> ConsoleSession:
         return replace(self, issued=int(time.time()))
@@ -63,7 +69,7 @@ class SessionSigner:
             return None
         try:
             data = json.loads(base64.urlsafe_b64decode(payload.encode()))
-            session = ConsoleSession(**data)
+            session = ConsoleSession(**{**data, "roles": tuple(data.get("roles") or ())})
         except (ValueError, TypeError):
             return None
         if not isinstance(session.csrf, str) or time.time() - session.issued > MAX_AGE_SECONDS:

@@ -59,20 +59,23 @@ def settings_of(request: Request) -> Settings:
     return settings
 
 
-def dev_principal(user: str, role: str, board: str | None) -> Principal:
-    """The principal of the API's dev token for these choices, so sign-in accepts exactly what a token would."""
-    return parse_dev_token(f"dev:{role}:{user}" + (f":{board}" if board else ""))
+def dev_principal(user: str, roles: tuple[str, ...], board: str | None) -> Principal:
+    """The principal the API's dev tokens give for these choices (each role checked by the token rules), holding
+    every chosen role as an identity provider's token would."""
+    one = [parse_dev_token(f"dev:{role}:{user}" + (f":{board}" if board else "")) for role in roles]
+    return Principal(user=one[0].user, roles=tuple(p.roles[0] for p in one), board=one[0].board)
 
 
 def signed_in(request: Request) -> SignedIn:
-    """The session's person as the API would see them: same principal, role and boards (403 for a token the API
-    would refuse), kept on ``request.state.principal`` as the API's authentication does."""
+    """The session's person as the API would see them: same principal, role and boards, kept on
+    ``request.state.principal`` as the API's authentication does. The role acted in is chosen as the API's
+    ``X-SCR-Role`` header chooses it (it must be one the person holds)."""
     session, _ = read_session(request)
     if not session.signed_in or settings_of(request).auth_mode != "dev":
         raise NotSignedIn
     assert session.user is not None
     assert session.role is not None
-    principal = dev_principal(session.user, session.role, session.board)
+    principal = dev_principal(session.user, session.roles or (session.role,), session.board)
     actor = choose_role(principal, session.role)
     request.state.principal = principal
     return SignedIn(session, principal, Caller(actor, visible_boards(principal, actor, settings_of(request))))

@@ -86,9 +86,32 @@ async def test_pages_need_sign_in_and_sign_in_keeps_values_on_error(stack: Stack
         assert title(wrong.text).startswith("Error: Sign in")
         assert 'href="#role"' in wrong.text
         assert 'id="role"' in wrong.text
-        assert "Select the role you act in" in wrong.text
+        assert "Select your roles" in wrong.text
         assert 'value="sam"' in wrong.text  # the form keeps what was typed
         assert one_h1(wrong.text) == "Sign in"
+
+
+async def test_a_person_with_several_roles_switches_role_visibly(stack: Stack) -> None:
+    reference = await open_case(stack, aware_days_ago=0)
+    async with browser(stack) as http:
+        page = await http.get("/console/sign-in")
+        form = {"csrf_token": csrf_token(page.text), "role": ["business_manager", "sub_group"], "user": "kim"}
+        assert (await http.post("/console/sign-in", data=form | {"board": stack.board})).status_code == 303
+        tasks = await http.get("/console/tasks")
+        assert "kim (business manager" in tasks.text  # the first of their roles, in the service's order
+        assert 'href="/console/role"' in tasks.text
+        assert reference not in tasks.text  # screening awaits the sub-group, not the business manager
+
+        role = await http.get("/console/role")
+        assert one_h1(role.text) == "Which role do you want to act in?"
+        token = csrf_token(role.text)
+        refused = await http.post("/console/role", data={"csrf_token": token, "role": "independent_chair"})
+        assert refused.status_code == 403  # not one of theirs, as X-SCR-Role refuses it
+        switched = await http.post("/console/role", data={"csrf_token": token, "role": "sub_group"})
+        assert switched.status_code == 303
+        tasks = await http.get("/console/tasks")
+        assert "kim (sub group" in tasks.text
+        assert reference in tasks.text
 
 
 async def test_the_session_cookie_is_secure_over_https(stack: Stack) -> None:
