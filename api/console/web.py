@@ -40,6 +40,8 @@ def _option(value: str, chosen: str | None) -> dict[str, object]:
 
 
 _environment.filters["console_option"] = _option
+# A select's item is chosen by "selected" where a radio's is "checked".
+_environment.filters["console_selected"] = lambda item: {**item, "text": item["value"], "selected": item["checked"]}
 templates = Jinja2Templates(env=_environment)
 
 

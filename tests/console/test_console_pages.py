@@ -428,3 +428,38 @@ async def test_uploading_a_document_with_govuk_error_wording(stack: Stack) -> No
         page = await http.get(done.headers["location"])
         assert "Document uploaded." in page.text
         assert "Referral form: referral.pdf" in page.text
+
+
+async def test_learning_summaries_listed_run_and_read(stack: Stack) -> None:
+    async with browser(stack) as http:
+        await sign_in(http, "auditor", board=stack.board)
+        page = await http.get("/console/learning-summaries")
+        assert one_h1(page.text) == "Learning summaries"
+        assert "No learning summaries yet." in page.text
+        assert "Compile the summary" not in page.text  # auditors read, they do not run
+
+        await sign_in(http, "business_manager", board=stack.board)
+        page = await http.get("/console/learning-summaries")
+        token = csrf_token(page.text)
+        missing = await http.post("/console/learning-summaries", data={"csrf_token": token, "board": stack.board})
+        assert missing.status_code == 400
+        assert title(missing.text).startswith("Error: Learning summaries")
+        assert 'href="#year"' in missing.text
+        year = str(TODAY.year)
+        run = await http.post(
+            "/console/learning-summaries", data={"csrf_token": token, "board": stack.board, "year": year}
+        )
+        assert run.status_code == 303
+        assert f"The {stack.board} {year} summary is being compiled" in (await http.get(run.headers["location"])).text
+
+        for _ in range(200):  # the run is a workflow: it stores the summary shortly
+            listed = await http.get("/console/learning-summaries")
+            if f"/console/learning-summaries/{stack.board}/{year}.html" in listed.text:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the summary was never stored")
+        read = await http.get(f"/console/learning-summaries/{stack.board}/{year}.html")
+        assert read.status_code == 200
+        assert read.headers["content-type"].startswith("text/html")
+        assert year in read.text
