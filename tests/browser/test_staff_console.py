@@ -181,6 +181,13 @@ async def test_open_a_case_then_screen_it_from_my_tasks(
     assert "Seen at the sub-group" in await page.locator(".moj-timeline").inner_text()
     await screenshots(page, f"decision-recorded{suffix}", javascript)
 
+    # The upload form and the learning summaries page: accessible and styled as the rest.
+    await page.goto(f"{console}/cases/{reference}/documents")
+    assert await page.locator("h1").inner_text() == "Upload a document"
+    await screenshots(page, f"upload{suffix}", javascript)
+    await page.get_by_role("link", name="Learning summaries").click()
+    assert await page.locator("h1").inner_text() == "Learning summaries"
+    await screenshots(page, f"learning-summaries{suffix}", javascript)
     await page.get_by_role("button", name="Sign out").click()
     await page.wait_for_url(f"{console}/sign-in")
     assert problems == []
