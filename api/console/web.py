@@ -131,4 +131,9 @@ async def check_csrf(request: Request) -> None:
 def error_page(request: Request, error: ProblemError) -> Response:
     titles = {403: "You cannot do this", 404: "Page not found"}
     title = titles.get(error.status, "Sorry, there is a problem with the service")
-    return render(request, "error.html", {"title": title, "detail": error.detail}, status_code=error.status)
+    try:  # the navigation and sign-out stay for someone signed in
+        person: SignedIn | None = signed_in(request)
+    except Exception:
+        person = None
+    context = {"title": title, "detail": error.detail, "person": person}
+    return render(request, "error.html", context, status_code=error.status)

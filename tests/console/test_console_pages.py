@@ -199,6 +199,7 @@ async def test_a_board_this_service_does_not_run_and_unknown_cases(stack: Stack)
         unknown = await http.get(f"/console/cases/{stack.board}-2016-9999")
         assert unknown.status_code == 404
         assert one_h1(unknown.text) == "Page not found"
+        assert "Sign out" in unknown.text  # still signed in, with the navigation
         assert not title(unknown.text).startswith("Error:")
 
 
