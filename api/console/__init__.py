@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
-from api.console import decisions, documents, learning, new_case, pages, sign_in, uploads
+from api.console import decisions, documents, learning, new_case, oidc, pages, sign_in, uploads
 from api.console.session import SessionSigner
 from api.console.web import PREFIX, NotSignedIn, error_page, see_other
 from api.errors import ProblemError
@@ -28,6 +28,7 @@ def install_console(app: FastAPI, settings: Settings) -> None:
     app.state.console_sessions = SessionSigner()
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC, check_dir=False), name="console-static")
     app.include_router(sign_in.router)
+    app.include_router(oidc.router)
     app.include_router(new_case.router)  # before pages: /cases/new is not a case reference
     app.include_router(pages.router)
     app.include_router(decisions.router)

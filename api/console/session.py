@@ -1,8 +1,8 @@
-"""The console's session: a signed cookie holding who signed in (user, role, board) and the session's CSRF token.
+"""The console's session: a signed cookie holding who signed in (user, roles, board) and the session's CSRF token.
 
-Signed with HMAC-SHA256 under a secret made when the process starts: sessions end when the API restarts, which
-is right for the dev sign-in (the only one so far). HttpOnly, SameSite=Lax, Secure when served over https, and
-scoped to /console so the API never sees it."""
+Signed with HMAC-SHA256 under a secret made when the process starts: sessions end when the API restarts and are
+not shared between API processes (run one, or pin a person to one, until the secret becomes a setting).
+HttpOnly, SameSite=Lax, Secure when served over https, and scoped to /console so the API never sees it."""
 
 from __future__ import annotations
 
@@ -34,15 +34,22 @@ class ConsoleSession:
     roles: tuple[str, ...] = ()
     board: str | None = None
     issued: int = field(default_factory=lambda: int(time.time()))
+    verified: bool = False
+    """Signed in through the identity provider (its access token verified as the API verifies them)."""
+    oidc_state: str | None = None
+    oidc_verifier: str | None = None
+    """While signing in with the identity provider: the request's state and PKCE code verifier."""
 
     @property
     def signed_in(self) -> bool:
         return self.user is not None and self.role is not None
 
-    def signing_in(self, *, user: str, roles: tuple[str, ...], board: str | None) -> ConsoleSession:
+    def signing_in(
+        self, *, user: str, roles: tuple[str, ...], board: str | None, verified: bool = False
+    ) -> ConsoleSession:
         """A new session for the person (a fresh CSRF token, so one taken before sign-in is worthless after),
         acting in the first of their roles."""
-        return ConsoleSession(user=user, role=roles[0], roles=roles, board=board)
+        return ConsoleSession(user=user, role=roles[0], roles=roles, board=board, verified=verified)
 
     def acting_as(self, role: str) -> ConsoleSession:
         return replace(self, role=role)

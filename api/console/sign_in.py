@@ -1,5 +1,6 @@
-"""Dev sign-in and sign-out. Dev mode only (SCR_AUTH_MODE=dev), like the API's dev tokens: anyone can choose
-any role. Production sign-in (OpenID Connect with PKCE) is not built yet; in oidc mode the page says so."""
+"""The sign-in page, dev sign-in, switching role and sign-out. Dev sign-in works only with SCR_AUTH_MODE=dev, like
+the API's dev tokens (anyone can choose any role); with oidc the page sends people to the board's identity
+provider (api/console/oidc.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from api.auth import choose_role
+from api.console.oidc import configured
 from api.console.session import ConsoleSession, read_session, write_session
 from api.console.text import words
 from api.console.web import PREFIX, check_csrf, dev_principal, render, see_other, settings_of, signed_in
@@ -39,6 +41,7 @@ def _page(
         "sign_in.html",
         {
             "dev": settings.auth_mode == "dev",
+            "oidc_ready": settings.auth_mode == "oidc" and configured(settings),
             "roles": _role_items(chosen or []),
             "boards": boards,
             "values": values,

@@ -17,6 +17,7 @@ from api.console.session import ConsoleSession, csrf_matches, read_session, writ
 from api.console.text import words
 from api.errors import ProblemError
 from api.permissions import Caller, visible_boards
+from domain.roles import Role
 from store.settings import Settings
 
 PREFIX = "/console"
@@ -73,11 +74,15 @@ def signed_in(request: Request) -> SignedIn:
     ``request.state.principal`` as the API's authentication does. The role acted in is chosen as the API's
     ``X-SCR-Role`` header chooses it (it must be one the person holds)."""
     session, _ = read_session(request)
-    if not session.signed_in or settings_of(request).auth_mode != "dev":
+    mode = settings_of(request).auth_mode
+    if not session.signed_in or session.verified != (mode == "oidc"):
         raise NotSignedIn
     assert session.user is not None
     assert session.role is not None
-    principal = dev_principal(session.user, session.roles or (session.role,), session.board)
+    if session.verified:  # what the identity provider's token said, verified at sign-in
+        principal = Principal(session.user, tuple(Role(r) for r in session.roles), session.board)
+    else:
+        principal = dev_principal(session.user, session.roles or (session.role,), session.board)
     actor = choose_role(principal, session.role)
     request.state.principal = principal
     return SignedIn(session, principal, Caller(actor, visible_boards(principal, actor, settings_of(request))))

@@ -20,9 +20,8 @@ async def test_a_database_outage_is_a_problem_page(tmp_path: Path) -> None:
     settings = Settings(database_url=unreachable, var_dir=tmp_path / "var")
     temporal: Any = None  # these pages never reach Temporal before the register fails
     app = create_app(settings)
-    app.state.context = AppContext(
-        settings=settings, sessions=session_factory(create_engine(unreachable)), temporal=temporal
-    )
+    engine = create_engine(unreachable)
+    app.state.context = AppContext(settings=settings, sessions=session_factory(engine), temporal=temporal)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://scr.test") as http:
         await sign_in(http, "sub_group")
         page = await http.get("/console/tasks")
@@ -32,3 +31,4 @@ async def test_a_database_outage_is_a_problem_page(tmp_path: Path) -> None:
         api = await http.get("/api/v1/tasks", headers={"Authorization": "Bearer dev:sub_group:sam"})
         assert api.status_code == 503
         assert api.headers["content-type"] == "application/problem+json"
+    await engine.dispose()
