@@ -313,6 +313,10 @@ class Settings(BaseSettings):
     """The identity provider's authorization endpoint (its discovery document's ``authorization_endpoint``)."""
     oidc_token_url: str | None = None
     """The identity provider's token endpoint (``token_endpoint``)."""
+    console_session_secret: SecretStr | None = None
+    """Signs the staff console's session cookies (at least 32 characters, e.g. ``openssl rand -hex 32``), the same
+    in every API process. Unset: a random one per process (sessions end when it restarts); production with the
+    console's sign-in on (SCR_OIDC_CLIENT_ID) refuses to start without it."""
     calendar_feed_secret: Annotated[list[SecretStr], NoDecode] = []
     """Secrets that sign calendar feed tokens (``GET /api/v1/calendar.ics?token=...``), comma-separated, each at
     least 32 characters (e.g. ``openssl rand -hex 32``): the first signs, all verify (rotation: put a new one

@@ -25,7 +25,7 @@ STATIC = Path(__file__).parent / "static"  # built by scripts/build-console-asse
 def install_console(app: FastAPI, settings: Settings) -> None:
     """Mount the console's pages and assets; its errors render as pages, the API's stay problem+json. Call it
     after the API's error handlers are installed."""
-    app.state.console_sessions = SessionSigner()
+    app.state.console_sessions = SessionSigner(session_secret(settings))
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC, check_dir=False), name="console-static")
     app.include_router(sign_in.router)
     app.include_router(oidc.router)
@@ -44,6 +44,22 @@ def install_console(app: FastAPI, settings: Settings) -> None:
         return see_other(f"{PREFIX}/sign-in")
 
     app.add_exception_handler(NotSignedIn, not_signed_in)
+
+
+def session_secret(settings: Settings) -> bytes | None:
+    """The configured secret for session cookies, or None (a random one per process) where that is safe."""
+    secret = settings.console_session_secret
+    if secret is None:
+        if settings.environment == "production" and settings.oidc_client_id:
+            raise RuntimeError(
+                "SCR_ENVIRONMENT=production with the console's sign-in (SCR_OIDC_CLIENT_ID) needs "
+                "SCR_CONSOLE_SESSION_SECRET, the same in every API process."
+            )
+        return None
+    value = secret.get_secret_value()
+    if len(value) < 32:
+        raise RuntimeError(f"SCR_CONSOLE_SESSION_SECRET has {len(value)} characters; use at least 32.")
+    return value.encode()
 
 
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]

@@ -1,7 +1,7 @@
 """The console's session: a signed cookie holding who signed in (user, roles, board) and the session's CSRF token.
 
-Signed with HMAC-SHA256 under a secret made when the process starts: sessions end when the API restarts and are
-not shared between API processes (run one, or pin a person to one, until the secret becomes a setting).
+Signed with HMAC-SHA256 under SCR_CONSOLE_SESSION_SECRET, or, unset (dev), a secret made when the process starts:
+then sessions end when the API restarts and are not shared between API processes.
 HttpOnly, SameSite=Lax, Secure when served over https, and scoped to /console so the API never sees it."""
 
 from __future__ import annotations
