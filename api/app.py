@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from api.auth import install_auth
+from api.console import install_console
 from api.context import AppContext, Context
 from api.errors import install_error_handlers
 from api.headers import NoFraming
@@ -65,6 +66,7 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     app.include_router(review_requests.public_router)
     app.include_router(learning_summaries_router)
     install_site(app, settings)  # the public website under /public, and the document store
+    install_console(app, settings)  # the staff console under /console (after the error handlers)
 
     @app.get("/healthz", response_model=HealthOut, tags=["operations"])
     async def health(ctx: Context) -> JSONResponse:

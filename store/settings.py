@@ -357,6 +357,19 @@ class Settings(BaseSettings):
     """Claim holding the user's board code (dotted path allowed)."""
     oidc_jwks_cooldown_seconds: float = Field(30.0, ge=0)
     """A token signed by an unknown key id makes the API refetch the JWKS at most once per this many seconds."""
+    oidc_client_id: str | None = None
+    """The staff console's client at the identity provider (authorization code flow with PKCE). The console's
+    sign-in is on in oidc mode when this, SCR_OIDC_AUTHORIZATION_URL and SCR_OIDC_TOKEN_URL are set."""
+    oidc_client_secret: SecretStr | None = None
+    """The console client's secret, if the identity provider registers it as a confidential client."""
+    oidc_authorization_url: str | None = None
+    """The identity provider's authorization endpoint (its discovery document's ``authorization_endpoint``)."""
+    oidc_token_url: str | None = None
+    """The identity provider's token endpoint (``token_endpoint``)."""
+    console_session_secret: SecretStr | None = None
+    """Signs the staff console's session cookies (at least 32 characters, e.g. ``openssl rand -hex 32``), the same
+    in every API process. Unset: a random one per process (sessions end when it restarts); production with the
+    console's sign-in on (SCR_OIDC_CLIENT_ID) refuses to start without it."""
     calendar_feed_secret: Annotated[list[SecretStr], NoDecode] = []
     """Secrets that sign calendar feed tokens (``GET /api/v1/calendar.ics?token=...``), comma-separated, each at
     least 32 characters (e.g. ``openssl rand -hex 32``): the first signs, all verify (rotation: put a new one

@@ -104,6 +104,7 @@ async def run_dev_stack(settings: Settings) -> None:
             _say(
                 "SCR embedded stack is running:\n"
                 f"  staff API        http://{settings.api_host}:{settings.api_port}  (OpenAPI: /docs)\n"
+                f"  staff console    http://{settings.api_host}:{settings.api_port}/console  (dev sign-in)\n"
                 f"  Temporal Web UI  {ui}  (decodes case data through the API's codec, key {codec.active_key_id})\n"
                 f"  Temporal         {address}\n"
                 f"  SMTP sink        {settings.smtp.host}:{settings.smtp.port} -> {var / 'mail'}/*.eml\n"

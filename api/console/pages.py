@@ -1,0 +1,199 @@
+"""The console's read pages: My tasks, the case list and a case, each from the service behind the matching API
+route (api/services), after the same access checks (api/access.py) as that route."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from math import ceil
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api.access import Access, CaseRead
+from api.console.documents import readable
+from api.console.text import words
+from api.console.web import PREFIX, render, see_other, signed_in
+from api.context import AppContext
+from api.permissions import PERMISSIONS, Caller
+from api.services import cases, tasks
+from domain.lifecycle import BY_KIND, HANDLERS
+from domain.stages import Stage
+from domain.uk_time import london_date
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+PAGE_SIZE = 25
+# Presentation only (no rule): a task due within this many calendar days is tagged "Due soon".
+DUE_SOON_DAYS = 7
+
+
+def _context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+def _page_number(request: Request) -> int:
+    raw = request.query_params.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+def label(value: str) -> str:
+    return words(value)
+
+
+def due_state(due: date | None, today: date) -> str | None:
+    if due is None:
+        return None
+    if due < today:
+        return "overdue"
+    return "due_soon" if due <= today + timedelta(days=DUE_SOON_DAYS) else None
+
+
+def pagination(path: str, page: int, total: int, query: dict[str, str]) -> dict[str, object] | None:
+    pages = max(1, ceil(total / PAGE_SIZE))
+    if pages == 1:
+        return None
+
+    def href(number: int) -> str:
+        params = "&".join(f"{k}={v}" for k, v in {**query, "page": str(number)}.items() if v)
+        return f"{path}?{params}"
+
+    return {
+        "previous": {"href": href(page - 1)} if page > 1 else None,
+        "next": {"href": href(page + 1)} if page < pages else None,
+        "items": [{"number": n, "href": href(n), "current": n == page} for n in range(1, pages + 1)],
+    }
+
+
+async def _overdue_tasks(context: AppContext, caller: Caller, today: date) -> int:
+    """How many of the caller's tasks are overdue: the list is soonest first, so they are its first rows."""
+    count, offset = 0, 0
+    while True:
+        rows, total = await tasks.list_tasks(context, caller=caller, limit=200, offset=offset)
+        overdue = [row for row in rows if row.due is not None and row.due < today]
+        count += len(overdue)
+        offset += len(rows)
+        if len(overdue) < len(rows) or offset >= total:
+            return count
+
+
+@router.get("")
+async def home() -> Response:
+    return see_other(f"{PREFIX}/tasks")
+
+
+@router.get("/tasks")
+async def my_tasks(request: Request) -> Response:
+    person = signed_in(request)
+    context = _context(request)
+    caller = await Access("tasks.read", lists_cases=True)(person.caller, context)
+    page = _page_number(request)
+    rows, total = await tasks.list_tasks(context, caller=caller, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    today = london_date(datetime.now(UTC))
+    items = [{"task": row, "state": due_state(row.due, today), "stage": label(row.stage)} for row in rows]
+    return render(
+        request,
+        "tasks.html",
+        {
+            "person": person,
+            "items": items,
+            "total": total,
+            "overdue": await _overdue_tasks(context, caller, today),
+            "pagination": pagination(f"{PREFIX}/tasks", page, total, {}),
+            "nav": "tasks",
+        },
+    )
+
+
+@router.get("/cases")
+async def case_list(request: Request) -> Response:
+    person = signed_in(request)
+    context = _context(request)
+    caller = await Access("cases.read", lists_cases=True)(person.caller, context)
+    wanted = request.query_params.get("stage", "")
+    stage = Stage(wanted) if wanted in Stage.__members__.values() else None
+    board = request.query_params.get("board", "")
+    board = board if board in caller.boards else ""
+    # A board filter narrows the caller's own boards: the list service's scoping is never widened.
+    scope = replace(caller, boards=frozenset({board})) if board else caller
+    page = _page_number(request)
+    found, total = await cases.list_cases(
+        context, caller=scope, stage=stage, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    stages = [{"value": "", "text": "Any stage"}] + [
+        {"value": s.value, "text": label(s.value), "selected": s == stage} for s in Stage
+    ]
+    boards = [{"value": "", "text": "Every board"}] + [
+        {"value": code, "text": code, "selected": code == board} for code in sorted(caller.boards)
+    ]
+    return render(
+        request,
+        "cases.html",
+        {
+            "person": person,
+            "cases": found,
+            "total": total,
+            "stages": stages,
+            "boards": boards if len(caller.boards) > 1 else None,
+            "may_open": caller.actor.role in PERMISSIONS["cases.open"],
+            "stage": stage,
+            "label": label,
+            "pagination": pagination(
+                f"{PREFIX}/cases", page, total, {"stage": stage.value if stage else "", "board": board}
+            ),
+            "nav": "cases",
+        },
+    )
+
+
+@router.get("/cases/{reference}")
+async def case_page(request: Request, reference: str) -> Response:
+    person = signed_in(request)
+    context = _context(request)
+    scoped = await CaseRead("cases.read")(reference=reference, caller=person.caller, context=context)
+    case, deadlines = await cases.read_case(context, reference=scoped.reference)
+    timeline = await cases.case_timeline(context, reference=scoped.reference)
+    files = await readable(context, person.caller, scoped.reference)
+    today = london_date(datetime.now(UTC))
+    recorded = BY_KIND.get(request.query_params.get("recorded", ""))
+    return render(
+        request,
+        "case.html",
+        {
+            "person": person,
+            "case": case,
+            "deadlines": deadlines,
+            "breaches": [d for d in deadlines if d.breached_at is not None],
+            "awaiting": [
+                {**item, "due": _date(item.get("due")), "state": due_state(_date(item.get("due")), today)}
+                for item in case.awaiting
+            ],
+            "timeline": list(reversed(timeline)),
+            "label": label,
+            "recorded": recorded.describes if recorded else None,
+            "opened": request.query_params.get("opened") == "1",
+            "uploaded": request.query_params.get("uploaded") == "1",
+            "may_upload": person.caller.actor.role in PERMISSIONS["documents.upload"],
+            "role": person.caller.actor.role.value,
+            "documents": files,
+            "decisions": _open_to(person.caller, case.stage, {item["kind"] for item in case.awaiting}),
+            "nav": "cases",
+        },
+    )
+
+
+def _date(value: object) -> date | None:
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _open_to(caller: Caller, stage: str, awaited: set[str]) -> list[dict[str, str]]:
+    """Decisions the caller's role may take at the case's stage that it does not await (a peer challenge, a
+    delay, proceedings...), from the registry's own roles and stages; the case still checks each one."""
+    return [
+        {"kind": h.kind, "text": h.describes[0].upper() + h.describes[1:]}
+        for h in HANDLERS
+        if caller.actor.role in h.roles and stage in h.stages and h.kind not in awaited
+    ]
