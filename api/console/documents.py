@@ -9,8 +9,8 @@ from fastapi.responses import Response
 from api.access import CaseAccess, ScopedCase
 from api.console.web import PREFIX, signed_in
 from api.context import AppContext, current_document_store
+from api.headers import DOWNLOAD_POLICY, content_disposition
 from api.permissions import PERMISSIONS, Caller
-from api.routers.documents import content_disposition
 from api.services import documents
 from store.models import CaseDocument
 
@@ -40,6 +40,6 @@ async def download(request: Request, reference: str, document_id: int) -> Respon
             "Content-Disposition": content_disposition(document.filename),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-store",
-            "Content-Security-Policy": "sandbox",
+            "Content-Security-Policy": DOWNLOAD_POLICY,
         },
     )

@@ -1,7 +1,7 @@
 """A decision's form, generated from its handler's input model (domain/decision_inputs.py): one question per
 field, in the model's order, with GOV.UK's components and error wording. The model itself validates what is
 sent: there is no second copy of any rule here. Fields this generator cannot ask (lists, nested objects) make
-the form unavailable, rather than send a partial decision."""
+the form unavailable, rather than send a partial decision. A list of short texts is asked one per line."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ LONG_TEXT = 200  # longer than this: a textarea
 class Question:
     name: str
     label: str
-    widget: Literal["radios", "textarea", "input", "number", "date", "yes_no"]
+    widget: Literal["radios", "textarea", "input", "number", "date", "yes_no", "lines"]
     required: bool
     hint: str | None = None
     options: tuple[str, ...] = ()
@@ -115,6 +115,8 @@ def question(name: str, info: FieldInfo, path: tuple[str | int, ...] = (), group
         return Question(widget="date", **common)
     if kind is int:
         return Question(widget="number", **common)
+    if get_origin(kind) in (list, tuple) and _unwrap(get_args(kind)[0])[0] is str:
+        return Question(widget="lines", **common)  # a list of short texts: one per line
     if kind is str:
         longest = min((m.max_length for m in metadata if getattr(m, "max_length", None)), default=0)
         return Question(widget="textarea" if longest > LONG_TEXT else "input", **common)
@@ -221,6 +223,8 @@ def read(
             value: Any = _date(form, q.name)
         elif q.widget == "yes_no":
             value = {"yes": True, "no": False}.get(form.get(q.name, ""))
+        elif q.widget == "lines":
+            value = [line.strip() for line in form.get(q.name, "").splitlines() if line.strip()] or None
         else:
             value = form.get(q.name, "").strip() or None
         *parents, last = q.where
@@ -235,6 +239,9 @@ def read(
                 target = target.setdefault(parent, [] if isinstance(child, int) else {})
         if value is not None:
             target[last] = value
+    for name, info in model.model_fields.items():
+        if not info.is_required() and data.get(name) == {}:
+            del data[name]  # an optional nested part left blank is not given (e.g. the local authority's own notice)
     try:
         return model.model_validate(data), answers
     except ValidationError as invalid:
@@ -254,11 +261,15 @@ def shown(q: Question, decision: BaseModel) -> str:
     """An answer as the check-answers page shows it."""
     value: Any = decision
     for part in q.where:
+        if value is None:  # inside an optional part left blank
+            break
         value = value[part] if isinstance(part, int) else getattr(value, part)
     if value is None:
         return "Not given"
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value) or "None"
     if isinstance(value, date):
         return f"{value.day} {value:%B %Y}"
     if q.widget == "radios":

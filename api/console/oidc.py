@@ -6,10 +6,10 @@ expiry, roles and board claims), and the session keeps who it proved for at most
 from __future__ import annotations
 
 import secrets
+import warnings
 
 import httpx
 from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -20,6 +20,12 @@ from api.console.session import read_session, write_session
 from api.console.web import PREFIX, see_other, settings_of
 from api.errors import ProblemError
 from store.settings import Settings
+
+with warnings.catch_warnings():
+    # authlib 1.9 announces, on import, a future move of its httpx client to "httpx2"; with the pinned httpx it
+    # works as documented, and the notice would be the first line of every `scr` command's stderr.
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 CALLBACK = f"{PREFIX}/sign-in/callback"

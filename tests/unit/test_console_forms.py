@@ -4,10 +4,12 @@ the model refuses (the model is the only copy of the rules)."""
 from __future__ import annotations
 
 from api.console import forms
+from api.schemas import OpenCaseRequest
 from domain.decision_inputs import (
     AppointReviewersInput,
     DecidePublicationInput,
     RecordActionProgressInput,
+    RecordPanelInformationInput,
     RecordQualityAssuranceInput,
 )
 from domain.lifecycle import HANDLERS
@@ -21,6 +23,7 @@ def test_questions_follow_the_input_model() -> None:
         ("decision", "radios", True),
         ("publication_on", "date", False),
         ("reasons", "textarea", True),
+        ("non_publication_reason", "radios", False),
     ]
     assert asked[0].options == ("publish", "do_not_publish")
     progress = forms.questions(RecordActionProgressInput)
@@ -119,3 +122,34 @@ def test_dates_and_rules_across_fields_get_govuk_wording() -> None:
     assert decision.publication_on is not None
     assert decision.publication_on.isoformat() == "2027-03-01"
     assert answers.errors == {}
+
+
+def test_a_list_of_short_texts_is_asked_one_per_line() -> None:
+    asked = forms.questions(RecordPanelInformationInput)
+    assert asked is not None
+    assert [(q.name, q.widget) for q in asked] == [("summary", "textarea"), ("documents", "lines")]
+    sent = {"summary": "Chronology sent", "documents": "DOC-1\n\n  DOC-2  \n"}
+    decision, answers = forms.read(RecordPanelInformationInput, asked, sent)
+    assert isinstance(decision, RecordPanelInformationInput), answers.errors
+    assert decision.documents == ["DOC-1", "DOC-2"]
+    assert forms.shown(asked[1], decision) == "DOC-1, DOC-2"
+
+
+def test_an_optional_part_left_blank_is_not_given() -> None:
+    asked = forms.questions(OpenCaseRequest, skip=("board",))
+    assert asked is not None
+    sent = {
+        **{
+            f"{name}-{part}": value
+            for name in ("aware_on", "notified_on")
+            for part, value in (("day", "2"), ("month", "11"), ("year", "2026"))
+        },
+        "incident__outcome": "died",
+        "incident__abuse_or_neglect": "suspected",
+    }
+    opening, answers = forms.read(OpenCaseRequest, asked, sent, fixed={"board": "NEL"})
+    assert isinstance(opening, OpenCaseRequest), answers.errors
+    assert opening.ofsted_notified is None
+    shown = {q.name: forms.shown(q, opening) for q in asked}
+    assert shown["ofsted_notified__notified_on"] == "Not given"
+    assert shown["incident__other_lscbs"] == "None"
