@@ -347,11 +347,11 @@ class DecideFinalPublicationInput(_Input):
 
 
 class RecordProceedingsInput(_Input):
-    """Parallel criminal proceedings or an inquest: publication waits for their conclusion."""
+    """Parallel criminal proceedings, an inquest or a reporting restriction (003): publication waits for their end."""
 
     kind: Literal["proceedings"] = "proceedings"
     proceeding_id: Identifier
-    proceeding: Literal["criminal_trial", "inquest", "other"]
+    proceeding: Literal["criminal_trial", "inquest", "reporting_restriction", "other"]
     status: Literal["started", "concluded"]
     note: Text | None = None
 

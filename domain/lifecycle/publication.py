@@ -36,10 +36,11 @@ from domain.stages import Stage
 
 BM, CHAIR = Role.BUSINESS_MANAGER, Role.INDEPENDENT_CHAIR
 # What a hold notice says of the proceedings (their note stays on the case): 003 names trials, inquests and
-# reporting restrictions; the released API records a reporting restriction as "other".
+# reporting restrictions; cases that recorded a restriction as "other" before it had a value of its own say so.
 HOLD_REASONS = {
     "criminal_trial": "criminal trial",
     "inquest": "inquest",
+    "reporting_restriction": "reporting restriction",
     "other": "other proceedings or a reporting restriction",
 }
 CONSENT_ITEMS = ("professionals_informed", "family_supported", "media_strategy_ready", "chair_consent")

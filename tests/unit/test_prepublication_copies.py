@@ -6,6 +6,7 @@ everyone who holds the date."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Literal
 
 import pytest
 
@@ -232,12 +233,18 @@ def test_copies_sent_again_too_late_for_the_date_are_refused() -> None:
         lifecycle.check(case, BM, SendCopiesInput(), NOTICE_DUE + timedelta(days=1))
 
 
-def test_a_hold_tells_everyone_who_holds_the_date_and_the_steps_are_recorded_again() -> None:
+@pytest.mark.parametrize(
+    ("proceeding", "reason"),
+    [("criminal_trial", "criminal trial"), ("inquest", "inquest"), ("reporting_restriction", "reporting restriction")],
+)
+def test_a_hold_tells_everyone_who_holds_the_date_and_the_steps_are_recorded_again(
+    proceeding: Literal["criminal_trial", "inquest", "reporting_restriction"], reason: str
+) -> None:
     case, notice = planned_case()
     deliver(case, notice)
     for item in ("professionals_informed", "family_supported", "media_strategy_ready"):
         lifecycle.apply(case, BM, RecordPrepublicationInput(item=item, note="done"), NOW, EffectResults())
-    trial = RecordProceedingsInput(proceeding_id="T1", proceeding="criminal_trial", status="started")
+    trial = RecordProceedingsInput(proceeding_id="T1", proceeding=proceeding, status="started")
     outcome = lifecycle.apply(case, BM, trial, NOW, EffectResults())
     assert case.stage == Stage.PUBLICATION_ON_HOLD
     [told] = outcome.notices
@@ -245,7 +252,7 @@ def test_a_hold_tells_everyone_who_holds_the_date_and_the_steps_are_recorded_aga
     assert told.recipients == (*THREE, "professionals", "family")
     assert told.facts == {
         "change": "on hold",
-        "reason": "criminal trial",
+        "reason": reason,
         "previous_date": "2026-07-20",
         "publication_on": "",
     }
