@@ -74,6 +74,14 @@ async def test_staff_run_list_and_download_their_boards_summary(
         assert markdown.text.startswith(f"# Annual learning summary {YEAR}")
         assert "Jayden" not in html.text + markdown.text
 
+        # The public version on the site, without signing in: figures and learning, no case named (000).
+        public = await stack.http.get(f"/public/learning/{stack.board}/{YEAR}/")
+        assert public.status_code == 200, public.text
+        assert f"Learning from Serious Case Reviews, {YEAR}" in public.text
+        for absent in (cases.published, cases.late, cases.alternative, "Jayden"):
+            assert absent not in public.text
+        assert f'href="{stack.board}/{YEAR}/"' in (await stack.http.get("/public/learning/")).text
+
         # A year with no summary, and another board's summary, are not found.
         missing = await stack.http.get(f"/api/v1/learning-summaries/{stack.board}/2024.html", headers=BM)
         assert missing.status_code == 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -166,8 +166,14 @@ async def test_a_full_case_through_the_api(
         await step("action_progress", "sub_group", {"action_id": "A1", "progress": "Done", "complete": True})
         refused = await stack.decide(reference, {"reason": "Early"}, role="publisher", kind="removal")
         assert refused.status_code == 409
+        anniversary = date.fromisoformat({d["key"]: d["due"] for d in case["deadlines"]}["website_minimum"])
+        assert f"may come down from {anniversary.isoformat()}" in refused.json()["detail"]
 
-        assert await env.fast_forward(handle, timedelta(days=370))
+        # The anniversary itself completes the 12 months (published 4 May 2016: down from 4 May 2017).
+        timeline = (await stack.http.get(f"/api/v1/cases/{reference}/timeline", headers=stack.auth("auditor"))).json()
+        published_at = next(e["at"] for e in timeline if e["details"].get("decision_kind") == "published")
+        published_on = london_date(datetime.fromisoformat(published_at))
+        assert await env.fast_forward(handle, timedelta(days=(anniversary - published_on).days))
         case = (await stack.http.get(f"/api/v1/cases/{reference}", headers=stack.auth("auditor"))).json()
         assert case["stage"] == "retained"
         page = await stack.http.get(f"/public/reviews/{reference}/")
