@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -210,11 +211,11 @@ async def case_timeline(context: AppContext, *, reference: str) -> list[AuditEve
 # -- deciding --------------------------------------------------------------------------------------------
 
 
-def decision_update_id(kind: str, idempotency_key: str | None) -> str | None:
-    """The Temporal update id of a decision sent with ``idempotency_key`` (``IDEMPOTENCY_KEY_PATTERN``, checked by
-    the route): per case (the workflow) and kind, so a retry with the same key is applied once and answers as the
-    first did. ``None``: Temporal picks one."""
-    return f"{kind}:{idempotency_key}" if idempotency_key is not None else None
+def decision_update_id(kind: str, idempotency_key: str | None) -> str:
+    """The Temporal update id of a decision: named by its kind, so operators see "chair:..." in the Web UI. With
+    ``idempotency_key`` (``IDEMPOTENCY_KEY_PATTERN``, checked by the route) it is per case (the workflow) and kind,
+    so a retry with the same key is applied once and answers as the first did; without, it is unique."""
+    return f"{kind}:{idempotency_key if idempotency_key is not None else uuid.uuid4()}"
 
 
 async def decide(

@@ -190,5 +190,13 @@ async def test_a_full_case_through_the_api(
         assert kinds[0] == "screening"
         assert kinds[-1] == "close"
         assert {"organisations", "family_engagement", "parallel_review"} <= set(kinds)
+        # Operators see each decision's update named by its kind in the Web UI (issue 20).
+        history = await handle.fetch_history()
+        update_ids = [
+            e.workflow_execution_update_accepted_event_attributes.accepted_request.meta.update_id
+            for e in history.events
+            if e.HasField("workflow_execution_update_accepted_event_attributes")
+        ]
+        assert {"screening", "chair", "published", "close"} <= {u.split(":", 1)[0] for u in update_ids}
         linked = next(e for e in timeline if e["details"].get("decision_kind") == "parallel_review")
         assert linked["summary"] == "Parallel review linked: domestic homicide review DHR-2026-03"
