@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -89,6 +89,9 @@ async def find_case_by_idempotency_key(session: AsyncSession, *, board: str, key
     return result.scalar_one_or_none()
 
 
+CaseSort = Literal["newest", "next_deadline", "reference"]
+
+
 async def list_cases(
     session: AsyncSession,
     *,
@@ -97,8 +100,11 @@ async def list_cases(
     limit: int,
     offset: int,
     references: Collection[str] | None = None,
+    overdue: bool | None = None,
+    sort: CaseSort = "newest",
 ) -> tuple[list[Case], int]:
-    """A page of the cases of ``boards`` (and, when given, only those of ``references``), newest first."""
+    """A page of the cases of ``boards`` (and, when given, only those of ``references``; only those overdue or not),
+    newest first, soonest deadline first (cases with none last) or by reference."""
     query = select(Case)
     if boards is not None:
         query = query.where(Case.board.in_(boards))
@@ -106,10 +112,15 @@ async def list_cases(
         query = query.where(Case.reference.in_(sorted(references)))
     if stage is not None:
         query = query.where(Case.stage == stage)
+    if overdue is not None:
+        query = query.where(Case.overdue.is_(overdue))
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(
-        query.order_by(Case.created_at.desc(), Case.reference.desc()).limit(limit).offset(offset)
-    )
+    order = {
+        "newest": (Case.created_at.desc(), Case.reference.desc()),
+        "next_deadline": (Case.next_deadline_due.is_(None), Case.next_deadline_due, Case.reference),
+        "reference": (Case.reference,),
+    }[sort]
+    rows = await session.scalars(query.order_by(*order).limit(limit).offset(offset))
     return list(rows), int(total or 0)
 
 

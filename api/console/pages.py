@@ -20,6 +20,7 @@ from api.services import cases, tasks
 from domain.lifecycle import BY_KIND, HANDLERS
 from domain.stages import Stage
 from domain.uk_time import london_date
+from store.register import CaseSort
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -106,6 +107,14 @@ async def my_tasks(request: Request) -> Response:
     )
 
 
+SORT_LABELS: dict[str, str] = {
+    "newest": "Newest first",
+    "next_deadline": "Next deadline soonest",
+    "reference": "Reference",
+}
+SORTS: dict[str, CaseSort] = {"newest": "newest", "next_deadline": "next_deadline", "reference": "reference"}
+
+
 @router.get("/cases")
 async def case_list(request: Request) -> Response:
     person = signed_in(request)
@@ -118,8 +127,16 @@ async def case_list(request: Request) -> Response:
     # A board filter narrows the caller's own boards: the list service's scoping is never widened.
     scope = replace(caller, boards=frozenset({board})) if board else caller
     page = _page_number(request)
+    overdue = {"yes": True, "no": False}.get(request.query_params.get("overdue", ""))
+    sort = SORTS.get(request.query_params.get("sort", ""), "newest")
     found, total = await cases.list_cases(
-        context, caller=scope, stage=stage, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        context,
+        caller=scope,
+        stage=stage,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        overdue=overdue,
+        sort=sort,
     )
     stages = [{"value": "", "text": "Any stage"}] + [
         {"value": s.value, "text": label(s.value), "selected": s == stage} for s in Stage
@@ -136,11 +153,27 @@ async def case_list(request: Request) -> Response:
             "total": total,
             "stages": stages,
             "boards": boards if len(caller.boards) > 1 else None,
+            "overdue_items": [
+                {"value": value, "text": text, "selected": value == request.query_params.get("overdue", "")}
+                for value, text in (("", "Overdue or not"), ("yes", "Overdue only"), ("no", "Not overdue"))
+            ],
+            "sort_items": [
+                {"value": value, "text": text, "selected": value == sort} for value, text in SORT_LABELS.items()
+            ],
+            "sort": sort,
             "may_open": caller.actor.role in PERMISSIONS["cases.open"],
             "stage": stage,
             "label": label,
             "pagination": pagination(
-                f"{PREFIX}/cases", page, total, {"stage": stage.value if stage else "", "board": board}
+                f"{PREFIX}/cases",
+                page,
+                total,
+                {
+                    "stage": stage.value if stage else "",
+                    "board": board,
+                    "overdue": request.query_params.get("overdue", "") if overdue is not None else "",
+                    "sort": sort,
+                },
             ),
             "nav": "cases",
         },

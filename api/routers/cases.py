@@ -32,6 +32,7 @@ from domain.lifecycle.review import AGENCYS_OWN_TEXT
 from domain.rule_pack import cite_for_board
 from domain.stages import Stage
 from store.models import Case, CaseDeadline
+from store.register import CaseSort
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 ACCOUNT_WITHHELD = "Withheld: an agency's account is read by the review's people only (as its documents are)."
@@ -70,8 +71,14 @@ async def list_cases(
     stage: Annotated[Stage | None, Query(description="Only cases at this stage")] = None,
     limit: PageLimit = 50,
     offset: PageOffset = 0,
+    overdue: Annotated[bool | None, Query(description="Only cases with (true) or without (false) a breach")] = None,
+    sort: Annotated[
+        CaseSort, Query(description="newest (opened last first), next_deadline (soonest first), reference")
+    ] = "newest",
 ) -> CaseListOut:
-    found, total = await cases.list_cases(context, caller=caller, stage=stage, limit=limit, offset=offset)
+    found, total = await cases.list_cases(
+        context, caller=caller, stage=stage, limit=limit, offset=offset, overdue=overdue, sort=sort
+    )
     items = [
         CaseSummaryOut(
             reference=c.reference,

@@ -180,7 +180,14 @@ async def _start_workflow(context: AppContext, case: Case, request: OpenCaseRequ
 
 
 async def list_cases(
-    context: AppContext, *, caller: Caller, stage: Stage | None, limit: int, offset: int
+    context: AppContext,
+    *,
+    caller: Caller,
+    stage: Stage | None,
+    limit: int,
+    offset: int,
+    overdue: bool | None = None,
+    sort: register.CaseSort = "newest",
 ) -> tuple[list[Case], int]:
     async with context.sessions() as session:
         return await register.list_cases(
@@ -190,6 +197,8 @@ async def list_cases(
             limit=limit,
             offset=offset,
             references=caller.cases,
+            overdue=overdue,
+            sort=sort,
         )
 
 

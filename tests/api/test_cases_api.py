@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 from temporalio.testing import WorkflowEnvironment
 
 from domain.uk_time import london_date
+from store.models import Case
 from tests.support.case_harness import Stack, api_stack
 from tests.support.services import MailBox
 
@@ -244,3 +247,32 @@ async def test_a_deprivation_of_liberty_case_must_record_the_childs_age(stack: S
     with_age = await stack.open_case(case_body(incident={**dols, "age_at_incident": 16}))
     assert with_age.status_code == 201, with_age.text
     assert with_age.json()["assessment"]["bases"] == ["always_deprivation_of_liberty"]
+
+
+async def test_cases_filter_by_overdue_and_sort_by_deadline_or_reference(stack: Stack) -> None:
+    references = [(await stack.open_case(case_body())).json()["reference"] for _ in range(3)]
+    for reference in references:  # the opening's register writes end with the move to screening
+        for _ in range(200):
+            case = await stack.http.get(f"/api/v1/cases/{reference}", headers=stack.auth("auditor"))
+            if case.json()["stage"] == "screening":
+                break
+            await asyncio.sleep(0.05)
+    # The register is the projection the list reads: give the cases a breach and deadlines to sort by.
+    first, second, third = references
+    projection = {first: (False, date(2027, 3, 1)), second: (True, date(2027, 1, 15)), third: (False, None)}
+    async with stack.engine.begin() as connection:
+        for reference, (overdue, due) in projection.items():
+            values = {"overdue": overdue, "next_deadline_due": due}
+            await connection.execute(update(Case).where(Case.reference == reference).values(**values))
+
+    async def listed(query: str) -> list[str]:
+        page = await stack.http.get(f"/api/v1/cases?{query}", headers=stack.auth("auditor"))
+        assert page.status_code == 200, page.text
+        return [item["reference"] for item in page.json()["items"]]
+
+    assert await listed("overdue=true") == [second]
+    assert await listed("overdue=false") == [third, first]  # newest first
+    assert await listed("sort=next_deadline") == [second, first, third]  # none last
+    assert await listed("sort=reference") == sorted(references)
+    bad = await stack.http.get("/api/v1/cases?sort=oldest", headers=stack.auth("auditor"))
+    assert bad.status_code == 422

@@ -168,6 +168,14 @@ async def test_my_tasks_the_case_list_and_the_case_page(stack: Stack) -> None:
         filtered = await http.get("/console/cases", params={"stage": "published"})
         assert late not in filtered.text
         assert "0 cases at stage published" in filtered.text
+        overdue_only = (await http.get("/console/cases", params={"overdue": "yes"})).text
+        assert late in overdue_only  # opened after its notify deadline had passed: a breach
+        assert fresh not in overdue_only
+        by_reference = (await http.get("/console/cases", params={"sort": "reference"})).text
+        assert "by reference" in by_reference
+        first, second = sorted([late, fresh])
+        assert by_reference.index(first) < by_reference.index(second)
+        assert '<option value="reference" selected>' in by_reference
 
         await settled(stack, late)
         case = await http.get(f"/console/cases/{late}")
