@@ -61,10 +61,16 @@ def test_hadolint_is_real(tmp_path: Path) -> None:
 def test_multi_stage_on_a_pinned_slim_python_311_base() -> None:
     bases = [arguments.split()[0] for keyword, arguments in instructions() if keyword == "FROM"]
     assert len(bases) >= 2, "multi-stage: a build stage and a runtime stage"
-    for base in bases:
+    python = [base for base in bases if not base.startswith("node:")]
+    assert len(python) >= 2, "the build and runtime stages are Python's"
+    assert bases[-1] in python, "the runtime stage is Python's"
+    for base in python:
         name, _, tag = base.partition("@")[0].partition(":")
         assert name == "python", base
         assert re.fullmatch(r"3\.11\.\d+-slim(-\w+)?", tag), f"pin the full 3.11.x slim tag, not {base!r}"
+    # Only the console's assets are built on Node, on a pinned slim 20.x base, and only their output is kept.
+    for base in set(bases) - set(python):
+        assert re.fullmatch(r"node:20\.\d+\.\d+-bookworm-slim", base), f"pin the full node 20.x slim tag: {base!r}"
     final = stages()[-1]
     assert any(k == "COPY" and a.startswith("--from=") for k, a in final), "the runtime stage copies the build"
     assert not any(k == "RUN" and "pip install" in a for k, a in final), "nothing is installed in the runtime stage"
@@ -125,7 +131,16 @@ def _dockerignore_patterns() -> list[str]:
 
 
 def _ignored(path: str, patterns: list[str]) -> bool:
-    return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(path, p.removeprefix("**/")) for p in patterns)
+    """Docker's rule: a pattern excludes a path or any folder above it; the last pattern that matches wins, and
+    ``!pattern`` brings a path back."""
+    parts = path.split("/")
+    candidates = ["/".join(parts[:end]) for end in range(1, len(parts) + 1)]
+    ignored = False
+    for pattern in patterns:
+        bare = pattern.removeprefix("!")
+        if any(fnmatch.fnmatch(c, bare) or fnmatch.fnmatch(c, bare.removeprefix("**/")) for c in candidates):
+            ignored = not pattern.startswith("!")
+    return ignored
 
 
 def test_every_copied_path_exists_and_is_in_the_build_context() -> None:
@@ -154,3 +169,18 @@ def test_constraints_pin_every_runtime_dependency() -> None:
     for requirement in pyproject["dependencies"]:
         name = re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
         assert name in pinned, f"{name} is not pinned in constraints.txt"
+
+
+def test_the_image_carries_the_consoles_built_assets() -> None:
+    """The console's stylesheet is built in its own stage and copied in before the project is installed, so the
+    package data (api/console/static) is in the image; a local build's output never enters the context."""
+    copies = [a for k, a in instructions() if k == "COPY"]
+    assert "--from=console-assets /src/api/console/static ./api/console/static" in copies
+    install = next(i for i, (k, a) in enumerate(instructions()) if k == "RUN" and "pip install" in a)
+    copied = next(i for i, (k, a) in enumerate(instructions()) if k == "COPY" and "console-assets" in a)
+    assert copied < install
+    patterns = _dockerignore_patterns()
+    assert not _ignored("scripts/build-console-assets", patterns)
+    assert _ignored("scripts/test", patterns)
+    assert _ignored("api/console/static/console.css", patterns)
+    assert _ignored("node_modules/sass", patterns)
