@@ -142,3 +142,62 @@ async def test_hits_and_the_chairs_acceptance(stack: Stack) -> None:
         page = await http.get(path)
         refused = await http.post(path, data=form | {"csrf_token": csrf_token(page.text), "reason": reason})
         assert refused.status_code == 403
+
+
+async def test_recording_and_reading_the_identifying_details(stack: Stack) -> None:
+    reference = await open_case(stack, aware_days_ago=0)
+    path = f"/console/cases/{reference}/identifiers"
+    api_path = f"/api/v1/cases/{reference}/identifiers"
+    async with browser(stack) as http:
+        await sign_in(http, "business_manager", board=stack.board)
+        case = await http.get(f"/console/cases/{reference}")
+        assert f'href="{path}"' in case.text
+        page = await http.get(path)
+        assert one_h1(page.text) == "Identifying details"
+        assert title(page.text) == f"Identifying details – {reference} – Serious case reviews"
+        token = csrf_token(page.text)
+        assert (await http.post(path, data={"names": NAME})).status_code == 403
+
+        empty = await http.post(path, data={"csrf_token": token})
+        assert empty.status_code == 400
+        assert "Enter at least one identifying detail" in empty.text
+        assert 'href="#names"' in empty.text
+        wrong = {"csrf_token": token, "names": NAME, "dates_of_birth": "31 2 2015", "postcodes": "DN31 1HU\nnowhere"}
+        invalid = await http.post(path, data=wrong)
+        assert invalid.status_code == 400
+        assert title(invalid.text).startswith("Error: Identifying details")
+        assert one_h1(invalid.text) == "Identifying details"
+        assert 'href="#dates_of_birth"' in invalid.text
+        assert "Date of birth 1 must be a real date, for example 27 3 2015" in invalid.text
+        assert 'href="#postcodes"' in invalid.text
+        assert "Postcode 2 is not a UK postcode (e.g. DN31 1HU)" in invalid.text
+        assert f">{NAME}</textarea>" in invalid.text  # the form keeps what was typed
+        assert (await stack.http.get(api_path, headers=stack.auth("business_manager"))).status_code == 404
+
+        good = wrong | {"names": f"{NAME}\nSam Quenby", "dates_of_birth": "27 3 2015", "postcodes": "dn31 1hu"}
+        done = await http.post(path, data=good)
+        assert done.status_code == 303
+        assert done.headers["location"] == f"/console/cases/{reference}?identifiers=1"
+        case = await http.get(done.headers["location"])
+        assert "Identifying details recorded." in case.text
+        assert "Quenby" not in case.text
+        assert "Quenby" not in (await http.get("/console/cases")).text
+        api = (await stack.http.get(api_path, headers=stack.auth("business_manager"))).json()["identifiers"]
+        assert api["names"] == [NAME, "Sam Quenby"]
+        assert api["dates_of_birth"] == ["2015-03-27"]
+        assert api["postcodes"] == ["DN31 1HU"]
+        assert "identifiers_recorded" in await audit_kinds(stack)
+        again = await http.get(path)
+        assert f"{NAME}\nSam Quenby</textarea>" in again.text
+        assert ">27 3 2015</textarea>" in again.text
+        assert "Quenby" not in title(again.text)
+
+        await sign_in(http, "independent_chair", board=stack.board)  # reads them, does not record them
+        page = await http.get(path)
+        assert f"<li>{NAME}</li>" in page.text
+        assert "Save identifying details" not in page.text
+        assert (await http.post(path, data={"csrf_token": csrf_token(page.text), "names": "X Y"})).status_code == 403
+
+        await sign_in(http, "publisher", board=stack.board)
+        assert (await http.get(path)).status_code == 403
+        assert f'href="{path}"' not in (await http.get(f"/console/cases/{reference}")).text
