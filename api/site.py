@@ -24,6 +24,7 @@ EMPTY_INDEX = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Serious Case Reviews</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="site.css">
 </head>
 <body>

@@ -104,6 +104,7 @@ async def test_hits_and_the_chairs_acceptance(stack: Stack) -> None:
         page = await http.get(path)
         assert page.status_code == 200
         assert "Not clear" in page.text
+        assert "1 hit, 0 unreadable parts and 2 documents not uploaded block publication." in page.text
         assert "Executive summary" in page.text  # not uploaded yet: publication needs it
         assert "A recorded name" in page.text
         assert "Page 1, paragraph 1, line 1" in page.text  # where, in words
@@ -113,6 +114,7 @@ async def test_hits_and_the_chairs_acceptance(stack: Stack) -> None:
         await sign_in(http, "independent_chair", board=stack.board)
         page = await http.get(path)
         assert NAME in page.text
+        assert "None</textarea>" not in page.text
         assert csrf_token(page.text)
         card = page.text.split('id="hit-0"')[1].split("</form>")[0]
         form = {k: html.unescape(v) for k, v in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', card)}
@@ -155,6 +157,7 @@ async def test_recording_and_reading_the_identifying_details(stack: Stack) -> No
         page = await http.get(path)
         assert one_h1(page.text) == "Identifying details"
         assert title(page.text) == f"Identifying details – {reference} – Serious case reviews"
+        assert "None</textarea>" not in page.text  # empty boxes start empty
         token = csrf_token(page.text)
         assert (await http.post(path, data={"names": NAME})).status_code == 403
 

@@ -240,6 +240,7 @@ async def test_a_decision_from_its_generated_form(stack: Stack) -> None:
         form = await http.get(form_path)
         heading = one_h1(form.text)
         assert heading == "Record the sub-group's screening recommendation"
+        assert "None</textarea>" not in form.text  # the rationale box starts empty
         assert not title(form.text).startswith("Error:")
         for option in ("initiate_scr", "alternative_review", "no_review"):  # from the input model
             assert f'value="{option}"' in form.text
