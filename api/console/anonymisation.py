@@ -78,13 +78,17 @@ async def document_states(
             return CaseStates(frozenset(ids), problem=error.detail)
         raise
     outcome = result.outcome
+
+    def distinct(found: list[DocumentHit], document_id: int) -> int:  # counted as the hits page lists them
+        return len({match_key(h.hit.category.value, h.hit.matched) for h in found if h.document_id == document_id})
+
     return CaseStates(
         frozenset(ids),
         by_document={
             i: DocumentState(
-                hits=sum(1 for h in outcome.hits if h.document_id == i),
+                hits=distinct(outcome.hits, i),
                 unreadable=sum(1 for u in outcome.unreadable if u.document_id == i),
-                accepted=sum(1 for h in outcome.accepted if h.document_id == i),
+                accepted=distinct(outcome.accepted, i),
             )
             for i in ids
         },
