@@ -13,7 +13,18 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
-from api.console import decisions, documents, learning, new_case, oidc, pages, sign_in, uploads
+from api.console import (
+    anonymisation,
+    decisions,
+    documents,
+    identifiers,
+    learning,
+    new_case,
+    oidc,
+    pages,
+    sign_in,
+    uploads,
+)
 from api.console.session import SessionSigner
 from api.console.web import PREFIX, NotSignedIn, error_page, see_other
 from api.errors import ProblemError
@@ -35,6 +46,8 @@ def install_console(app: FastAPI, settings: Settings) -> None:
     app.include_router(documents.router)
     app.include_router(uploads.router)
     app.include_router(learning.router)
+    app.include_router(anonymisation.router)
+    app.include_router(identifiers.router)
     # Console paths answer errors as pages; the API keeps its problem+json. The API's handler still decides the
     # status of errors it knows (a database outage is 503), so the page says the same as the API would.
     for error_class, api_handler in list(app.exception_handlers.items()):

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.access import Access, CaseRead
+from api.console.anonymisation import document_states, may_check
 from api.console.documents import readable
 from api.console.text import words
 from api.console.web import PREFIX, render, see_other, signed_in
-from api.context import AppContext
+from api.context import AppContext, current_document_store
 from api.permissions import PERMISSIONS, Caller
 from api.services import cases, tasks
 from domain.lifecycle import BY_KIND, HANDLERS
@@ -188,6 +189,7 @@ async def case_page(request: Request, reference: str) -> Response:
     case, deadlines = await cases.read_case(context, reference=scoped.reference)
     timeline = await cases.case_timeline(context, reference=scoped.reference)
     files = await readable(context, person.caller, scoped.reference)
+    states = await document_states(context, await current_document_store(request), person.caller, reference, files)
     today = london_date(datetime.now(UTC))
     recorded = BY_KIND.get(request.query_params.get("recorded", ""))
     return render(
@@ -210,6 +212,10 @@ async def case_page(request: Request, reference: str) -> Response:
             "may_upload": person.caller.actor.role in PERMISSIONS["documents.upload"],
             "role": person.caller.actor.role.value,
             "documents": files,
+            "anonymisation": states,
+            "may_check": may_check(person.caller),
+            "may_see_identifiers": person.caller.actor.role in PERMISSIONS["identifiers.read"],
+            "identifiers_recorded": request.query_params.get("identifiers") == "1",
             "decisions": _open_to(person.caller, case.stage, {item["kind"] for item in case.awaiting}),
             "nav": "cases",
         },

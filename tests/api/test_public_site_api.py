@@ -3,6 +3,7 @@ PostgreSQL registers: the publisher activity writes the site, the API serves it 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import ActivityEnvironment
 
+from activities.public_learning_site import write_index
 from domain.documents import PDF
 from domain.publication_messages import PublishReviewInput, RemoveReviewInput
 from store.database import create_engine, session_factory
@@ -91,7 +93,15 @@ async def sqlite_site(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Site]:
 
 
 async def test_the_published_site_is_served_over_http_and_removal_takes_it_down(site: Site) -> None:
-    assert (await site.http.get("/public/")).status_code == 404  # nothing published yet: not a server error
+    empty = await site.http.get("/public/")  # nothing published yet: an index that says so, not a 404
+    assert empty.status_code == 200
+    assert "Nothing has been published yet." in empty.text
+    assert "frame-ancestors 'none'" in empty.headers["content-security-policy"]
+    assert "content-disposition" not in empty.headers
+    style = await site.http.get("/public/site.css")
+    assert style.status_code == 200
+    assert style.headers["content-type"].startswith("text/css")
+    assert "content-disposition" not in style.headers  # a stylesheet of the site, applied, not saved
     reference = await site.published_case()
 
     index = await site.http.get("/public/")
@@ -99,9 +109,13 @@ async def test_the_published_site_is_served_over_http_and_removal_takes_it_down(
     assert index.headers["content-type"].startswith("text/html")
     assert index.headers["x-content-type-options"] == "nosniff"
     assert f'<a href="reviews/{reference}/">{reference}</a>' in index.text
+    assert "Nothing has been published yet." not in index.text  # the publisher's own index from now on
+    assert '<link rel="stylesheet" href="./site.css">' in index.text
     page = await site.http.get(f"/public/reviews/{reference}/")
     assert page.status_code == 200
     assert "Published 3 May 2017." in page.text
+    assert '<link rel="stylesheet" href="../../site.css">' in page.text  # the same look on every page
+    assert "GOV.UK" not in page.text
     for link in ("overview_report.pdf", "executive_summary.html", "board_response.html"):
         assert f'href="{link}"' in page.text
     pdf = await site.http.get(f"/public/reviews/{reference}/overview_report.pdf")
@@ -217,3 +231,13 @@ async def test_public_requests_are_size_and_rate_limited(sqlite_site: Site) -> N
     assert third.headers["retry-after"] == "3600"
     unknown = await sqlite_site.ask("NEL-2016-9999")
     assert unknown.status_code == 429  # the limit applies before anything is looked up
+
+
+async def test_before_any_review_the_index_links_a_published_learning_summary(sqlite_site: Site) -> None:
+    learning = sqlite_site.settings.site_dir / "learning"
+    assert 'href="learning/"' not in (await sqlite_site.http.get("/public/")).text
+    await asyncio.to_thread(write_index, learning)  # as the learning summary's publication writes it
+    page = await sqlite_site.http.get("/public/")
+    assert "Nothing has been published yet." in page.text
+    assert 'href="learning/"' in page.text
+    assert (await sqlite_site.http.get("/public/learning/")).status_code == 200

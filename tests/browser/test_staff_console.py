@@ -1,8 +1,10 @@
 """The staff console in Debian's Chromium against `scr dev`, as board members would use it: the business manager
 opens a case; the sub-group sees it in My tasks, opens it and records the screening (an error, the fix, check
-answers, the banner, the timeline). With JavaScript on and off. Fails on a console error and on any
-response of 400 or more (a missing stylesheet, script or image included). Screenshots at 320 and 1280 px go to
-test-artifacts/console/. axe-core checks every page against WCAG 2.2 AA (with JavaScript on)."""
+answers, the banner, the timeline); the business manager records the identifying details and opens the
+anonymisation check; the public site's index before anything is published. With JavaScript on and off. Fails on
+a console error and on any response of 400 or more (a missing stylesheet, script or image included). Screenshots
+at 320 and 1280 px go to test-artifacts/console/. axe-core checks every page against WCAG 2.2 AA (with JavaScript
+on)."""
 
 from __future__ import annotations
 
@@ -40,11 +42,14 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
-async def watched_page(browser: Browser, *, javascript: bool, problems: list[str]) -> Page:
+async def watched_page(browser: Browser, *, javascript: bool, problems: list[str], bypass_csp: bool = False) -> Page:
     """A page that notes every console error, script error, failed request and asset answered with 400 or more.
     A page itself may answer 400 (a form shown again with its errors): the journey checks those pages, and
-    Chromium's console line for them ("Failed to load resource" at that page's URL) is not a fault."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=javascript)
+    Chromium's console line for them ("Failed to load resource" at that page's URL) is not a fault. ``bypass_csp``
+    lets axe-core's script into pages whose policy allows no script (the public site)."""
+    context = await browser.new_context(
+        viewport={"width": 1280, "height": 900}, java_script_enabled=javascript, bypass_csp=bypass_csp
+    )
     page = await context.new_page()
     documents: set[str] = set()
 
@@ -78,7 +83,7 @@ async def accessible(page: Page, javascript: bool) -> None:
         return
     await page.add_script_tag(path=str(AXE))
     found = await page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA)
-    assert len(found["passes"]) > 10, "axe-core did not run its rules"
+    assert len(found["passes"]) >= 5, "axe-core did not run its rules"  # a short page passes fewer
     violations = [f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']]})" for v in found["violations"]]
     assert violations == [], f"{page.url}: {violations}"
 
@@ -190,4 +195,35 @@ async def test_open_a_case_then_screen_it_from_my_tasks(
     await screenshots(page, f"learning-summaries{suffix}", javascript)
     await page.get_by_role("button", name="Sign out").click()
     await page.wait_for_url(f"{console}/sign-in")
+
+    # The business manager records the case's identifying details; the anonymisation check then runs.
+    await sign_in_as(page, "Business manager", "bob")
+    await page.goto(f"{console}/cases/{reference}")
+    await page.get_by_role("link", name="Identifying details").click()
+    assert await page.locator("h1").inner_text() == "Identifying details"
+    await page.get_by_label("Postcodes (optional)").fill("nowhere")
+    await page.get_by_role("button", name="Save identifying details").click()
+    assert (await page.title()).startswith("Error: ")
+    await page.get_by_label("Postcodes (optional)").fill("")
+    await page.get_by_label("Child's and family's names (optional)").fill("Jamie Quenby")
+    await screenshots(page, f"identifiers{suffix}", javascript)
+    await page.get_by_role("button", name="Save identifying details").click()
+    await page.wait_for_url(f"{console}/cases/{reference}?identifiers=1")
+    assert "Identifying details recorded" in await page.locator(".govuk-notification-banner--success").inner_text()
+    assert "Quenby" not in await page.content()
+    await page.get_by_role("link", name="Anonymisation check").click()
+    assert await page.locator("h1").inner_text() == "Anonymisation check"
+    assert "Overview report" in await page.inner_text("main")  # not uploaded yet: publication needs it
+    await screenshots(page, f"anonymisation{suffix}", javascript)
+    await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_url(f"{console}/sign-in")
+
+    # The public site, before anything is published: an index that says so, in the same look.
+    page = await watched_page(browser, javascript=javascript, problems=problems, bypass_csp=True)
+    await page.goto(console.removesuffix("/console") + "/public/")
+    assert await page.locator("h1").inner_text() == "Serious Case Reviews"
+    assert "Nothing has been published yet." in await page.inner_text("main")
+    font = await page.locator("h1").evaluate("element => getComputedStyle(element).fontFamily")
+    assert "system-ui" in font
+    await screenshots(page, f"public-empty{suffix}", javascript)
     assert problems == []

@@ -168,6 +168,7 @@ async def test_my_tasks_the_case_list_and_the_case_page(stack: Stack) -> None:
         filtered = await http.get("/console/cases", params={"stage": "published"})
         assert late not in filtered.text
         assert "0 cases at stage published" in filtered.text
+        await settled(stack, late)  # the register holds its missed deadline (opening answers before that write)
         overdue_only = (await http.get("/console/cases", params={"overdue": "yes"})).text
         assert late in overdue_only  # opened after its notify deadline had passed: a breach
         assert fresh not in overdue_only
@@ -240,6 +241,7 @@ async def test_a_decision_from_its_generated_form(stack: Stack) -> None:
         form = await http.get(form_path)
         heading = one_h1(form.text)
         assert heading == "Record the sub-group's screening recommendation"
+        assert "None</textarea>" not in form.text  # the rationale box starts empty
         assert not title(form.text).startswith("Error:")
         for option in ("initiate_scr", "alternative_review", "no_review"):  # from the input model
             assert f'value="{option}"' in form.text
