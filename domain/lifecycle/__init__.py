@@ -4,9 +4,9 @@ Where is the rule for a decision? In its phase's module, in the handler named af
 ``referral`` (screening, chair, peer challenge, panel advice and information, scrutiny, the local authority's own
 notice to Ofsted), ``facts`` (a fact update), ``review`` (reviewers, the review, information requests, final report,
 quality assurance), ``review_participation`` (organisations, the family's engagement, parallel reviews),
-``actions`` (action plan and progress), ``publication`` (publication decisions, DfE's advice, proceedings,
-pre-publication, publication; the copies and their delivery in ``copies``), ``closure`` (retention, removal,
-closing). ``incident`` holds the incident notice and its per-recipient deadlines.
+``actions`` (action plan and progress), ``publication`` (publication decisions, DfE's advice, pre-publication,
+publication; holds for proceedings in ``publication_hold``; the copies and their delivery in ``copies``),
+``closure`` (retention, removal, closing). ``incident`` holds the incident notice and its per-recipient deadlines.
 Each handler holds its roles, stages, check, deadlines, effects, how it changes the case and when the case
 awaits it. ``registry`` keys them by input class for the API and the workflow; ``clocks`` runs every
 deadline's reminders and breaches. Pure and deterministic: no clock, no I/O.

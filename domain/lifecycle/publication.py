@@ -1,6 +1,6 @@
-"""Publication phase: the decision whether and when to publish (or not, with the panel's advice and a final
-decision), publication held for parallel proceedings, the pre-publication copies and steps, a moved date, and
-publication itself through the anonymisation gate (000, 001 §11, 003, 004)."""
+"""Publication phase: the decision whether and when to publish (or not, with the panel's and DfE's advice and a
+final decision), the pre-publication steps, a moved date, and publication itself through the anonymisation gate
+(000, 001 §11, 003, 004). Holds for parallel proceedings are in ``publication_hold``, the copies in ``copies``."""
 
 from __future__ import annotations
 
@@ -15,19 +15,16 @@ from domain.decision_inputs import (
     MovePublicationDateInput,
     RecordDfeAdviceInput,
     RecordPrepublicationInput,
-    RecordProceedingsInput,
     RecordPublishedInput,
-    UpdateBoardResponseInput,
 )
 from domain.lifecycle import copies
-from domain.lifecycle.actions import awaiting_publication_decision, start_publication_decision_clock
-from domain.lifecycle.clocks import add_deadline, cancel, meet, replace_deadline
+from domain.lifecycle.clocks import add_deadline, meet, replace_deadline
 from domain.lifecycle.copies import COPY_RECIPIENTS, PUBLICATION_STEPS, STATUTORY_NOTICE
 from domain.lifecycle.effects import Effect, EffectResults, PublishReview
 from domain.lifecycle.handler import Applying, DeadlineNeeds, DecisionHandler
 from domain.lifecycle.outcome import NoticeRequest, Outcome, refuse
+from domain.lifecycle.publication_hold import RecordProceedings, UpdateBoardResponse
 from domain.lifecycle.referral import panel_advice_since_mark
-from domain.lifecycle.stage_groups import BEFORE_PUBLICATION
 from domain.local_practice import PUBLICATION_DECISION, local_source
 from domain.publication_messages import PublishReviewResult
 from domain.roles import Recipient, Role
@@ -35,14 +32,6 @@ from domain.rule_pack import CaseEvent
 from domain.stages import Stage
 
 BM, CHAIR = Role.BUSINESS_MANAGER, Role.INDEPENDENT_CHAIR
-# What a hold notice says of the proceedings (their note stays on the case): 003 names trials, inquests and
-# reporting restrictions; cases that recorded a restriction as "other" before it had a value of its own say so.
-HOLD_REASONS = {
-    "criminal_trial": "criminal trial",
-    "inquest": "inquest",
-    "reporting_restriction": "reporting restriction",
-    "other": "other proceedings or a reporting restriction",
-}
 CONSENT_ITEMS = ("professionals_informed", "family_supported", "media_strategy_ready", "chair_consent")
 CHAIR_CONSENT = "chair_consent"  # local practice only: the chair's decision to publish is the consent (001 §4)
 STEPS_SETTING = "SCR_PUBLICATION_STEPS_DAYS_BEFORE"
@@ -237,76 +226,6 @@ class DfeAdvice(DecisionHandler[RecordDfeAdviceInput]):
         if not pending or not case.statutory_notices or case.dfe_advice_count > case.dfe_advice_mark:
             return []
         return [self.task("Record DfE's advice on not publishing")]
-
-
-class RecordProceedings(DecisionHandler[RecordProceedingsInput]):
-    input_type = RecordProceedingsInput
-    roles = (BM,)
-    stages = BEFORE_PUBLICATION
-    describes = "record parallel proceedings"
-
-    def check_rule(self, case: CaseFile, actor: Actor, d: RecordProceedingsInput, today: date) -> None:
-        known = d.proceeding_id in case.active_proceedings
-        if d.status == "started" and known:
-            raise refuse(f"Proceedings '{d.proceeding_id}' are already recorded as under way.")
-        if d.status == "concluded" and not known:
-            active = ", ".join(sorted(case.active_proceedings)) or "none"
-            raise refuse(f"No proceedings '{d.proceeding_id}' are under way (under way: {active}).")
-
-    def apply(self, case: CaseFile, actor: Actor, d: RecordProceedingsInput, applying: Applying) -> Outcome:
-        what = d.proceeding.replace("_", " ")
-        if d.status == "started":
-            case.active_proceedings[d.proceeding_id] = d.proceeding
-            notices: list[NoticeRequest] = []
-            summary = f"Parallel proceedings under way: {what} ({d.proceeding_id})"
-            if case.stage == Stage.PRE_PUBLICATION:
-                case.stage = Stage.PUBLICATION_ON_HOLD
-                for key in (STATUTORY_NOTICE, PUBLICATION_STEPS):
-                    cancel(case, key)
-                previous = case.publication.planned_on
-                reason = HOLD_REASONS.get(d.proceeding, what)
-                notices = copies.tell_date_holders(case, change="on hold", reason=reason, previous=previous, new=None)
-                if notices:
-                    summary += "; publication on hold: " + ", ".join(notices[0].recipients) + " told"
-            return Outcome("decision", summary, d.note, {}, notices)
-        del case.active_proceedings[d.proceeding_id]
-        case.response_update_due = True
-        summary = f"Parallel proceedings concluded: {what} ({d.proceeding_id})"
-        if not case.active_proceedings and case.stage == Stage.PUBLICATION_ON_HOLD:
-            summary += "; the board's response must now be updated"
-        return Outcome("decision", summary, d.note)
-
-    def awaits(self, case: CaseFile, due: dict[str, date]) -> list[AwaitedDecision]:
-        if case.stage != Stage.PUBLICATION_ON_HOLD or not case.active_proceedings:
-            return []
-        return [self.task("Record the conclusion of: " + ", ".join(sorted(case.active_proceedings)))]
-
-
-class UpdateBoardResponse(DecisionHandler[UpdateBoardResponseInput]):
-    input_type = UpdateBoardResponseInput
-    roles = (BM,)
-    stages = (Stage.PUBLICATION_ON_HOLD,)
-    describes = "record the updated board response"
-
-    def check_rule(self, case: CaseFile, actor: Actor, d: UpdateBoardResponseInput, today: date) -> None:
-        if case.active_proceedings:
-            raise refuse("Publication waits for the conclusion of: " + ", ".join(sorted(case.active_proceedings)) + ".")
-
-    def deadlines(self, case: CaseFile, d: UpdateBoardResponseInput, today: date) -> DeadlineNeeds | None:
-        local = awaiting_publication_decision(case, today)
-        return DeadlineNeeds({}, (), local) if local else None
-
-    def apply(self, case: CaseFile, actor: Actor, d: UpdateBoardResponseInput, applying: Applying) -> Outcome:
-        case.response_update_due = False
-        case.stage = Stage.PUBLICATION_DECISION
-        start_publication_decision_clock(case, applying)
-        summary = "Board's response updated after the proceedings; a publication date is due"
-        return Outcome("decision", summary, d.summary)
-
-    def awaits(self, case: CaseFile, due: dict[str, date]) -> list[AwaitedDecision]:
-        if case.stage != Stage.PUBLICATION_ON_HOLD or case.active_proceedings:
-            return []
-        return [self.task("Update the board's response after the proceedings")]
 
 
 class RecordPrepublication(DecisionHandler[RecordPrepublicationInput]):
