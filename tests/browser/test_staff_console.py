@@ -104,6 +104,9 @@ async def sign_in_as(page: Page, role: str, user: str) -> None:
     await page.get_by_label("User name").fill(user)
     await page.get_by_label("Board").select_option("NEL")
     await page.get_by_role("button", name="Sign in").click()
+    # Signing in lands on My tasks: let it load, so the test's next navigation never aborts it half-way.
+    await page.wait_for_url("**/console/tasks")
+    await page.wait_for_load_state()
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
