@@ -13,11 +13,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -211,31 +211,25 @@ class Settings(BaseSettings):
     @field_validator("board_closure_days", mode="before")
     @classmethod
     def _board_closure_days(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        boards: dict[str, list[date]] = {}
-        for entry in filter(None, (part.strip() for part in value.split(";"))):
-            board, equals, days = entry.partition("=")
-            if not equals or not board.strip().isalpha():
-                raise ValueError(f"SCR_BOARD_CLOSURE_DAYS: {entry!r} is not BOARD=YYYY-MM-DD [YYYY-MM-DD ...]")
+        def days(text: str) -> list[date]:
             try:
-                boards[board.strip().upper()] = [date.fromisoformat(day) for day in days.split()]
+                return [date.fromisoformat(day) for day in text.split()]
             except ValueError:
-                raise ValueError(f"SCR_BOARD_CLOSURE_DAYS: {entry!r} has a day that is not YYYY-MM-DD") from None
-        return boards
+                raise ValueError("has a day that is not YYYY-MM-DD") from None
+
+        shape = "BOARD=YYYY-MM-DD [YYYY-MM-DD ...]"
+        return _per_board(value, "SCR_BOARD_CLOSURE_DAYS", shape, ";", days) if isinstance(value, str) else value
 
     @field_validator("publication_decision_interval_by_board", mode="before")
     @classmethod
     def _intervals_by_board(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        intervals = {}
-        for item in _comma_separated(value) or []:
-            board, _, days = item.partition("=")
-            if not board.strip() or not days.strip().isdigit() or not 1 <= int(days) <= 130:
-                raise ValueError(f"SCR_PUBLICATION_DECISION_INTERVAL_BY_BOARD: {item!r} is not BOARD=DAYS (1-130)")
-            intervals[board.strip().upper()] = int(days)
-        return intervals
+        def days(text: str) -> int:
+            if not text.isdigit() or not 1 <= int(text) <= 130:
+                raise ValueError("is not BOARD=DAYS (1-130)")
+            return int(text)
+
+        setting = "SCR_PUBLICATION_DECISION_INTERVAL_BY_BOARD"
+        return _per_board(value, setting, "BOARD=DAYS (1-130)", ",", days) if isinstance(value, str) else value
 
     @field_validator("boards", mode="before")
     @classmethod
@@ -246,17 +240,13 @@ class Settings(BaseSettings):
     @field_validator("board_procedures", mode="before")
     @classmethod
     def _procedures(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value  # a dict, from code: pydantic checks it
-        procedures: dict[str, str] = {}
-        for item in (part.strip() for part in value.split(";")):
-            board, separator, title = item.partition("=")
-            if not item:
-                continue
-            if not separator or not board.strip().isalpha() or not title.strip():
-                raise ValueError(f"{item!r} is not BOARD=title (e.g. KEN=Kent SCR procedure)")
-            procedures[board.strip().upper()] = " ".join(title.split())
-        return procedures
+        def title(text: str) -> str:
+            if not text:
+                raise ValueError("is not BOARD=title (e.g. KEN=Kent SCR procedure)")
+            return " ".join(text.split())
+
+        shape = "BOARD=title (e.g. KEN=Kent SCR procedure)"
+        return _per_board(value, "SCR_BOARD_PROCEDURES", shape, ";", title) if isinstance(value, str) else value
 
     def procedure_of(self, board: str) -> str | None:
         """The title a board's deadlines cite for its own procedure; None: the rule pack's seeds (NEL's own)."""
@@ -443,6 +433,26 @@ _CALENDAR_FEED_UNSET_IN_PRODUCTION = (
     "SCR_ENVIRONMENT=production needs SCR_CALENDAR_FEED_SECRET (the calendar feed tokens' signing secret, at "
     "least 32 characters, e.g. from `openssl rand -hex 32`)."
 )
+
+
+_Value = TypeVar("_Value")
+
+
+def _per_board(
+    value: str, setting: str, shape: str, separator: str, parse: Callable[[str], _Value]
+) -> dict[str, _Value]:
+    """A setting of ``BOARD=value`` entries, one line naming the setting and the entry when one is wrong;
+    ``parse`` reads a value and raises ValueError with what is wrong with it."""
+    found: dict[str, _Value] = {}
+    for entry in filter(None, (part.strip() for part in value.split(separator))):
+        board, equals, text = entry.partition("=")
+        if not equals or not board.strip().isalpha():
+            raise ValueError(f"{setting}: {entry!r} is not {shape}")
+        try:
+            found[board.strip().upper()] = parse(text.strip())
+        except ValueError as error:
+            raise ValueError(f"{setting}: {entry!r} {error}") from None
+    return found
 
 
 def _comma_separated(value: object) -> list[str] | None:

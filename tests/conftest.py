@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.testing import WorkflowEnvironment
+from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
 from domain.case_contract import SEARCH_ATTRIBUTES
 from store.database import create_engine
@@ -57,6 +57,24 @@ async def dev_server_env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=encrypting_converter(),
         dev_server_extra_args=[
             arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute", f"{name}={kind}")
+        ],
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="module")
+async def skipping_dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    """A dev server (real Web UI, visibility and search attributes) whose clock moves only when a test
+    fast-forwards it; one per module, so one module's fast-forwards never reach another's cases."""
+    env = await WorkflowEnvironment.start_time_skipping_v2(
+        ts_config=TimeSkippingConfig(enabled=False),
+        dev_server_existing_path=binary("temporal"),
+        data_converter=encrypting_converter(),
+        dev_server_extra_args=[
+            *(arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute", f"{name}={kind}")),
+            "--dynamic-config-value",
+            "frontend.WorkflowTimeSkippingEnabled=true",
         ],
     )
     yield env

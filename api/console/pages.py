@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from math import ceil
+from typing import get_args
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -113,7 +114,7 @@ SORT_LABELS: dict[str, str] = {
     "next_deadline": "Next deadline soonest",
     "reference": "Reference",
 }
-SORTS: dict[str, CaseSort] = {"newest": "newest", "next_deadline": "next_deadline", "reference": "reference"}
+SORTS: dict[str, CaseSort] = {sort: sort for sort in get_args(CaseSort)}
 
 
 @router.get("/cases")

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
+from temporalio.testing import WorkflowEnvironment
 
-from domain.case_contract import SEARCH_ATTRIBUTES, case_workflow_id
+from domain.case_contract import case_workflow_id
 from domain.quality import QUALITY_RULES
 from domain.uk_time import london_date
 from store.database import session_factory
@@ -25,30 +25,13 @@ from store.models import Publication
 from store.publishable_copy import sanitise
 from tests.support.case_harness import Stack, api_stack
 from tests.support.document_files import make_pdf
-from tests.support.payload_keys import encrypting_converter
-from tests.support.services import RecordingHandler, binary, plain_text, recording_server
+from tests.support.services import RecordingHandler, plain_text, recording_server
 
 OFSTED, DFE, PANEL = "enquiries@ofsted.example", "scr-notifications@dfe.example", "national-panel@dfe.example"
 REPORT = make_pdf([["Overview report", "Child J, aged 4. Agencies did not share information."]])
 SUMMARY = b"# Executive summary\n\nChild J, aged 4. Agencies did not share information.\n"
 RESPONSE = b"The board's response\n\nActions taken: training for 300 staff.\n"
 IDENTIFIERS = {"names": ["Jayden Smith"], "postcodes": ["DN31 1HU"], "schools": ["Oakfield Primary"]}
-
-
-@pytest.fixture(scope="module")
-async def skipping_dev_server() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_time_skipping_v2(
-        ts_config=TimeSkippingConfig(enabled=False),  # the clock moves only when a test fast-forwards it
-        dev_server_existing_path=binary("temporal"),
-        data_converter=encrypting_converter(),
-        dev_server_extra_args=[
-            *(arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute", f"{name}={kind}")),
-            "--dynamic-config-value",
-            "frontend.WorkflowTimeSkippingEnabled=true",
-        ],
-    )
-    yield env
-    await env.shutdown()
 
 
 async def eventually(probe: Callable[[], Awaitable[Any]], what: str, seconds: float = 30.0) -> Any:

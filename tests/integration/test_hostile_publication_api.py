@@ -8,37 +8,18 @@ import asyncio
 import hashlib
 import io
 import zipfile
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
+from temporalio.testing import WorkflowEnvironment
 
-from domain.case_contract import SEARCH_ATTRIBUTES, case_workflow_id
+from domain.case_contract import case_workflow_id
 from domain.quality import QUALITY_RULES
 from domain.uk_time import london_date
 from tests.support.case_harness import Stack, api_stack
 from tests.support.document_files import DOCX_TYPE
 from tests.support.hostile_documents import docx_alt_text, docx_clean_with_extras
-from tests.support.payload_keys import encrypting_converter
-from tests.support.services import MailBox, binary
-
-
-@pytest.fixture(scope="module")
-async def skipping_dev_server() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_time_skipping_v2(
-        ts_config=TimeSkippingConfig(enabled=False),  # the clock moves only when the test fast-forwards it
-        dev_server_existing_path=binary("temporal"),
-        data_converter=encrypting_converter(),
-        dev_server_extra_args=[
-            *(arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute", f"{name}={kind}")),
-            "--dynamic-config-value",
-            "frontend.WorkflowTimeSkippingEnabled=true",
-        ],
-    )
-    yield env
-    await env.shutdown()
+from tests.support.services import MailBox
 
 
 async def _to_publication_decision(stack: Stack, reference: str, today: Any) -> None:
