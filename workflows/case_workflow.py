@@ -46,7 +46,14 @@ with workflow.unsafe.imports_passed_through():
     from domain.stages import Stage
     from domain.uk_time import london_date
 
-from workflows.case_options import ANSWER_FIRST, AWAITING_ROLES_ATTRIBUTE, COPY_DELIVERY, STATUTORY_NOTICES
+from workflows.case_clock import CaseClock
+from workflows.case_options import (
+    ANSWER_FIRST,
+    AWAITING_ROLES_ATTRIBUTE,
+    COPY_DELIVERY,
+    LEAN_DECISIONS,
+    STATUTORY_NOTICES,
+)
 from workflows.case_register_writer import CaseRegisterWriter
 from workflows.decision_effects import resolve_deadlines, run_effects
 from workflows.notice_outbox import NoticeOutbox
@@ -76,6 +83,9 @@ class ScrCaseWorkflow:
         )
         self._decisions = asyncio.Lock()  # one decision at a time: each is checked against the state it changes
         self._woken = False
+        self._lean = False  # LEAN_DECISIONS: the clock's timer kept, search attributes upserted when they change
+        self._clock = CaseClock()
+        self._visible: dict[str, Any] = {}  # the search attributes as last upserted (LEAN_DECISIONS)
 
     # -- the process -------------------------------------------------------------------------------------
 
@@ -85,6 +95,8 @@ class ScrCaseWorkflow:
             self._case.publication.deliver_copies = True
         if workflow.patched(STATUTORY_NOTICES):
             self._case.statutory_notices = True
+        if workflow.patched(LEAN_DECISIONS):
+            self._lean = True
         workflow.set_current_details(operator_details(self._case))
         if data.carried is None:
             await self._open(data.opening)
@@ -95,8 +107,10 @@ class ScrCaseWorkflow:
                 await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._decisions.locked())
                 await self._register.flush()
                 await self._outbox.send_all()
+                self._clock.stop()
                 workflow.continue_as_new(CaseWorkflowInput(opening=data.opening, carried=self._case))
             await self._run_clock()
+        self._clock.stop()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._register.flush()
         await self._outbox.send_all()
@@ -149,6 +163,11 @@ class ScrCaseWorkflow:
     async def _run_clock(self) -> None:
         """Sleep until the case's next reminder or due time, or until something changes; then act on it."""
         event = lifecycle.next_clock_event(self._case)
+        if self._lean:
+            if await self._clock.wait(event, self._wake):
+                assert event is not None
+                await self._fire(event.key)
+            return
         if event is not None:
             remaining = event.at - workflow.now()
             if remaining > timedelta(0):
@@ -157,12 +176,15 @@ class ScrCaseWorkflow:
                     return
                 except TimeoutError:
                     pass
-            outcome = lifecycle.fire_clock(self._case, event.key, workflow.now())
-            if outcome is not None:
-                self._outbox.extend(outcome.notices)
-                await self._record(outcome)
+            await self._fire(event.key)
             return
         await workflow.wait_condition(self._wake)
+
+    async def _fire(self, key: str) -> None:
+        outcome = lifecycle.fire_clock(self._case, key, workflow.now())
+        if outcome is not None:
+            self._outbox.extend(outcome.notices)
+            await self._record(outcome)
 
     def _already_met(self, notice: NoticeRequest, recipient: str) -> bool:
         """Whether the deadline this recipient's copy would meet is met already (Ofsted told by the local
@@ -277,5 +299,10 @@ class ScrCaseWorkflow:
         if workflow.patched(AWAITING_ROLES_ATTRIBUTE):
             roles = sorted({role for awaited in shown.awaiting for role in awaited.roles})
             updates.append(AWAITING_ROLES.value_set(roles))
-        workflow.upsert_search_attributes(updates)
+        if self._lean:
+            # Unknown until first upserted in this run (a run continued as new inherits the previous run's values).
+            updates = [u for u in updates if u.key.name not in self._visible or self._visible[u.key.name] != u.value]
+            self._visible.update((update.key.name, update.value) for update in updates)
+        if updates:
+            workflow.upsert_search_attributes(updates)
         workflow.set_current_details(operator_details(self._case))
