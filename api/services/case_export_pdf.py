@@ -59,23 +59,26 @@ class _Bundle(FPDF):
         self.set_font("Helvetica", size=7)
         self.cell(0, 4, latin1(f"{self.export.case.reference} - {RESTRICTED} - page {self.page_no()}"), align="C")
 
-    def text(self, value: str, *, size: float = 9, style: str = "") -> None:  # type: ignore[override]
+    def paragraph(self, value: str, *, size: float = 9, style: str = "") -> None:
         self.set_font("Helvetica", style, size)
         self.multi_cell(0, LINE, latin1(value), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    def heading(self, title: str) -> None:
-        self.add_page()
+    def heading(self, title: str, *, new_page: bool = True) -> None:
+        if new_page:
+            self.add_page()
+        else:
+            self.ln(4)
         self.start_section(title)
-        self.text(title, size=14, style="B")
+        self.paragraph(title, size=14, style="B")
         self.ln(2)
 
     def pairs(self, rows: Iterable[tuple[str, Any]]) -> None:
         for name, value in rows:
-            self.text(f"{name}: {_shown(value)}")
+            self.paragraph(f"{name}: {_shown(value)}")
 
     def grid(self, header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[int]) -> None:
         if not rows:
-            self.text("None recorded.")
+            self.paragraph("None recorded.")
             return
         self.set_font("Helvetica", size=8)
         with self.table(col_widths=tuple(widths), text_align="LEFT", line_height=4) as table:
@@ -85,7 +88,7 @@ class _Bundle(FPDF):
                     cells.cell(latin1(value if isinstance(value, str) else _shown(value)))
 
     def entry(self, title: str, rows: Iterable[tuple[str, Any]]) -> None:
-        self.text(title, style="B")
+        self.paragraph(title, style="B")
         self.pairs(rows)
         self.ln(2)
 
@@ -94,7 +97,7 @@ def render_case_pdf(export: CaseExport) -> bytes:
     pdf = _Bundle(export)
     case = export.case
     pdf.add_page()
-    pdf.text(f"Case file {case.reference}", size=20, style="B")
+    pdf.paragraph(f"Case file {case.reference}", size=20, style="B")
     pdf.ln(4)
     pdf.pairs(
         [
@@ -111,18 +114,21 @@ def render_case_pdf(export: CaseExport) -> bytes:
         ]
     )
     pdf.ln(4)
-    pdf.text(RESTRICTED, style="B")
-    pdf.text(
+    pdf.paragraph(RESTRICTED, style="B")
+    pdf.paragraph(
         "Identifying details recorded for the anonymisation check are not printed here; the JSON export carries "
         "them for the roles that may read them."
     )
     pdf.ln(2)
-    pdf.text("Contents: " + ", ".join(SECTIONS))
+    pdf.paragraph("Contents: " + ", ".join(SECTIONS))
 
     pdf.heading("Facts")
     pdf.pairs(export.facts.items())
-    pdf.heading("Assessment")
-    pdf.pairs(export.assessment.items()) if export.assessment else pdf.text("Not yet assessed.")
+    pdf.heading("Assessment", new_page=False)
+    if export.assessment:
+        pdf.pairs(export.assessment.items())
+    else:
+        pdf.paragraph("Not yet assessed.")
 
     pdf.heading("Deadlines")
     pdf.grid(
@@ -133,7 +139,7 @@ def render_case_pdf(export: CaseExport) -> bytes:
 
     pdf.heading("Decisions")
     if not export.decisions:
-        pdf.text("None recorded.")
+        pdf.paragraph("None recorded.")
     for decision in export.decisions:
         pdf.entry(
             f"{_shown(decision.at)} - {decision.summary}",
@@ -154,7 +160,7 @@ def render_case_pdf(export: CaseExport) -> bytes:
 
     pdf.heading("Documents")
     if not export.documents:
-        pdf.text("None uploaded.")
+        pdf.paragraph("None uploaded.")
     for document in export.documents:
         pdf.entry(
             f"{document.id}. {document.kind_title}: {document.filename}",

@@ -94,10 +94,10 @@ async def case_through_decisions(stack: Stack) -> str:
     async def settled() -> bool:
         timeline = (await stack.http.get(f"/api/v1/cases/{reference}/timeline", headers=stack.auth("auditor"))).json()
         decided = {e["details"].get("decision_kind") for e in timeline if e["kind"] == "decision"}
-        sent = [e for e in timeline if e["kind"] == "notice_sent"]
-        return {"screening", "chair"} <= decided and bool(sent)
+        sent = {e["details"].get("recipient") for e in timeline if e["kind"] == "notice_sent"}
+        return {"screening", "chair"} <= decided and "ofsted" in sent
 
-    await eventually(settled, "both decisions and a sent notice in the register")
+    await eventually(settled, "both decisions and the notice to Ofsted in the register")
     return reference
 
 
