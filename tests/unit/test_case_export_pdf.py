@@ -1,0 +1,131 @@
+"""The PDF bundle renders whatever staff typed (quotes, dashes, other scripts, emoji, long unbroken text) with
+its standard fonts, and reads back with every section; the identifying details are never printed."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+
+import pypdf
+
+from api.services.case_export_pdf import SECTIONS, latin1, render_case_pdf
+from domain.case_export import (
+    CaseExport,
+    CaseHeader,
+    DeadlineEntry,
+    DecisionEntry,
+    DocumentEntry,
+    ExportedBy,
+    NoticeEntry,
+    TimelineEntry,
+)
+
+AT = datetime(2026, 12, 7, 10, 30, tzinfo=UTC)
+RATIONALE = (
+    "\u201cAgencies\u201d didn\u2019t share \u2014 see \u00a71\u2026 \u05e9\u05dc\u05d5\u05dd \U0001f600 \u20ac5"
+)
+
+
+def an_export() -> CaseExport:
+    return CaseExport(
+        exported_at=AT,
+        exported_by=ExportedBy(user="bob", role="business_manager"),
+        case=CaseHeader(
+            reference="NEL-2026-0007",
+            board="NEL",
+            stage="in_review",
+            overdue=True,
+            version=9,
+            rule_pack="SCR 2015",
+            rule_pack_version="1",
+            aware_on=date(2026, 11, 2),
+            notified_on=date(2026, 11, 3),
+            opened_by="bob",
+            opened_at=AT,
+            updated_at=AT,
+        ),
+        facts={"outcome": "died", "abuse_or_neglect": "suspected"},
+        assessment=None,
+        identifiers_included=True,
+        identifiers={"names": ["Jayden Lee Smith"], "schools": ["Oakfield Primary School"]},
+        deadlines=[
+            DeadlineEntry(
+                key="review_completion",
+                title="Complete the serious case review",
+                rule="6 calendar months after the SCR was initiated " * 4,
+                source="Working Together 2015; NEL SCR procedure",
+                due=date(2027, 5, 3),
+                status="overdue",
+                met_at=None,
+                breached_at=AT,
+            )
+        ],
+        decisions=[
+            DecisionEntry(
+                at=AT,
+                decision_kind="chair",
+                actor="alice",
+                role="independent_chair",
+                summary="Independent chair decided to initiate a Serious Case Review",
+                rationale=RATIONALE,
+                details={"evidence": "x" * 400},
+            )
+        ],
+        notices=[
+            NoticeEntry(
+                kind="incident_notification",
+                recipient="ofsted",
+                address="ofsted@ofsted.example",
+                subject="[NEL-2026-0007] Notification of a serious child safeguarding incident - sent to ofsted",
+                status="sent",
+                attempts=1,
+                created_at=AT,
+                sent_at=AT,
+            )
+        ],
+        documents=[
+            DocumentEntry(
+                id=3,
+                kind="imr",
+                kind_title="Individual management review",
+                filename="IMR \u2013 health.pdf",
+                content_type="application/pdf",
+                size=730,
+                sha256="9" * 64,
+                uploaded_by="bob",
+                uploaded_role="business_manager",
+                uploaded_at=AT,
+                download_path="/api/v1/cases/NEL-2026-0007/documents/3",
+                archive_path="documents/3-imr.pdf",
+            )
+        ],
+        timeline=[
+            TimelineEntry(
+                at=AT,
+                kind="decision",
+                actor="alice",
+                role="independent_chair",
+                summary="Decided",
+                rationale=RATIONALE,
+                details={},
+            )
+        ],
+    )
+
+
+def test_the_bundle_reads_back_with_every_section_and_no_identifying_details() -> None:
+    reader = pypdf.PdfReader(io.BytesIO(render_case_pdf(an_export())))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Case file NEL-2026-0007" in reader.pages[0].extract_text()
+    for section in SECTIONS:
+        assert section in text
+    assert "Agencies\" didn't share - see \u00a71..." in text
+    assert "9" * 64 in text
+    assert "Jayden" not in text
+    assert "Oakfield" not in text
+
+
+def test_text_outside_latin_1_is_folded_or_replaced() -> None:
+    assert latin1("\u2018a\u2019 \u2014 b\u2026") == "'a' - b..."
+    assert latin1("\U0001f600 \u20ac") == "? ?"
+    assert latin1("caf\u00e9") == "caf\u00e9"
