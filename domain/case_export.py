@@ -41,6 +41,15 @@ class CaseHeader(_Part):
     updated_at: datetime
 
 
+class AwaitedEntry(_Part):
+    """A decision the case waits for now: its kind, who may take it, by when."""
+
+    kind: str
+    roles: list[str]
+    description: str
+    due: date | None
+
+
 class DeadlineEntry(_Part):
     key: str
     title: str
@@ -115,6 +124,7 @@ class CaseExport(_Part):
     identifiers: dict[str, Any] | None = Field(
         description="The identifying details recorded for the anonymisation check (names, schools, ...)"
     )
+    awaiting: list[AwaitedEntry] = Field(description="The decisions the case waits for now")
     deadlines: list[DeadlineEntry]
     decisions: list[DecisionEntry] = Field(description="Every accepted decision, oldest first, with who and why")
     notices: list[NoticeEntry]

@@ -21,6 +21,7 @@ from api.errors import ProblemError
 from api.permissions import PERMISSIONS
 from api.services.case_export_pdf import render_case_pdf
 from domain.case_export import (
+    AwaitedEntry,
     CaseExport,
     CaseHeader,
     DeadlineEntry,
@@ -102,6 +103,12 @@ async def build_case_export(exporter: Exporter, *, reference: str) -> CaseExport
         assessment=dict(case.assessment) if case.assessment is not None else None,
         identifiers_included=exporter.reads_identifiers,
         identifiers=dict(identifiers.identifiers) if identifiers is not None else None,
+        awaiting=[
+            AwaitedEntry(
+                kind=item["kind"], roles=list(item["roles"]), description=item["description"], due=item.get("due")
+            )
+            for item in case.awaiting
+        ],
         deadlines=[
             DeadlineEntry(
                 key=d.key,

@@ -18,7 +18,7 @@ from fpdf.enums import XPos, YPos
 
 from domain.case_export import CaseExport
 
-SECTIONS = ("Facts", "Assessment", "Deadlines", "Decisions", "Notices", "Documents", "Timeline")
+SECTIONS = ("Facts", "Assessment", "Awaiting", "Deadlines", "Decisions", "Notices", "Documents", "Timeline")
 RESTRICTED = "OFFICIAL-SENSITIVE: restricted staff data about a child. Do not forward beyond the review's people."
 _FOLD = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2026": "..."}
@@ -129,6 +129,13 @@ def render_case_pdf(export: CaseExport) -> bytes:
         pdf.pairs(export.assessment.items())
     else:
         pdf.paragraph("Not yet assessed.")
+
+    pdf.heading("Awaiting", new_page=False)
+    pdf.grid(
+        ("Decision", "Who may take it", "Due"),
+        [(a.description, ", ".join(a.roles), a.due) for a in export.awaiting],
+        (110, 50, 20),
+    )
 
     pdf.heading("Deadlines")
     pdf.grid(

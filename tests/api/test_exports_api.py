@@ -33,7 +33,7 @@ TODAY = london_date(datetime.now(UTC))
 FAMILY = {"names": ["Jayden Lee Smith", "Kelly O'Brien"], "schools": ["Oakfield Primary School"]}
 IMR = make_pdf([["Individual management review", "Health visitors saw the family often."]])
 REPORT = b"# Overview report\n\nThe agencies did not share what they knew.\n"
-SECTIONS = ("Facts", "Assessment", "Deadlines", "Decisions", "Notices", "Documents", "Timeline")
+SECTIONS = ("Facts", "Assessment", "Awaiting", "Deadlines", "Decisions", "Notices", "Documents", "Timeline")
 
 
 @pytest.fixture
@@ -117,6 +117,9 @@ async def test_a_case_exports_as_json_following_the_published_schema(stack: Stac
     assert document["case"]["board"] == stack.board
     assert document["facts"] == {**document["facts"], "outcome": "died", "abuse_or_neglect": "suspected"}
     assert document["assessment"] is not None
+    read = (await stack.http.get(f"/api/v1/cases/{reference}", headers=stack.auth("business_manager"))).json()
+    assert document["awaiting"] == read["awaiting"]
+    assert document["awaiting"]
     decisions = {d["decision_kind"]: d for d in document["decisions"]}
     assert decisions["chair"]["rationale"] == "Died; abuse suspected"
     assert (decisions["chair"]["actor"], decisions["chair"]["role"]) == ("alice", "independent_chair")

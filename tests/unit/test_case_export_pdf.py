@@ -10,6 +10,7 @@ import pypdf
 
 from api.services.case_export_pdf import SECTIONS, latin1, render_case_pdf
 from domain.case_export import (
+    AwaitedEntry,
     CaseExport,
     CaseHeader,
     DeadlineEntry,
@@ -48,6 +49,14 @@ def an_export() -> CaseExport:
         assessment=None,
         identifiers_included=True,
         identifiers={"names": ["Jayden Lee Smith"], "schools": ["Oakfield Primary School"]},
+        awaiting=[
+            AwaitedEntry(
+                kind="final_report",
+                roles=["lead_reviewer"],
+                description="Submit the final report",
+                due=date(2027, 5, 3),
+            )
+        ],
         deadlines=[
             DeadlineEntry(
                 key="review_completion",
@@ -121,6 +130,7 @@ def test_the_bundle_reads_back_with_every_section_and_no_identifying_details() -
         assert section in text
     assert "Agencies\" didn't share - see \u00a71..." in text
     assert "9" * 64 in text
+    assert "Submit the final report" in text
     assert "Jayden" not in text
     assert "Oakfield" not in text
 
