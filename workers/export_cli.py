@@ -43,13 +43,13 @@ async def run_export(
         raise ExportInputError(f"unknown board {board.upper()}; this deployment serves {', '.join(settings.boards)}")
     engine = create_engine(settings.database_url)
     exporter = Exporter(sessions=session_factory(engine), settings=settings, by=host_operator(), role=None)
+    store = document_store_from_settings(settings)
     try:
         if board is not None:
-            store = document_store_from_settings(settings)
             references = await write_board_archive(exporter, store, board=board.upper(), target=target)
             return f"board {board.upper()}: {len(references)} case file(s)"
         assert case is not None, "check_options asks for a case or a board"
-        target.write(await export_case(exporter, reference=case.upper(), export_format=export_format))
+        target.write(await export_case(exporter, reference=case.upper(), export_format=export_format, store=store))
         return f"case {case.upper()}: {export_format.upper()}"
     finally:
         await engine.dispose()

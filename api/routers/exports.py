@@ -44,6 +44,7 @@ async def case_export_json_schema() -> JSONResponse:
 async def export_case_file(
     scoped: CaseExporter,
     context: Context,
+    store: Documents,
     export_format: Annotated[
         Literal["json", "pdf"] | None,
         Query(alias="format", description="json (the published schema) or pdf; else by `Accept`, JSON first"),
@@ -51,12 +52,12 @@ async def export_case_file(
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The case's whole file: facts, assessment, deadlines, decisions with their rationale, notices, documents
-    (metadata, SHA-256 and download path) and timeline. Audited."""
+    (metadata, SHA-256 and download path) and timeline; the PDF has the case's PDF documents appended. Audited."""
     chosen: ExportFormat = export_format or ("pdf" if _wants_pdf(accept) else "json")
     exporter = Exporter(
         sessions=context.sessions, settings=context.settings, by=audit.By.actor(scoped.actor), role=scoped.actor.role
     )
-    data = await export_case(exporter, reference=scoped.reference, export_format=chosen)
+    data = await export_case(exporter, reference=scoped.reference, export_format=chosen, store=store)
     name = f"{scoped.reference}-case-file.{chosen}"
     return Response(
         content=data,

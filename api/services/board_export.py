@@ -7,7 +7,7 @@ Layout::
     manifest.json                       board, who, when, the cases, and every other entry's size and sha256
     schemas/case-export.v1.json         the JSON Schema the case.json files follow
     <REFERENCE>/case.json
-    <REFERENCE>/case.pdf
+    <REFERENCE>/case.pdf                (its own pages only: the documents are beside it)
     <REFERENCE>/documents/<id>-<kind>.<ext>   (as the case.json's documents[].archive_path says)
 """
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api import audit
 from api.errors import ProblemError
 from api.permissions import PERMISSIONS
+from api.services.case_export_appendix import append_documents, gather_appendix, sanitised_appendix
 from api.services.case_export_pdf import render_case_pdf
 from domain.case_export import (
     AwaitedEntry,
@@ -36,6 +37,7 @@ from domain.roles import Role
 from domain.rule_pack import cite_for_board
 from store import documents as document_register
 from store import register
+from store.document_store import DocumentStore
 from store.models import CaseDocument
 from store.settings import Settings
 
@@ -185,10 +187,16 @@ def export_json(export: CaseExport) -> bytes:
     return export.model_dump_json(indent=2).encode()
 
 
-async def render(export: CaseExport, export_format: ExportFormat) -> bytes:
-    if export_format == "pdf":
+async def render(export: CaseExport, export_format: ExportFormat, *, store: DocumentStore | None = None) -> bytes:
+    """The export as JSON or as a PDF bundle; with ``store``, the bundle has the case's PDF documents appended."""
+    if export_format == "json":
+        return export_json(export)
+    if store is None:
         return await asyncio.to_thread(render_case_pdf, export)
-    return export_json(export)
+    gathered = await gather_appendix(store, export.documents)
+    appendix = await asyncio.to_thread(sanitised_appendix, gathered)
+    bundle = await asyncio.to_thread(render_case_pdf, export, files=appendix.notes)
+    return await asyncio.to_thread(append_documents, bundle, appendix)
 
 
 def exported_entry(export: CaseExport, export_format: str, *, board_export: str | None = None) -> audit.AuditEntry:
@@ -201,9 +209,12 @@ def exported_entry(export: CaseExport, export_format: str, *, board_export: str 
     )
 
 
-async def export_case(exporter: Exporter, *, reference: str, export_format: ExportFormat) -> bytes:
-    """One case's file in ``export_format``, audited (who, which format, how many documents; never content)."""
+async def export_case(
+    exporter: Exporter, *, reference: str, export_format: ExportFormat, store: DocumentStore
+) -> bytes:
+    """One case's file in ``export_format`` (a PDF with the case's PDF documents appended), audited (who, which
+    format, how many documents; never content)."""
     export = await build_case_export(exporter, reference=reference)
-    data = await render(export, export_format)
+    data = await render(export, export_format, store=store)
     await audit.record(exporter.sessions, exported_entry(export, export_format), by=exporter.by)
     return data

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -93,7 +93,8 @@ class _Bundle(FPDF):
         self.ln(2)
 
 
-def render_case_pdf(export: CaseExport) -> bytes:
+def render_case_pdf(export: CaseExport, *, files: Mapping[int, str] | None = None) -> bytes:
+    """``files``: per document id, where the reader finds the file (appended, or why not); else the archive path."""
     pdf = _Bundle(export)
     case = export.case
     pdf.add_page()
@@ -175,7 +176,7 @@ def render_case_pdf(export: CaseExport) -> bytes:
                 ("Type and size", f"{document.content_type}, {document.size} bytes"),
                 ("Uploaded", f"{_shown(document.uploaded_at)} by {document.uploaded_by} ({document.uploaded_role})"),
                 ("SHA-256", document.sha256),
-                ("In a board archive", document.archive_path),
+                ("File", (files or {}).get(document.id, f"in a board archive at {document.archive_path}")),
             ],
         )
 

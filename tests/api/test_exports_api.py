@@ -172,6 +172,9 @@ async def test_a_case_exports_as_a_readable_pdf_bundle(stack: Stack) -> None:
         assert section in text, section
     assert "Died; abuse suspected" in text
     assert hashlib.sha256(IMR).hexdigest() in text
+    # The case's PDF documents follow the bundle's own pages; the others are where the archive keeps them.
+    assert "Health visitors saw the family often." in pdf.pages[-1].extract_text()
+    assert "in a board archive at documents/2-overview_report.md" in text
     # The identifying details recorded for the anonymisation check are never printed.
     for name in (*FAMILY["names"], *FAMILY["schools"]):
         assert name not in text

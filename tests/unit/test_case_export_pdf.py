@@ -1,13 +1,16 @@
 """The PDF bundle renders whatever staff typed (quotes, dashes, other scripts, emoji, long unbroken text) with
-its standard fonts, and reads back with every section; the identifying details are never printed."""
+its standard fonts, and reads back with every section; the identifying details are never printed. The case's PDF
+documents are appended through the sanitiser, bookmarked; one that cannot be read is named, not appended."""
 
 from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime
 
+import pikepdf
 import pypdf
 
+from api.services.case_export_appendix import append_documents, appendable, sanitised_appendix
 from api.services.case_export_pdf import SECTIONS, latin1, render_case_pdf
 from domain.case_export import (
     AwaitedEntry,
@@ -20,6 +23,8 @@ from domain.case_export import (
     NoticeEntry,
     TimelineEntry,
 )
+from tests.support.document_files import make_pdf
+from tests.support.hostile_documents import pdf_open_action_javascript
 
 AT = datetime(2026, 12, 7, 10, 30, tzinfo=UTC)
 RATIONALE = (
@@ -139,3 +144,39 @@ def test_text_outside_latin_1_is_folded_or_replaced() -> None:
     assert latin1("\u2018a\u2019 \u2014 b\u2026") == "'a' - b..."
     assert latin1("\U0001f600 \u20ac") == "? ?"
     assert latin1("caf\u00e9") == "caf\u00e9"
+
+
+def entry(document_id: int, content_type: str = "application/pdf") -> DocumentEntry:
+    return an_export().documents[0].model_copy(update={"id": document_id, "content_type": content_type})
+
+
+def test_the_cases_pdf_documents_are_appended_sanitised_and_bookmarked() -> None:
+    report = make_pdf([["Overview report", "Agencies did not share information."]])
+    hostile = pdf_open_action_javascript().data
+    gathered = [(entry(1), report), (entry(2), hostile), (entry(3), b"%PDF-1.7 this is no PDF")]
+    appendix = sanitised_appendix(gathered)
+    assert [document.id for document, _ in appendix.documents] == [1, 2]
+    assert appendix.notes[1].startswith("appended")
+    assert appendix.notes[3].startswith("not appended: the PDF cannot be read")
+    export = an_export().model_copy(update={"documents": [entry(1), entry(2), entry(3)]})
+    bundle = render_case_pdf(export, files=appendix.notes)
+    combined = append_documents(bundle, appendix)
+
+    own_pages = len(pypdf.PdfReader(io.BytesIO(bundle)).pages)
+    reader = pypdf.PdfReader(io.BytesIO(combined))
+    assert len(reader.pages) == own_pages + 2
+    assert "Agencies did not share information." in reader.pages[own_pages].extract_text()
+    assert "not appended: the PDF cannot be read" in "\n".join(p.extract_text() for p in reader.pages[:own_pages])
+    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert titles[-2:] == ["Document 1: Individual management review", "Document 2: Individual management review"]
+    with pikepdf.open(io.BytesIO(combined)) as pdf:
+        actions = [o.get("/S") for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and "/S" in o]
+        assert not {pikepdf.Name.JavaScript, pikepdf.Name.Launch} & set(actions)
+        assert isinstance(pdf.Root.OpenAction, pikepdf.Array)  # the bundle's own: open at its first page
+        assert not pdf.attachments
+        assert all("/AA" not in page.obj for page in pdf.pages)
+
+
+def test_only_pdf_documents_are_appended() -> None:
+    assert not appendable(entry(4, "text/markdown"))
+    assert appendable(entry(5))
