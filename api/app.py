@@ -15,7 +15,18 @@ from api.context import AppContext, Context
 from api.errors import install_error_handlers
 from api.headers import NoFraming
 from api.limits import RequestSizeLimit
-from api.routers import anonymisation, calendar, cases, codec, decisions, documents, review_requests, screening, tasks
+from api.routers import (
+    anonymisation,
+    calendar,
+    cases,
+    codec,
+    decisions,
+    documents,
+    exports,
+    review_requests,
+    screening,
+    tasks,
+)
 from api.routers.learning_summaries import router as learning_summaries_router
 from api.schemas import HealthOut
 from api.site import install_site
@@ -65,6 +76,7 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     app.include_router(review_requests.router)
     app.include_router(review_requests.public_router)
     app.include_router(learning_summaries_router)
+    app.include_router(exports.router)
     install_site(app, settings)  # the public website under /public, and the document store
     install_console(app, settings)  # the staff console under /console (after the error handlers)
 
