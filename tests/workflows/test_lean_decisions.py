@@ -158,7 +158,8 @@ async def test_search_attributes_are_upserted_only_when_they_change(
     case = await open_case(env.client, queue, incident=DEATH, aware_on=await today(env))
     await _stage_shown(case, "screening")  # the opening's upserts are all in the history
     opening = _upserted(await _events(case))
-    assert opening and "ScrBoard" in opening[0]  # the first upsert names the board; none after it repeats it
+    assert opening
+    assert "ScrBoard" in opening[0]  # the first upsert names the board; none after it repeats it
     assert all("ScrBoard" not in names for names in opening[1:])
 
     state = await decide(case, Role.SUB_GROUP, RecordScreeningInput(recommendation="initiate_scr", rationale="r"))
