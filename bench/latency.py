@@ -31,6 +31,7 @@ from temporalio.client import Client, WorkflowHandle
 
 from bench.api_client import StaffApi
 from bench.bare_floor import BareFloor
+from bench.decision_cpu import cpu_per_decision
 from bench.floor import FLOOR_TASK_QUEUE, BenchFloorWorkflow
 from bench.histories import summarise_trips, update_round_trips
 from bench.settle import SettleLog, settle
@@ -88,6 +89,7 @@ async def decision_round_trip(
     diagnostic_warmup = -(-warmup // every)
     http_refs = await cases_waiting(api, idle, warmup + decisions, today)
     direct_refs = await cases_waiting(api, idle, diagnostic_warmup + diagnostics, today)
+    cpu_refs = await cases_waiting(api, idle, decisions // 2, today)
     floors = await _start_floor(client, warmup + decisions)
     bare_server = BareFloor(stack)
     await bare_server.start()
@@ -153,6 +155,8 @@ async def decision_round_trip(
         await handle.signal(BenchFloorWorkflow.finish)
     await bare_server.close()
 
+    cpu = await cpu_per_decision(stack, api, cpu_refs)
+
     # Where the time goes inside the server, from the histories of a sample of the cases decided above.
     sample = http_refs[warmup : warmup + min(40, decisions)]
     screening_trips, chair_trips = [], []
@@ -195,6 +199,7 @@ async def decision_round_trip(
         "warmup_discarded": warmup,
         "series": series,
         "settling": settled.as_dict(),
+        "cpu_per_decision": cpu,
         "ratio": {**_ratios(ours, bare), "target": 1.5},
         # Against the same update on a dev server that runs nothing else: what the shared server adds shows here.
         "ratio_to_bare_server_floor": _ratios(ours, series["bare_server_floor_update"]),

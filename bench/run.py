@@ -372,6 +372,13 @@ def table(results: dict[str, Any]) -> str:
         f"{_fmt(settling.get('settle_mean_ms'))} ms, {_fmt(settling.get('settles_that_gave_up'))} of "
         f"{_fmt(settling.get('settles'))}",
     )
+    cpu = _get(rt, "cpu_per_decision") or {}
+    if cpu.get("decisions"):
+        add(
+            f"  CPU per decision, deferred work included (n={cpu['decisions']})",
+            f"{_fmt(cpu.get('cpu_ms_per_decision_total'))} ms: "
+            + ", ".join(f"{name} {_fmt(ms)}" for name, ms in cpu["cpu_ms_per_decision"].items()),
+        )
     started = _get(rt, "ratio_to_floor_starting_activity") or {}
     add(
         "  ratio ours/(floor + started activity)",
