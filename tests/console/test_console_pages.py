@@ -375,7 +375,8 @@ async def test_a_decision_with_a_list_is_asked_item_by_item(stack: Stack) -> Non
         assert "Reviewer 2" not in form.text
         # Enter in a field presses the form's first button: a hidden "Continue", not "Add another".
         first_button = re.search(r"<button[^>]*>\s*([^<]*?)\s*</button>", form.text.split(f'action="{form_path}"')[1])
-        assert first_button and first_button.group(1) == "Continue", first_button
+        assert first_button is not None
+        assert first_button.group(1) == "Continue"
         assert 'aria-hidden="true">Continue</button>' in form.text
         token = csrf_token(form.text)
         first = {
