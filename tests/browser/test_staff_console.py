@@ -267,6 +267,25 @@ async def test_an_overdue_case_reaches_my_tasks(stack: dict[str, str], browser: 
     first = page.locator("tbody tr").first  # soonest first: an overdue task heads the list
     assert await first.locator(".govuk-tag--red").inner_text() == "Overdue"
     await screenshots(page, f"my-tasks-overdue{suffix}", javascript)
+    await sign_out(page)
+
+    # Someone with two roles acts in one at a time and switches visibly; the chair may compile a summary.
+    await page.get_by_label("Business manager").check()
+    await page.get_by_label("Independent chair").check()
+    await page.get_by_label("User name").fill("pat")
+    await page.get_by_label("Board").select_option("NEL")
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url(f"{console}/tasks")
+    await page.get_by_role("link", name="Switch role").click()
+    assert await page.locator("h1").inner_text() == "Which role do you want to act in?"
+    await screenshots(page, f"switch-role{suffix}", javascript)
+    await page.get_by_label("Independent chair").check()
+    await page.get_by_role("button", name="Switch role").click()
+    await page.wait_for_url(f"{console}/tasks")
+    assert "pat (independent chair, NEL)" in await page.inner_text("header")
+    await page.get_by_role("link", name="Learning summaries").click()
+    assert "Compile a year's summary" in await page.inner_text("main")
+    await screenshots(page, f"learning-compile{suffix}", javascript)
     assert problems == []
 
 
