@@ -126,7 +126,9 @@ async def test_open_a_case_then_screen_it_from_my_tasks(
     await page.get_by_role("button", name="Record decision").click()
 
     await page.wait_for_url(f"{console}/cases/{reference}?recorded=screening")
-    assert "Decision recorded" in await page.locator(".govuk-notification-banner--success").inner_text()
+    recorded = await page.locator(".govuk-notification-banner--success").inner_text()
+    assert "Decision recorded: record the sub-group's screening recommendation." in recorded
+    assert "<p" not in recorded  # markup, not text
     assert "Seen at the sub-group" in await page.locator(".moj-timeline").inner_text()
     await screenshots(page, f"decision-recorded{suffix}", javascript)
 
