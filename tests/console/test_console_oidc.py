@@ -80,10 +80,11 @@ class IdentityProvider:
                 claims = {"iss": outer.issuer, "aud": AUDIENCE, "sub": "kim@board", "iat": now}
                 claims |= {"exp": now + outer.lifetime, "roles": outer.roles, "board": "NEL"}
                 access = jwt.encode(claims, KEY, algorithm="RS256", headers={"kid": "k1"})
-                answer = {"access_token": access, "token_type": "Bearer", "expires_in": outer.lifetime}
+                answer: dict[str, Any] = {"access_token": access, "token_type": "Bearer", "expires_in": outer.lifetime}
                 if outer.gives_refresh:
-                    answer["refresh_token"] = secrets.token_urlsafe(48)
-                    outer.refresh_tokens.add(answer["refresh_token"])
+                    refresh = secrets.token_urlsafe(48)
+                    outer.refresh_tokens.add(refresh)
+                    answer["refresh_token"] = refresh
                 self._json(200, answer)
 
             def log_message(self, *args: object) -> None:
