@@ -68,10 +68,11 @@ async def accessible(page: Page, javascript: bool) -> None:
         async def serve(route: Route) -> None:
             await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
 
-        await twin.route(url, serve)
+        await twin.route(lambda address: address == url, serve)
         await twin.route(re.compile(r".*\.m?js(\?.*)?$"), lambda route: route.abort())  # no script runs
         await twin.goto(url)
         await twin.wait_for_load_state("load")
+        assert await twin.title() == await page.title(), "the copy is not the page"  # not a sign-in redirect
         assert await twin.evaluate("document.body.classList.contains('js-enabled')") is False
         font = await twin.locator("h1").evaluate("element => getComputedStyle(element).fontFamily")
         assert "system-ui" in font, f"{url}: the stylesheet did not load for axe ({font})"
