@@ -38,5 +38,6 @@ COPY_DELIVERY = "prepublication-copies-delivered"
 STATUTORY_NOTICES = "statutory-notices-issue-14"
 # Issue 16: a decision's workflow task carries only what changed. The clock keeps its timer while the next
 # reminder or due time is the same (it was cancelled and started again on every decision: workflows/case_clock.py),
-# and search attributes are upserted only when one of them changes (each upsert is a visibility write).
+# and search attributes are upserted only when one of them changes (each upsert is a visibility write), after the
+# decision's register write rather than in the task that answers it (there it cost the answer about 3 ms).
 LEAN_DECISIONS = "lean-decision-commands"

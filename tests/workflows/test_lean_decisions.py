@@ -174,3 +174,34 @@ async def test_search_attributes_are_upserted_only_when_they_change(
     assert described.typed_search_attributes  # still all there for the Web UI's saved searches
     names = {pair.key.name for pair in described.typed_search_attributes}
     assert {"ScrStage", "ScrBoard", "ScrNextDeadline", "ScrOverdue", "ScrAwaitingRoles"} <= names
+
+
+async def test_the_answering_task_carries_no_upsert_the_one_after_the_register_write_does(
+    env: WorkflowEnvironment, stand_ins: StandIns, queue: str
+) -> None:
+    case = await open_case(env.client, queue, incident=DEATH, aware_on=await today(env))
+    await _stage_shown(case, "screening")
+    state = await decide(case, Role.SUB_GROUP, RecordScreeningInput(recommendation="initiate_scr", rationale="r"))
+    await _stage_shown(case, state.stage)
+
+    events = await _events(case)
+    accepted = max(
+        i for i, e in enumerate(events) if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    )
+    answered = next(
+        i
+        for i, e in enumerate(events)
+        if i > accepted and e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED
+    )
+    task_end = next(
+        (
+            i
+            for i, e in enumerate(events)
+            if i > answered and e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED
+        ),
+        len(events),
+    )
+    answering_task = events[accepted:task_end]  # the commands of the task that answered the decision
+    assert not _upserted(answering_task)
+    assert any(e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED for e in answering_task)  # the write
+    assert _upserted(events[task_end:])  # the stage reached the Web UI after it
