@@ -45,6 +45,11 @@ async def _serve(worker: Worker) -> None:
     await worker.run()
 
 
+def _sandboxed(settings: Settings) -> bool:
+    # Code from before SCR_WORKER_WORKFLOW_SANDBOX ran every workflow in the sandbox (a baseline run of old code).
+    return bool(getattr(settings, "worker_workflow_sandbox", True))
+
+
 async def _floor_worker() -> None:
     settings = Settings()
     client = await connect(settings.temporal_address, settings.temporal_namespace, codec_from_settings(settings))
@@ -58,7 +63,7 @@ async def _floor_worker() -> None:
         # ping would replay first and the floor would look slower than it is (it did in full mode before this).
         max_cached_workflows=settings.worker_max_cached_workflows,
         # The product's workers' runner (SCR_WORKER_WORKFLOW_SANDBOX): the floor is the same configuration.
-        workflow_runner=SandboxedWorkflowRunner() if settings.worker_workflow_sandbox else UnsandboxedWorkflowRunner(),
+        workflow_runner=SandboxedWorkflowRunner() if _sandboxed(settings) else UnsandboxedWorkflowRunner(),
     )
     await _serve(worker)
 
