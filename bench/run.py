@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``.venv/bin/python -m bench.run [--full] [--json bench/results.json] [--keep]``.
+"""Run the benchmarks: ``.venv/bin/python -m bench.run [--full] [--json bench/results/latest.json] [--keep]``.
 
 Starts its own embedded stack in a temporary folder (see ``bench/stack.py``), runs the five sections of issue 8,
 prints a table and writes every figure as JSON. Quick mode (default) takes about 5 minutes on a shared 2-core
@@ -556,7 +556,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--full", action="store_true", help="the sizes issue 8 asks for (long: see BENCHMARKS.md)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the bench itself works (~2 min)")
-    parser.add_argument("--json", type=Path, default=Path("bench/results.json"), help="where to write the figures")
+    parser.add_argument(
+        "--json", type=Path, default=Path("bench/results/latest.json"), help="where to write the figures"
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="folder for the stack (default: a temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (databases, logs, mail)")
     parser.add_argument(
