@@ -6,7 +6,7 @@ PostgreSQL and SMTP are in ``test_case_workflow.py`` and ``test_lifecycle_scenar
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -47,8 +47,7 @@ from domain.roles import Role
 from domain.rule_pack import CaseEvent
 from domain.uk_time import LONDON, london_date
 from tests.support.payload_keys import encrypting_converter
-from tests.support.services import binary, register_search_attributes
-from tests.support.stand_in_activities import StandIns, open_case, stand_in_worker
+from tests.support.stand_in_activities import StandIns, open_case
 from workflows.case_workflow import ScrCaseWorkflow
 
 DEATH = {"outcome": "died", "abuse_or_neglect": "known"}
@@ -71,29 +70,6 @@ async def eventually(condition: Callable[[], bool], seconds: float = 5.0) -> Non
 
 async def today(env: WorkflowEnvironment) -> date:
     return london_date(await env.get_current_time())
-
-
-@pytest.fixture
-async def stand_ins() -> StandIns:
-    return StandIns()
-
-
-@pytest.fixture
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server of the test's own (≈0.3 s to start): a case of another test still in flight, or an
-    update that failed, can hold up time skipping on a shared one."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary("temporal-test-server"), data_converter=encrypting_converter()
-    )
-    await register_search_attributes(env.client)
-    yield env
-    await env.shutdown()
-
-
-@pytest.fixture
-async def queue(env: WorkflowEnvironment, stand_ins: StandIns) -> AsyncIterator[str]:
-    async with stand_in_worker(env.client, stand_ins) as task_queue:
-        yield task_queue
 
 
 async def test_opening_resolves_deadlines_notifies_ofsted_and_records_each_step_in_order(

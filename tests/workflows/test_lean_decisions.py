@@ -5,43 +5,18 @@ when one of them changes. Against stand-in activities on the time-skipping serve
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.testing import WorkflowEnvironment
 
 from domain.decision_inputs import DecideChairInput, RecordScreeningInput
 from domain.roles import Role
-from tests.support.payload_keys import encrypting_converter
-from tests.support.services import binary, register_search_attributes
-from tests.support.stand_in_activities import StandIns, open_case, stand_in_worker
+from tests.support.stand_in_activities import StandIns, open_case
 from tests.workflows.test_case_workflow_fast import DEATH, Case, decide, eventually, today
 from workflows.case_options import LEAN_DECISIONS
 from workflows.case_workflow import ScrCaseWorkflow
-
-
-@pytest.fixture
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary("temporal-test-server"), data_converter=encrypting_converter()
-    )
-    await register_search_attributes(env.client)
-    yield env
-    await env.shutdown()
-
-
-@pytest.fixture
-async def stand_ins() -> StandIns:
-    return StandIns()
-
-
-@pytest.fixture
-async def queue(env: WorkflowEnvironment, stand_ins: StandIns) -> AsyncIterator[str]:
-    async with stand_in_worker(env.client, stand_ins) as task_queue:
-        yield task_queue
 
 
 async def _events(case: Case) -> list[HistoryEvent]:
