@@ -29,7 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, cast, func, select, text
+from sqlalchemy import MetaData, String, Table, cast, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bench.stack import BOARD
@@ -42,45 +42,41 @@ P5_INDEXES = ("ix_cases_board_created_at", "ix_cases_created_at")
 PAGE = 50
 
 
-def clone_cases(db_file: Path, target: int) -> int:
+async def clone_cases(engine: AsyncEngine, target: int) -> int:
     """Copy existing ``cases`` rows, with their ``case_tasks`` rows, under new references until there are
-    ``target`` cases; returns how many cases were added."""
-    connection = sqlite3.connect(db_file, timeout=30)
-    try:
-        columns = [row[1] for row in connection.execute("PRAGMA table_info(cases)")]
-        task_columns = [row[1] for row in connection.execute("PRAGMA table_info(case_tasks)")]
-        reference_at = columns.index("reference")
-        task_reference_at = task_columns.index("case_reference")
-        count = int(connection.execute("SELECT count(*) FROM cases").fetchone()[0])
-        originals = connection.execute("SELECT * FROM cases WHERE reference NOT LIKE 'SYN-%'").fetchall()
-        tasks_of: dict[str, list[tuple[Any, ...]]] = {}
-        for task in connection.execute("SELECT * FROM case_tasks WHERE case_reference NOT LIKE 'SYN-%'"):
-            tasks_of.setdefault(task[task_reference_at], []).append(task)
+    ``target`` cases; returns how many cases were added. SQLite or PostgreSQL (tables reflected from the register)."""
+    async with engine.begin() as connection:
+        cases, tasks = await connection.run_sync(
+            lambda sync: (
+                Table("cases", MetaData(), autoload_with=sync),
+                Table("case_tasks", MetaData(), autoload_with=sync),
+            )
+        )
+        count = int((await connection.execute(select(func.count()).select_from(cases))).scalar_one())
+        originals = [
+            dict(row._mapping)
+            for row in await connection.execute(select(cases).where(cases.c.reference.not_like("SYN-%")))
+        ]
+        tasks_of: dict[str, list[dict[str, Any]]] = {}
+        for task in await connection.execute(select(tasks).where(tasks.c.case_reference.not_like("SYN-%"))):
+            tasks_of.setdefault(task.case_reference, []).append(dict(task._mapping))
         added = 0
-        rows, task_rows = [], []
+        rows: list[dict[str, Any]] = []
+        task_rows: list[dict[str, Any]] = []
         while count + added < target and originals:
             original = originals[added % len(originals)]
-            row = list(original)
             number = count + added
             reference = f"SYN-2026-{number:05d}"
-            row[reference_at] = reference
-            row[columns.index("workflow_id")] = f"synthetic-{number}"
-            row[columns.index("idempotency_key")] = None
-            rows.append(row)
-            for task in tasks_of.get(original[reference_at], []):
-                task_row = list(task)
-                task_row[task_reference_at] = reference
-                task_rows.append(task_row)
+            rows.append(
+                {**original, "reference": reference, "workflow_id": f"synthetic-{number}", "idempotency_key": None}
+            )
+            task_rows.extend({**task, "case_reference": reference} for task in tasks_of.get(original["reference"], []))
             added += 1
-        # Column names come from the schema itself (PRAGMA table_info), not from input.
-        insert = f"INSERT INTO cases ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})"  # noqa: S608
-        insert_tasks = f"INSERT INTO case_tasks ({','.join(task_columns)}) VALUES ({','.join('?' * len(task_columns))})"  # noqa: S608
-        connection.executemany(insert, rows)
-        connection.executemany(insert_tasks, task_rows)
-        connection.commit()
-        return added
-    finally:
-        connection.close()
+        for chunk in range(0, len(rows), 1000):
+            await connection.execute(insert(cases), rows[chunk : chunk + 1000])
+        for chunk in range(0, len(task_rows), 1000):
+            await connection.execute(insert(tasks), task_rows[chunk : chunk + 1000])
+    return added
 
 
 async def tasks_match_awaiting(engine: AsyncEngine) -> dict[str, Any]:

@@ -245,16 +245,18 @@ async def run(
             register_file = stack.workdir / "scr.db"
             tasks_check = await register_scale.tasks_match_awaiting(stack.engine)
             synthetic: dict[str, Any] = {}
-            if sizes.synthetic_cases > large["cases"] and not postgres:  # clones rows in the SQLite file
-                added = register_scale.clone_cases(register_file, sizes.synthetic_cases)
+            if sizes.synthetic_cases > large["cases"]:
+                added = await register_scale.clone_cases(stack.engine, sizes.synthetic_cases)
                 reads_synthetic = await capacity.api_reads(stack, staff, sizes.synthetic_read_samples, console)
                 synthetic = {
                     "rows_cloned": added,
                     "case_tasks_match_awaiting": await register_scale.tasks_match_awaiting(stack.engine),
                     "reads": reads_synthetic,
                     "reads_compared": capacity.compare_reads(reads_small, reads_synthetic),
-                    "read_paths_before_after": await register_scale.read_paths_before_after(
-                        register_file, stack.workdir
+                    "read_paths_before_after": (
+                        await register_scale.read_paths_before_after(register_file, stack.workdir)
+                        if not postgres
+                        else {"skipped": "SQLite only: it times a copy of the register file without P5's indexes"}
                     ),
                 }
             return {
