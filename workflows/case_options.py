@@ -36,3 +36,6 @@ COPY_DELIVERY = "prepublication-copies-delivered"
 # itself); every chair decision goes to Ofsted and the Panel; an alternative review is scrutinised like "do not
 # initiate". Checked once as a run starts, so a case started (or continued as new) before keeps its old rules.
 STATUTORY_NOTICES = "statutory-notices-issue-14"
+# Issue 17: a review already under way is taken in at its stage with its real dates (domain/imports/). Only cases
+# started with an import take this path; checked as the run starts.
+IMPORTED_CASES = "imported-cases-issue-17"
