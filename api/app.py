@@ -15,7 +15,18 @@ from api.context import AppContext, Context
 from api.errors import install_error_handlers
 from api.headers import NoFraming
 from api.limits import RequestSizeLimit
-from api.routers import anonymisation, calendar, cases, codec, decisions, documents, review_requests, screening, tasks
+from api.routers import (
+    anonymisation,
+    calendar,
+    cases,
+    codec,
+    decisions,
+    documents,
+    imports,
+    review_requests,
+    screening,
+    tasks,
+)
 from api.routers.learning_summaries import router as learning_summaries_router
 from api.schemas import HealthOut
 from api.site import install_site
@@ -55,6 +66,7 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     app.add_middleware(NoFraming)
     app.add_middleware(codec.CodecCorsMiddleware, allow_origins=settings.codec_cors_origins)
     app.include_router(cases.router)
+    app.include_router(imports.router)
     app.include_router(decisions.router)
     app.include_router(tasks.router)
     app.include_router(calendar.router)

@@ -33,6 +33,7 @@ class AuditKind(StrEnum):
     REVIEW_REQUEST_ANSWERED = "review_request_answered"
     LEARNING_SUMMARY_REQUESTED = "learning_summary_requested"
     CALENDAR_FEED_ISSUED = "calendar_feed_issued"
+    CASES_IMPORTED = "cases_imported"
 
 
 @dataclass(frozen=True)
@@ -219,4 +220,16 @@ def calendar_feed_issued(*, expires_at: datetime, board: str | None) -> AuditEnt
         reference=NO_CASE,
         summary=f"Calendar subscription URL issued, valid until {expires_at.date().isoformat()}",
         details={"expires_at": expires_at.isoformat(), "board": board},
+    )
+
+
+def cases_imported(*, sha256: str, rows: int, created: int, dry_run: bool) -> AuditEntry:
+    """An import file checked (dry run) or imported: its hash and counts, never its name or contents."""
+    what = "checked (dry run)" if dry_run else "imported"
+    return AuditEntry(
+        kind=AuditKind.CASES_IMPORTED,
+        business_key=f"cases_imported:{_unique()}",
+        reference=NO_CASE,
+        summary=f"Import file {what}: {rows} rows, {created} cases created",
+        details={"sha256": sha256, "rows": rows, "created": created, "dry_run": dry_run},
     )

@@ -324,27 +324,11 @@ def _settle_publication(
         return
     planned = planned_publication(row)
     if decided_on is not None:
-        at_decision = case.model_copy(update={"stage": Stage.PUBLICATION_DECISION})
-        try:
-            checked = DecidePublicationInput(
-                decision=decision,
-                publication_on=row.on("publication_on") if decision == "publish" else None,
-                reasons="Imported",
-                non_publication_reason=row.non_publication_reason,
-            )
-        except ValidationError as invalid:
-            message = invalid.errors()[0]["msg"]
-            raise RowRefused([RowError(row.row, "publication_decision", message)]) from None
-        if checked.publication_on is not None or decision == "do_not_publish":
-            column = "publication_on" if decision == "publish" else "publication_decision"
-            _refused(row, column, at_decision, _CHAIR, checked, decided_on)
-        recorder.decision(
-            "publication",
-            decided_on,
-            f"publication decision '{decision}'",
-            decision=decision,
-            publication_on=(row.on("publication_on") or planned or decided_on).isoformat(),
-        )
+        if decision == "do_not_publish" or row.on("publication_on") is not None:
+            _check_publication(case, row, decision, decided_on)
+        planned_on = row.on("publication_on") or planned
+        details = {"decision": decision} | ({"publication_on": planned_on.isoformat()} if planned_on else {})
+        recorder.decision("publication", decided_on, f"publication decision '{decision}'", **details)
     if stage == Stage.PUBLICATION_DECISION:
         case.publication.non_publication_pending = decision == "do_not_publish"
         return
@@ -368,6 +352,22 @@ def _settle_publication(
     if published_on is None:
         return
     _settle_published(case, row, by_key, published_on, now, recorder)
+
+
+def _check_publication(case: CaseFile, row: ImportRow, decision: str, decided_on: date) -> None:
+    """The chair's publication decision as the rules check it on the day: a planned date after that day."""
+    try:
+        checked = DecidePublicationInput(
+            decision=decision,
+            publication_on=row.on("publication_on") if decision == "publish" else None,
+            reasons="Imported",
+            non_publication_reason=row.non_publication_reason,
+        )
+    except ValidationError as invalid:
+        raise RowRefused([RowError(row.row, "publication_decision", invalid.errors()[0]["msg"])]) from None
+    column = "publication_on" if decision == "publish" else "publication_decision"
+    at_decision = case.model_copy(update={"stage": Stage.PUBLICATION_DECISION})
+    _refused(row, column, at_decision, _CHAIR, checked, decided_on)
 
 
 def _settle_published(

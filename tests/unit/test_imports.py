@@ -1,0 +1,122 @@
+"""Issue 17: reading an import file by row and column, and building each row's case at its stage with its real
+dates, the rules checked by the lifecycle's own handlers (pure: the deadlines from the same function the workflow's
+activity and `scr deadlines` use)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from activities.deadline_activities import schedule_deadlines
+from domain.case_file import CaseFile, new_case_file
+from domain.case_messages import Actor, ComputeDeadlinesInput, DeadlineStatus, OpenCaseInput
+from domain.imports.building import BuiltCase, RowRefused, build_case, deadline_events
+from domain.imports.columns import ImportRow
+from domain.imports.files import parse_file
+from domain.imports.messages import ImportSource
+from domain.roles import Role
+from domain.rule_pack import SCR_2015
+from domain.uk_time import london_date
+from tests.support.import_rows import STAGE_COUNTS, bad_rows, review_rows, to_csv, to_json
+
+NOW = datetime.now(UTC)
+TODAY = london_date(NOW)
+SOURCE = ImportSource(file_name="legacy.csv", sha256="0" * 64)
+
+
+def build(row: ImportRow) -> BuiltCase:
+    opening = OpenCaseInput(
+        reference=f"{row.board}-2016-0001",
+        board=row.board,
+        aware_on=row.aware_on,
+        notified_on=row.notified_on,
+        incident=row.incident,
+        rule_pack=SCR_2015.name,
+        rule_pack_version=SCR_2015.version,
+        opened_by=Actor(user="bm", role=Role.BUSINESS_MANAGER),
+    )
+    base: CaseFile = new_case_file(opening)
+    base.statutory_notices = True
+    schedules = schedule_deadlines(
+        ComputeDeadlinesInput(
+            rule_pack=SCR_2015.name, rule_pack_version=SCR_2015.version, events=deadline_events(row), board=row.board
+        )
+    )
+    return build_case(base, row, schedules, NOW, SOURCE)
+
+
+def parsed_rows(content: bytes, name: str = "legacy.csv") -> list[ImportRow]:
+    parsed = parse_file(name, content, TODAY)
+    assert parsed.errors == []
+    return parsed.rows
+
+
+def test_every_row_of_the_realistic_file_becomes_a_case_at_its_stage() -> None:
+    rows = parsed_rows(to_csv(review_rows("NEL", TODAY)))
+    assert len(rows) == 50
+    stages = {}
+    for row in rows:
+        built = build(row)
+        stages[row.board_case_id] = built.case.stage.value
+        assert built.case.stage == row.stage
+        assert built.outcomes[0].kind == "case_imported"
+        assert built.outcomes[0].details["imported"]["row"] == row.row
+    assert sorted(set(stages.values())) == sorted(STAGE_COUNTS)
+
+
+def test_json_reads_as_csv_does() -> None:
+    rows = review_rows("NEL", TODAY)
+    from_csv = [r.model_dump(exclude={"row"}) for r in parsed_rows(to_csv(rows))]
+    from_json = [r.model_dump(exclude={"row"}) for r in parsed_rows(to_json(rows), "legacy.json")]
+    assert from_csv == from_json
+
+
+def test_deadlines_are_settled_from_the_real_dates() -> None:
+    notified = date(2016, 3, 1)
+    cells = {
+        "board_case_id": "X-1",
+        "board": "NEL",
+        "stage": "in_review",
+        "aware_on": "2016-02-26",
+        "notified_on": notified.isoformat(),
+        "outcome": "died",
+        "abuse_or_neglect": "known",
+        "screening_recommendation": "initiate_scr",
+        "chair_decision": "initiate_scr",
+        "chair_decision_on": "2016-04-15",  # more than a month after notification: met late
+    }
+    (row,) = parsed_rows(to_csv([cells]))
+    case = build(row).case
+    assert case.deadlines["chair_decision"].status == DeadlineStatus.MET_LATE
+    assert case.deadlines["notify_lscb"].status == DeadlineStatus.MET
+    # no date in the file that Ofsted was told, and the five working days long gone: breached as of the import
+    assert case.deadlines["notify_ofsted"].status == DeadlineStatus.OVERDUE
+    assert case.deadlines["review_completion"].status == DeadlineStatus.OVERDUE  # six months from 2016-04-15
+    assert case.initiated_on == date(2016, 4, 15)
+    on_time = build(next(iter(parsed_rows(to_csv([{**cells, "chair_decision_on": "2016-03-20"}]))))).case
+    assert on_time.deadlines["chair_decision"].status == DeadlineStatus.MET
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_a_bad_row_names_its_column_and_what_is_wrong(index: int) -> None:
+    row, column, words = bad_rows("NEL", TODAY)[index]
+    parsed = parse_file("bad.csv", to_csv([row]), TODAY)
+    errors = list(parsed.errors)
+    for good in parsed.rows:
+        with pytest.raises(RowRefused) as refused:
+            build(good)
+        errors.extend(refused.value.errors)
+    assert [e.column for e in errors] == [column], errors
+    assert words in errors[0].message
+    assert errors[0].row == 2
+    assert str(errors[0]).startswith(f"row 2, column {column}: ")
+
+
+def test_a_file_that_is_not_csv_or_json_says_so() -> None:
+    assert "not readable as JSON" in str(parse_file("x.json", b"{nope", TODAY).errors[0])
+    assert "no rows" in str(parse_file("x.csv", b"board_case_id,board\n", TODAY).errors[0])
+    twice = to_csv(review_rows("NEL", TODAY)[:1] * 2)
+    assert "also row 2" in str(parse_file("x.csv", twice, TODAY).errors[0])
+    unknown = parse_file("x.csv", b"board_case_id,board,colour\nA,NEL,red\n", TODAY)
+    assert "colour" in {e.column for e in unknown.errors}
