@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.deadline_activities import DeadlineActivities
 from api import audit
@@ -241,7 +241,12 @@ async def _start(context: AppContext, case: Case, plan: PlannedCase) -> None:
             ),
             static_summary=f"{case.reference} · {case.rule_pack} v{case.rule_pack_version} · imported",
         )
-        await handle.execute_update(REGISTERED_UPDATE, result_type=CaseState, rpc_timeout=UPDATE_WAIT)
+        try:
+            await handle.execute_update(REGISTERED_UPDATE, result_type=CaseState, rpc_timeout=UPDATE_WAIT)
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+            await handle.result(rpc_timeout=UPDATE_WAIT)  # a closed review: taken in, recorded, finished
     except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
         raise _unavailable(
             error, f"Case {case.reference} is recorded but did not confirm in time; import the same file again."

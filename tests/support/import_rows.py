@@ -142,7 +142,7 @@ def review_row(board: str, number: int, stage: str, today: date, variant: int = 
 
 
 def review_rows(board: str, today: date) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for stage, count in STAGE_COUNTS.items():
         for variant in range(count):
             row = review_row(board, len(rows) + 1, stage, today, variant)
