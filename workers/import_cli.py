@@ -56,7 +56,6 @@ def render(report: dict[str, Any]) -> str:
             if case["created"]
             else ("already imported" if case["reference"] and not report["dry_run"] else "")
         )
-        lines.append(
-            f"row {case['row']}  {case['board_case_id']}  {case['reference'] or '(allocated on import)'}  {case['stage']}  {state}".rstrip()
-        )
+        reference = case["reference"] or "(allocated on import)"
+        lines.append(f"row {case['row']}  {case['board_case_id']}  {reference}  {case['stage']}  {state}".rstrip())
     return "\n".join(lines)
