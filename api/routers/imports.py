@@ -51,7 +51,10 @@ class ImportedCaseOut(BaseModel):
     reference: str | None = Field(description="The case's reference; null in a dry run when one will be allocated")
     stage: str
     created: bool = Field(description="False: this row's case was created by an earlier import (or a dry run)")
-    deadlines: list[ImportDeadlineOut]
+    deadlines: list[ImportDeadlineOut] = Field(
+        description="As imported (met, met_late, overdue = breached, pending, not_applicable); empty for a case an "
+        "earlier import created: read it at /api/v1/cases/{reference}"
+    )
     decisions: int = Field(description="How many past decisions the timeline records as imported")
 
 
@@ -112,13 +115,13 @@ def _report(result: imports.ImportResult) -> ImportReportOut:
             board_case_id=plan.row.board_case_id,
             reference=result.created.get(plan.row.row)
             or (plan.existing.reference if plan.existing else plan.row.reference),
-            stage=plan.built.case.stage.value,
+            stage=plan.built.case.stage.value if plan.built else plan.existing.stage if plan.existing else "",
             created=plan.row.row in result.created,
             deadlines=[
                 ImportDeadlineOut(key=key, due=tracked.schedule.due, status=tracked.status.value)
-                for key, tracked in plan.built.case.deadlines.items()
+                for key, tracked in (plan.built.case.deadlines.items() if plan.built else ())
             ],
-            decisions=sum(1 for outcome in plan.built.outcomes if outcome.kind == "decision"),
+            decisions=sum(1 for outcome in plan.built.outcomes if outcome.kind == "decision") if plan.built else 0,
         )
         for plan in sorted(result.planned, key=lambda p: p.row.row)
     ]

@@ -43,7 +43,7 @@ class PlannedCase:
 
     row: ImportRow
     opening: OpenCaseInput
-    built: BuiltCase
+    built: BuiltCase | None  # None: the case an earlier import created (its row unchanged), not built again
     fingerprint: str
     source: ImportSource
     existing: Case | None = None
@@ -126,18 +126,11 @@ async def _plan(
         )
     if holder is not None and (existing is None or existing.reference != holder.reference):
         raise refused("reference", f"{row.reference} is already the reference of another case")
-    opening = OpenCaseInput(
-        reference=existing.reference if existing else row.reference or f"{row.board}-import",
-        board=row.board,
-        aware_on=row.aware_on,
-        notified_on=row.notified_on,
-        incident=row.incident,
-        rule_pack=SCR_2015.name,
-        rule_pack_version=SCR_2015.version,
-        opened_by=caller.actor,
-        practice=settings.local_practice,
-        ofsted_notified=opening_facts,
-    )
+    if existing is not None:
+        return PlannedCase(
+            row, _opening(context, caller, row, existing.reference, opening_facts), None, fingerprint, source, existing
+        )
+    opening = _opening(context, caller, row, row.reference or f"{row.board}-import", opening_facts)
     deadlines = DeadlineActivities(settings.closures_by_board(), settings.procedure_of, settings.local_intervals)
     schedules = await deadlines.compute_case_deadlines(
         ComputeDeadlinesInput(
@@ -152,6 +145,24 @@ async def _plan(
     base.publication.deliver_copies = True
     built = build_case(base, row, schedules, now, source)
     return PlannedCase(row, opening, built, fingerprint, source, existing)
+
+
+def _opening(
+    context: AppContext, caller: Caller, row: ImportRow, reference: str, ofsted: OfstedNotifiedByLA | None
+) -> OpenCaseInput:
+    """The case's opening facts, as ``POST /api/v1/cases`` starts a case; opened by the importer."""
+    return OpenCaseInput(
+        reference=reference,
+        board=row.board,
+        aware_on=row.aware_on,
+        notified_on=row.notified_on,
+        incident=row.incident,
+        rule_pack=SCR_2015.name,
+        rule_pack_version=SCR_2015.version,
+        opened_by=caller.actor,
+        practice=context.settings.local_practice,
+        ofsted_notified=ofsted,
+    )
 
 
 def _opening_facts(row: ImportRow) -> OfstedNotifiedByLA | None:

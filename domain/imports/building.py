@@ -184,7 +184,11 @@ def build_case(
         Outcome(
             "case_imported",
             f"Imported at stage '{row.stage.value}' from {source.file_name}, row {row.row}",
-            details={"imported": provenance, "stage": row.stage.value},
+            details={
+                "imported": provenance,
+                "stage": row.stage.value,
+                "dates": {column: day.isoformat() for column, day in row.dates.items()},
+            },
             assessment=case.assessment.model_dump(mode="json"),
         )
     )
@@ -334,7 +338,8 @@ def _settle_publication(
         return
     case.publication.report_withheld = decision == "do_not_publish"
     if stage == Stage.PUBLICATION_ON_HOLD:
-        case.active_proceedings = {"imported": row.proceedings or "other"}
+        kind = row.proceedings or "other"
+        case.active_proceedings = {kind: kind}  # its id is its kind: "proceedings" with that id concludes it
         return
     case.publication.planned_on = planned
     copies_on = row.on("copies_sent_on")

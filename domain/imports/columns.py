@@ -108,7 +108,7 @@ class _Cells:
 
     def __init__(self, row: int, cells: dict[str, str]) -> None:
         self.row = row
-        self.cells = {key.strip(): value.strip() for key, value in cells.items() if key is not None}
+        self.cells = {key.strip().lower(): value.strip() for key, value in cells.items() if key is not None}
         self.errors: list[RowError] = []
 
     def error(self, column: str, message: str) -> None:
@@ -118,8 +118,11 @@ class _Cells:
         return self.cells.get(column) or None
 
     def choice(self, column: str, allowed: tuple[str, ...]) -> str | None:
+        """One of ``allowed``, whatever its case, with spaces or hyphens for underscores ("In review")."""
         value = self.text(column)
-        if value is not None and value not in allowed:
+        if value is not None and value.lower().replace(" ", "_").replace("-", "_") in allowed:
+            return value.lower().replace(" ", "_").replace("-", "_")
+        if value is not None:
             self.error(column, f"'{value}' is not one of: {', '.join(allowed)}")
             return None
         return value
@@ -229,8 +232,10 @@ def _incident(found: _Cells) -> IncidentFacts | None:
             values[column] = lowered in _TRUE
         elif column == "other_lscbs":
             values[column] = tuple(code for code in re.split(r"[\s;,]+", value) if code)
-        else:
+        elif column == "age_at_incident":
             values[column] = value
+        else:  # a choice: "Died" or "not suspected" read as the model's "died" and "not_suspected"
+            values[column] = value.lower().replace(" ", "_").replace("-", "_")
     if any(error.column in INCIDENT_COLUMNS for error in found.errors):
         return None
     try:

@@ -120,3 +120,17 @@ def test_a_file_that_is_not_csv_or_json_says_so() -> None:
     assert "also row 2" in str(parse_file("x.csv", twice, TODAY).errors[0])
     unknown = parse_file("x.csv", b"board_case_id,board,colour\nA,NEL,red\n", TODAY)
     assert "colour" in {e.column for e in unknown.errors}
+
+
+def test_headers_and_choices_read_as_people_write_them() -> None:
+    content = (
+        b"Board_Case_ID,Board,Stage,Aware_On,Notified_On,Outcome,Abuse_Or_Neglect,Screening_Recommendation\n"
+        b"A-1,nel,Awaiting chair decision,2016-03-01,2016-03-02,Died,Known,initiate-scr\n"
+    )
+    (row,) = parsed_rows(content)
+    assert (row.board, row.stage.value, row.screening_recommendation) == (
+        "NEL",
+        "awaiting_chair_decision",
+        "initiate_scr",
+    )
+    assert (row.incident.outcome, row.incident.abuse_or_neglect) == ("died", "known")
