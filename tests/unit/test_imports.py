@@ -4,8 +4,11 @@ activity and `scr deadlines` use)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+import jsonschema
 import pytest
 
 from activities.deadline_activities import schedule_deadlines
@@ -15,6 +18,7 @@ from domain.imports.building import BuiltCase, RowRefused, build_case, deadline_
 from domain.imports.columns import ImportRow
 from domain.imports.files import parse_file
 from domain.imports.messages import ImportSource
+from domain.imports.schema import row_schema
 from domain.roles import Role
 from domain.rule_pack import SCR_2015
 from domain.uk_time import london_date
@@ -134,3 +138,17 @@ def test_headers_and_choices_read_as_people_write_them() -> None:
         "initiate_scr",
     )
     assert (row.incident.outcome, row.incident.abuse_or_neglect) == ("died", "known")
+
+
+def test_the_documented_json_schema_is_the_format_and_the_fixture_follows_it() -> None:
+    documented = json.loads((Path(__file__).parents[2] / "docs" / "import-row.schema.json").read_text())
+    assert documented == row_schema(), "regenerate docs/import-row.schema.json from domain/imports/schema.py"
+    for row in review_rows("NEL", TODAY):
+        jsonschema.validate(row, documented)
+
+
+def test_the_documented_example_imports() -> None:
+    text = (Path(__file__).parents[2] / "docs" / "imports.md").read_text()
+    example = text.split("```csv\n", 1)[1].split("```", 1)[0]
+    rows = parsed_rows(example.encode())
+    assert [build(row).case.stage.value for row in rows] == ["in_review", "published"]
