@@ -115,7 +115,10 @@ def api() -> None:
     except PortInUseError as error:
         typer.echo(f"scr api: {error}", err=True)
         _exit(1)
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=uvicorn_log_config())
+    from workers.case_worker import deadline_calculation
+
+    app = create_app(settings, deadline_schedule=deadline_calculation(settings).compute_case_deadlines)
+    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=uvicorn_log_config())
     _exit(0)
 
 

@@ -17,9 +17,9 @@ from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.deadline_activities import DeadlineActivities
 from api import audit
 from api.context import AppContext
+from api.errors import ProblemError
 from api.permissions import Caller
 from api.schemas import OfstedNotifiedIn, OpenCaseRequest
 from api.services.cases import UPDATE_WAIT, _unavailable
@@ -131,8 +131,9 @@ async def _plan(
             row, _opening(context, caller, row, existing.reference, opening_facts), None, fingerprint, source, existing
         )
     opening = _opening(context, caller, row, row.reference or f"{row.board}-import", opening_facts)
-    deadlines = DeadlineActivities(settings.closures_by_board(), settings.procedure_of, settings.local_intervals)
-    schedules = await deadlines.compute_case_deadlines(
+    if context.deadline_schedule is None:
+        raise ProblemError(503, "Service unavailable", "This API process was started without the deadline calculation.")
+    schedules = await context.deadline_schedule(
         ComputeDeadlinesInput(
             rule_pack=opening.rule_pack,
             rule_pack_version=opening.rule_pack_version,
