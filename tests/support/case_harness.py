@@ -147,8 +147,11 @@ async def open_case(
 class Stack:
     """The API in-process (over httpx) with a real worker, Temporal server, database and SMTP server."""
 
-    def __init__(self, http: httpx.AsyncClient, client: Client, engine: AsyncEngine, settings: Settings) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, client: Client, engine: AsyncEngine, settings: Settings, app: Any = None
+    ) -> None:
         self.http = http
+        self.app = app  # the ASGI app, for a test that serves it over a real socket
         self.client = client
         self.engine = engine
         self.settings = settings
@@ -209,7 +212,7 @@ async def api_stack(
             running_worker(client, engine, settings),
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://scr.test") as http,
         ):
-            yield Stack(http, client, engine, settings)
+            yield Stack(http, client, engine, settings, app)
     finally:
         await engine.dispose()
 
