@@ -16,65 +16,24 @@ from pydantic import ValidationError
 
 from domain.case_file import CaseFile
 from domain.case_messages import Actor, DeadlineStatus, OfstedNotifiedByLA, ScheduledDeadline
-from domain.decision_inputs import DecideChairInput, DecidePublicationInput, DecisionInput, RemoveFromWebsiteInput
+from domain.decision_inputs import (
+    DecideChairInput,
+    DecidePublicationInput,
+    DecisionInput,
+    RemoveFromWebsiteInput,
+    Reviewer,
+)
 from domain.imports.columns import ImportRow, RowError
 from domain.imports.messages import ImportSource
+from domain.imports.stages import SCR_STAGES, rank, stage_errors
 from domain.lifecycle import DecisionRefused, Outcome, add_deadline, cancel, check, incident
 from domain.lifecycle.clocks import finish
+from domain.lifecycle.review import REVIEWERS_NAMED
 from domain.roles import Role
 from domain.rule_pack import CaseEvent
 from domain.stages import Stage
 from domain.uk_time import LONDON
 
-# How far along the review each stage is: a date of a later step cannot be given for an earlier stage.
-_RANK = {
-    Stage.SCREENING: 0,
-    Stage.AWAITING_CHAIR_DECISION: 1,
-    Stage.PANEL_SCRUTINY: 2,
-    Stage.REVIEWER_APPOINTMENT: 2,
-    Stage.ALTERNATIVE_REVIEW: 3,
-    Stage.IN_REVIEW: 3,
-    Stage.QUALITY_ASSURANCE: 4,
-    Stage.ACTION_PLAN: 5,
-    Stage.PUBLICATION_DECISION: 6,
-    Stage.PUBLICATION_ON_HOLD: 7,
-    Stage.PRE_PUBLICATION: 7,
-    Stage.PUBLISHED: 8,
-    Stage.RETAINED: 9,
-    Stage.REMOVED: 10,
-    Stage.CLOSED: 11,
-    Stage.CLOSED_WITHOUT_REVIEW: 11,
-}
-# The first stage at which each date (or decision) can have happened.
-_FROM_STAGE = {
-    "chair_decision_on": Stage.PANEL_SCRUTINY,
-    "chair_decision": Stage.PANEL_SCRUTINY,
-    "scrutiny_outcome_on": Stage.ALTERNATIVE_REVIEW,
-    "initiated_on": Stage.REVIEWER_APPOINTMENT,
-    "final_report_on": Stage.QUALITY_ASSURANCE,
-    "publication_decision_on": Stage.PUBLICATION_DECISION,
-    "publication_decision": Stage.PUBLICATION_DECISION,
-    "copies_sent_on": Stage.PRE_PUBLICATION,
-    "published_on": Stage.PUBLISHED,
-    "removed_on": Stage.REMOVED,
-    "closed_on": Stage.CLOSED,
-}
-SCR_STAGES = frozenset(stage for stage, rank in _RANK.items() if rank >= 2) - {
-    Stage.PANEL_SCRUTINY,
-    Stage.ALTERNATIVE_REVIEW,
-    Stage.CLOSED,
-    Stage.CLOSED_WITHOUT_REVIEW,
-}
-_NOT_INITIATED = {
-    Stage.PANEL_SCRUTINY: ("do_not_initiate", "alternative_review"),
-    Stage.ALTERNATIVE_REVIEW: ("alternative_review",),
-    Stage.CLOSED_WITHOUT_REVIEW: ("do_not_initiate",),
-}
-_NEEDS = {
-    Stage.PUBLISHED: ("published_on",),
-    Stage.RETAINED: ("published_on",),
-    Stage.REMOVED: ("published_on", "removed_on"),
-}
 _CHAIR = Actor(user="imported", role=Role.INDEPENDENT_CHAIR)
 _PUBLISHER = Actor(user="imported", role=Role.PUBLISHER)
 
@@ -91,10 +50,6 @@ class RowRefused(Exception):
 class BuiltCase:
     case: CaseFile
     outcomes: list[Outcome] = field(default_factory=list)  # what the timeline records, in order
-
-
-def rank(stage: Stage) -> int:
-    return _RANK[stage]
 
 
 def initiated_on(row: ImportRow) -> date | None:
@@ -120,45 +75,6 @@ def deadline_events(row: ImportRow) -> dict[str, date]:
     }
     events.update({event.value: day for event, day in optional.items() if day is not None})
     return events
-
-
-def stage_errors(row: ImportRow, today: date) -> list[RowError]:
-    """What the row's stage requires that the row does not give, or gives inconsistently."""
-    errors: list[RowError] = []
-
-    def error(column: str, message: str) -> None:
-        errors.append(RowError(row.row, column, message))
-
-    stage = row.stage
-    for column, first in _FROM_STAGE.items():
-        given = row.on(column) if column.endswith("_on") else getattr(row, column)
-        if given is not None and rank(stage) < rank(first):
-            error(column, f"a review at stage '{stage.value}' has not reached this step yet")
-    if stage == Stage.AWAITING_CHAIR_DECISION and row.screening_recommendation is None:
-        error("screening_recommendation", f"is required at stage '{stage.value}'")
-    if rank(stage) >= 2:
-        for column in ("chair_decision", "chair_decision_on"):
-            if (row.on(column) if column.endswith("_on") else row.chair_decision) is None:
-                error(column, f"is required at stage '{stage.value}'")
-    allowed = _NOT_INITIATED.get(stage)
-    if row.chair_decision is not None and allowed is not None and row.chair_decision not in allowed:
-        error("chair_decision", f"'{row.chair_decision}' cannot lead to stage '{stage.value}'")
-    if stage in SCR_STAGES and row.chair_decision not in (None, "initiate_scr"):
-        error("chair_decision", f"stage '{stage.value}' follows a decision to initiate an SCR (initiate_scr)")
-    if stage == Stage.CLOSED and row.chair_decision == "do_not_initiate":
-        error("stage", "a decision not to initiate closes the case as 'closed_without_review'")
-    if stage in (Stage.PUBLICATION_ON_HOLD, Stage.PRE_PUBLICATION) and row.publication_decision is None:
-        error("publication_decision", f"is required at stage '{stage.value}'")
-    if stage == Stage.PUBLICATION_DECISION and row.publication_decision == "publish":
-        error("publication_decision", "a decision to publish moves the case on to 'pre_publication'")
-    if stage == Stage.PRE_PUBLICATION and row.on("publication_on") is None:
-        error("publication_on", "is required at stage 'pre_publication' (the planned date)")
-    for column in _NEEDS.get(stage, ()):
-        if row.on(column) is None:
-            error(column, f"is required at stage '{stage.value}'")
-    if stage in (Stage.CLOSED, Stage.CLOSED_WITHOUT_REVIEW) and row.on("closed_on") is None:
-        error("closed_on", f"is required at stage '{stage.value}'")
-    return errors
 
 
 def build_case(
@@ -221,11 +137,11 @@ class _Recorder:
         self.row = row
         self.provenance = provenance
 
-    def decision(self, kind: str, on: date, summary: str, **details: Any) -> None:
+    def decision(self, kind: str, on: date, summary: str, *, heading: str = "As imported", **details: Any) -> None:
         self.built.outcomes.append(
             Outcome(
                 "decision",
-                f"As imported: {summary} on {on.isoformat()}",
+                f"{heading}: {summary} on {on.isoformat()}",
                 details={
                     "decision_kind": kind,
                     **details,
@@ -312,10 +228,33 @@ def _settle_review(
     elif "review_completion" in by_key:
         add_deadline(case, by_key["review_completion"], now)
     case.reviewers_named = rank(row.stage) >= rank(Stage.IN_REVIEW)
+    if row.lead_reviewer or row.lead_reviewer_account:
+        _name_reviewer(case, row, row.on("reviewers_named_on") or started, recorder)
     if reached_qa:
         case.report_submissions = 1
     if report_on is not None:
         recorder.decision("final_report", report_on, "final report submitted")
+
+
+def _name_reviewer(case: CaseFile, row: ImportRow, on: date, recorder: _Recorder) -> None:
+    """The lead reviewer, named as the appointment names one: with an account, that lead reviewer acts on the
+    case (store/appointments.py reads the reviewers of the latest appointment on the timeline)."""
+    try:
+        reviewer = Reviewer(
+            name=row.lead_reviewer or row.lead_reviewer_account or "",
+            organisation=row.lead_reviewer_organisation or "Not given in the import file",
+            independence_statement="Recorded by the board before the import",
+            account=row.lead_reviewer_account,
+        )
+    except ValidationError as invalid:
+        problem = invalid.errors()[0]
+        column = {"account": "lead_reviewer_account", "organisation": "lead_reviewer_organisation"}.get(
+            str(problem["loc"][0]) if problem["loc"] else "", "lead_reviewer"
+        )
+        raise RowRefused([RowError(row.row, column, problem["msg"])]) from None
+    case.reviewers_named = True
+    names = f"{reviewer.name} ({reviewer.organisation})"
+    recorder.decision("reviewers", on, names, heading=REVIEWERS_NAMED, reviewers=[reviewer.model_dump()])
 
 
 def _settle_publication(

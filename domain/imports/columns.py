@@ -39,6 +39,7 @@ DATE_COLUMNS = (
     "chair_decision_on",
     "scrutiny_outcome_on",
     "initiated_on",
+    "reviewers_named_on",
     "final_report_on",
     "publication_decision_on",
     "copies_sent_on",
@@ -58,6 +59,9 @@ TEXT_COLUMNS = (
     "non_publication_reason",
     "proceedings",
     "location",
+    "lead_reviewer",
+    "lead_reviewer_organisation",
+    "lead_reviewer_account",
     "recorded_by",
 )
 COLUMNS = tuple(dict.fromkeys(("board_case_id", "board", "stage", *DATE_COLUMNS, *INCIDENT_COLUMNS, *TEXT_COLUMNS)))
@@ -97,6 +101,9 @@ class ImportRow(BaseModel):
     non_publication_reason: NonPublicationReason | None = None
     proceedings: str | None = None
     location: str | None = None
+    lead_reviewer: str | None = None
+    lead_reviewer_organisation: str | None = None
+    lead_reviewer_account: str | None = None  # the reviewer's sign-in: a lead reviewer acts on the cases naming it
     recorded_by: str | None = None
 
     def on(self, column: str) -> date | None:
@@ -192,6 +199,9 @@ def parse_row(row: int, cells: dict[str, str], today: date) -> ImportRow | list[
         dates=dates,
         definitive_evidence=found.text("definitive_evidence"),
         location=found.text("location"),
+        lead_reviewer=found.text("lead_reviewer"),
+        lead_reviewer_organisation=found.text("lead_reviewer_organisation"),
+        lead_reviewer_account=found.text("lead_reviewer_account"),
         recorded_by=found.text("recorded_by"),
         **chosen,
     )

@@ -109,6 +109,18 @@ async def test_a_file_of_reviews_in_progress_is_taken_in_and_reads_back_through_
         assert decided.status_code == 200, decided.text
         assert decided.json()["stage"] == "reviewer_appointment"
 
+        # The lead reviewer named in the file acts on the case (an appointed role sees only the cases naming it).
+        in_review = cases["LEG-018"]["reference"]
+        report_in = await stack.http.post(
+            f"/api/v1/cases/{in_review}/decisions/final_report",
+            json={"document": "doc-overview-1", "summary": "Final report"},
+            headers=Stack.auth("lead_reviewer", "reviewer-18"),
+        )
+        assert report_in.status_code == 200, report_in.text
+        assert report_in.json()["stage"] == "quality_assurance"
+        other = await stack.http.get(f"/api/v1/cases/{in_review}", headers=Stack.auth("lead_reviewer", "reviewer-19"))
+        assert other.status_code == 403
+
         # Importing the same file again creates nothing.
         again = await post_import(stack, good)
         assert again.status_code == 200, again.text

@@ -100,6 +100,12 @@ def review_row(board: str, number: int, stage: str, today: date, variant: int = 
         return row
     if variant == 2:
         row.update(HARMED)
+    if stage != "reviewer_appointment" or variant == 0:  # the lead reviewer acts on the cases naming their account
+        row.update(
+            lead_reviewer=f"Reviewer {number}",
+            lead_reviewer_organisation="Independent",
+            lead_reviewer_account=f"reviewer-{number}",
+        )
     if stage in ("reviewer_appointment", "in_review"):
         return row
     report = chair_on + timedelta(days=150 + 60 * (variant % 2))  # six months from initiation: some late
