@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from domain.criteria import ChairDecision, IncidentFacts
 from domain.decision_inputs import NonPublicationReason
+from domain.free_text import checked_text
 from domain.rule_pack import REGIME_START
 from domain.stages import Stage
 
@@ -50,6 +51,15 @@ DATE_COLUMNS = (
 )
 REQUIRED_COLUMNS = ("board_case_id", "board", "stage", "aware_on", "notified_on", "outcome", "abuse_or_neglect")
 INCIDENT_COLUMNS = tuple(IncidentFacts.model_fields)
+# Free text, held to the decisions' own rules (domain/free_text.py) and lengths.
+FREE_TEXT = {
+    "definitive_evidence": 10_000,
+    "location": 200,
+    "lead_reviewer": 200,
+    "lead_reviewer_organisation": 200,
+    "lead_reviewer_account": 128,
+    "recorded_by": 200,
+}
 TEXT_COLUMNS = (
     "reference",
     "screening_recommendation",
@@ -124,6 +134,18 @@ class _Cells:
     def text(self, column: str) -> str | None:
         return self.cells.get(column) or None
 
+    def free_text(self, column: str, longest: int) -> None:
+        value = self.text(column)
+        if value is None:
+            return
+        if len(value) > longest:
+            self.error(column, f"is {len(value)} characters long; at most {longest}")
+            return
+        try:
+            checked_text(value)
+        except ValueError as invalid:
+            self.error(column, str(invalid))
+
     def choice(self, column: str, allowed: tuple[str, ...]) -> str | None:
         """One of ``allowed``, whatever its case, with spaces or hyphens for underscores ("In review")."""
         value = self.text(column)
@@ -177,6 +199,8 @@ def parse_row(row: int, cells: dict[str, str], today: date) -> ImportRow | list[
         elif match.group(1) != board:
             found.error("reference", f"'{reference}' is not a reference of board {board}")
         reference = reference.upper()
+    for column, longest in FREE_TEXT.items():
+        found.free_text(column, longest)
     incident = _incident(found)
     chosen = {
         "screening_recommendation": found.choice("screening_recommendation", SCREENING_RECOMMENDATIONS),

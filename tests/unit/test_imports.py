@@ -152,3 +152,10 @@ def test_the_documented_example_imports() -> None:
     example = text.split("```csv\n", 1)[1].split("```", 1)[0]
     rows = parsed_rows(example.encode())
     assert [build(row).case.stage.value for row in rows] == ["in_review", "published"]
+
+
+def test_free_text_is_held_to_the_decisions_rules() -> None:
+    row = {**review_rows("NEL", TODAY)[20], "recorded_by": "Business\x07unit", "location": "x" * 201}
+    errors = {e.column: e.message for e in parse_file("x.csv", to_csv([row]), TODAY).errors}
+    assert "control characters" in errors["recorded_by"]
+    assert "at most 200" in errors["location"]
