@@ -95,7 +95,7 @@ async def _file(request: Request, file_name: str | None) -> tuple[str, bytes]:
     content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith("multipart/form-data"):
         async with request.form(max_files=1, max_fields=2) as form:
-            upload = form.get("file")
+            upload = form.get("file") or next((v for v in form.values() if isinstance(v, UploadFile)), None)
             if not isinstance(upload, UploadFile):
                 raise ProblemError(422, "Invalid request", "Send the import file as the multipart field `file`.")
             content = await upload.read(MAX_BYTES + 1)

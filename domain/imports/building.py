@@ -262,7 +262,9 @@ def _settle_publication(
 ) -> None:
     stage = row.stage
     decided_on = row.on("publication_decision_on")
-    decision = row.publication_decision or ("publish" if row.on("published_on") else None)
+    # Past the decision (on hold, pre-publication, published) without one given: the review was to be published.
+    past_decision = rank(stage) > rank(Stage.PUBLICATION_DECISION) and stage in SCR_STAGES
+    decision = row.publication_decision or ("publish" if past_decision or row.on("published_on") else None)
     if decision is None or rank(stage) < rank(Stage.PUBLICATION_DECISION):
         return
     planned = planned_publication(row)

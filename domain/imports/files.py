@@ -91,7 +91,13 @@ def _json_rows(text: str, parsed: ParsedFile) -> list[tuple[int, dict[str, str]]
         if not isinstance(item, dict):
             parsed.errors.append(RowError(number, "", "each row must be an object of column: value"))
             continue
-        rows.append((number, {str(key): _cell(value) for key, value in item.items()}))
+        # The incident facts may come as one object, as for opening a case: its keys are columns.
+        flat = dict(item)
+        facts = flat.get("incident")
+        if isinstance(facts, dict):
+            del flat["incident"]
+            flat.update(facts)
+        rows.append((number, {str(key): _cell(value) for key, value in flat.items()}))
     return rows
 
 

@@ -78,8 +78,6 @@ def stage_errors(row: ImportRow, today: date) -> list[RowError]:
         given = row.on(column) if column.endswith("_on") else getattr(row, column)
         if given is not None and rank(stage) < rank(first):
             error(column, f"a review at stage '{stage.value}' has not reached this step yet")
-    if stage == Stage.AWAITING_CHAIR_DECISION and row.screening_recommendation is None:
-        error("screening_recommendation", f"is required at stage '{stage.value}'")
     if rank(stage) >= 2:
         for column in ("chair_decision", "chair_decision_on"):
             if (row.on(column) if column.endswith("_on") else row.chair_decision) is None:
@@ -91,8 +89,6 @@ def stage_errors(row: ImportRow, today: date) -> list[RowError]:
         error("chair_decision", f"stage '{stage.value}' follows a decision to initiate an SCR (initiate_scr)")
     if stage == Stage.CLOSED and row.chair_decision == "do_not_initiate":
         error("stage", "a decision not to initiate closes the case as 'closed_without_review'")
-    if stage in (Stage.PUBLICATION_ON_HOLD, Stage.PRE_PUBLICATION) and row.publication_decision is None:
-        error("publication_decision", f"is required at stage '{stage.value}'")
     if stage == Stage.PUBLICATION_DECISION and row.publication_decision == "publish":
         error("publication_decision", "a decision to publish moves the case on to 'pre_publication'")
     if stage == Stage.PRE_PUBLICATION and row.on("publication_on") is None:

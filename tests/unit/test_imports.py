@@ -159,3 +159,23 @@ def test_free_text_is_held_to_the_decisions_rules() -> None:
     errors = {e.column: e.message for e in parse_file("x.csv", to_csv([row]), TODAY).errors}
     assert "control characters" in errors["recorded_by"]
     assert "at most 200" in errors["location"]
+
+
+def test_json_may_give_the_incident_facts_as_one_object_as_opening_a_case_does() -> None:
+    row = review_rows("NEL", TODAY)[20]
+    nested = {key: value for key, value in row.items() if key not in ("outcome", "abuse_or_neglect")}
+    nested["incident"] = {"outcome": row["outcome"], "abuse_or_neglect": row["abuse_or_neglect"]}
+    (flat,) = parsed_rows(to_json([row]), "x.json")
+    (from_nested,) = parsed_rows(to_json([nested]), "x.json")
+    assert from_nested == flat
+
+
+def test_what_a_stage_implies_need_not_be_given() -> None:
+    on_hold = next(row for row in review_rows("NEL", TODAY) if row["stage"] == "publication_on_hold")
+    del on_hold["publication_decision"], on_hold["publication_decision_on"]
+    (row,) = parsed_rows(to_csv([on_hold]))
+    assert build(row).case.stage.value == "publication_on_hold"
+    awaiting = next(row for row in review_rows("NEL", TODAY) if row["stage"] == "awaiting_chair_decision")
+    del awaiting["screening_recommendation"]
+    (row,) = parsed_rows(to_csv([awaiting]))
+    assert build(row).case.screening is None
