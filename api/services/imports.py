@@ -13,8 +13,13 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
-from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import (
+    WorkflowFailureError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import audit
@@ -255,10 +260,17 @@ async def _start(context: AppContext, case: Case, plan: PlannedCase) -> None:
         )
         try:
             await handle.execute_update(REGISTERED_UPDATE, result_type=CaseState, rpc_timeout=UPDATE_WAIT)
+        except WorkflowUpdateFailedError:
+            await handle.result(rpc_timeout=UPDATE_WAIT)  # the workflow failed: its reason, below
         except RPCError as error:
             if error.status != RPCStatusCode.NOT_FOUND:
                 raise
             await handle.result(rpc_timeout=UPDATE_WAIT)  # a closed review: taken in, recorded, finished
+    except WorkflowFailureError as failed:
+        # The workflow refused the row (checked here first: only a day's turn between can get there).
+        cause = failed.cause
+        reason = cause.message if isinstance(cause, ApplicationError) else str(failed)
+        raise ProblemError(422, "Invalid request", f"Case {case.reference} could not be taken in: {reason}") from None
     except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
         raise _unavailable(
             error, f"Case {case.reference} is recorded but did not confirm in time; import the same file again."

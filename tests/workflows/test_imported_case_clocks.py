@@ -7,6 +7,9 @@ from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
+from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.decision_inputs import DecideChairInput, RemoveFromWebsiteInput
@@ -82,3 +85,18 @@ async def test_a_chair_decision_still_due_reminds_and_escalates_as_for_any_case(
     decided = await story.by("independent_chair", DecideChairInput(decision="initiate_scr", rationale="Criteria met"))
     assert decided.stage == "reviewer_appointment"
     assert {d.key: d.status.value for d in decided.deadlines}["chair_decision"] == "met_late"
+
+
+async def test_a_row_the_rules_refuse_fails_its_workflow_with_the_reason(story: Story) -> None:
+    """The API checks every row first; should a row still reach the workflow refused (a day's turn between), the
+    case is not taken in half-way: its workflow fails, naming the row's column."""
+    today = await story.today()
+    row = PUBLISHED_A_YEAR_AGO(today - timedelta(days=100)) | {"stage": "removed", "removed_on": today.isoformat()}
+    with pytest.raises((WorkflowUpdateFailedError, RPCError)):
+        await take_in(story, row)
+    with pytest.raises(WorkflowFailureError) as failed:
+        await story.case.result()
+    assert isinstance(failed.value.cause, ApplicationError)
+    assert failed.value.cause.type == "ImportRefused"
+    assert "column removed_on" in failed.value.cause.message
+    assert "at least 12 months" in failed.value.cause.message
