@@ -111,17 +111,16 @@ def build_case(
     if row.on("ofsted_notified_on") is not None:
         case.ofsted_notified_by_la = _ofsted_notice(row)
     built.outcomes.extend(incident.start_incident_deadlines(case, by_key, now))
-    recorder = _Recorder(built, row, provenance)
+    recorder = _Recorder(built, row, provenance, now)
     _settle_referral(case, row, by_key, now, recorder)
     _settle_review(case, row, by_key, now, recorder)
     _settle_publication(case, row, by_key, now, recorder)
     if row.stage in (Stage.CLOSED, Stage.CLOSED_WITHOUT_REVIEW):
         closed_on = row.on("closed_on")
         assert closed_on is not None  # stage_errors requires it
-        kind = "alternative_review_complete" if row.chair_decision == "alternative_review" else "close"
-        if row.stage == Stage.CLOSED_WITHOUT_REVIEW:
-            kind = "scrutiny_outcome"
-        recorder.decision(kind, closed_on, f"Closed ({row.stage.value.replace('_', ' ')})")
+        if row.stage == Stage.CLOSED:  # closed without review: by the chair's confirmation after scrutiny (above)
+            kind = "alternative_review_complete" if row.chair_decision == "alternative_review" else "close"
+            recorder.decision(kind, closed_on, "closed")
         finish(case, row.stage)
     else:
         case.stage = row.stage
@@ -132,10 +131,11 @@ def build_case(
 class _Recorder:
     """The imported decisions, each on the timeline at its real date with where it came from."""
 
-    def __init__(self, built: BuiltCase, row: ImportRow, provenance: dict[str, Any]) -> None:
+    def __init__(self, built: BuiltCase, row: ImportRow, provenance: dict[str, Any], now: datetime) -> None:
         self.built = built
         self.row = row
         self.provenance = provenance
+        self.now = now  # a decision of today is not recorded as later than its import
 
     def decision(self, kind: str, on: date, summary: str, *, heading: str = "As imported", **details: Any) -> None:
         self.built.outcomes.append(
@@ -147,7 +147,7 @@ class _Recorder:
                     **details,
                     "imported": {**self.provenance, "decided_on": on.isoformat()},
                 },
-                at=datetime.combine(on, time(12), LONDON),
+                at=min(datetime.combine(on, time(12), LONDON), self.now),
             )
         )
 
@@ -205,10 +205,17 @@ def _settle_referral(
     if row.definitive_evidence and row.chair_decision != "initiate_scr":
         case.definitive_evidence = row.definitive_evidence
     recorder.decision("chair", chair_on, f"chair's decision '{row.chair_decision}'", decision=row.chair_decision)
-    scrutiny_on = row.on("scrutiny_outcome_on")
-    if scrutiny_on is not None and row.stage == Stage.ALTERNATIVE_REVIEW:
+    # Past the panel's scrutiny of a decision not to initiate: the chair confirmed it (closing the case without
+    # review, or letting the alternative review go ahead).
+    scrutinised = row.chair_decision != "initiate_scr" and row.stage != Stage.PANEL_SCRUTINY
+    closed = row.on("closed_on") if row.stage == Stage.CLOSED_WITHOUT_REVIEW else None
+    scrutiny_on = row.on("scrutiny_outcome_on") or closed
+    if scrutinised and scrutiny_on is not None:
         recorder.decision(
-            "scrutiny_outcome", scrutiny_on, "chair confirmed the decision after scrutiny", outcome="confirm"
+            "scrutiny_outcome",
+            scrutiny_on,
+            "chair confirmed the decision after the panel's scrutiny",
+            outcome="confirm",
         )
     if row.stage == Stage.PANEL_SCRUTINY:
         case.panel_advice_mark = case.panel_advice_count

@@ -179,3 +179,34 @@ def test_what_a_stage_implies_need_not_be_given() -> None:
     del awaiting["screening_recommendation"]
     (row,) = parsed_rows(to_csv([awaiting]))
     assert build(row).case.screening is None
+
+
+@pytest.mark.parametrize(
+    ("stage", "kinds"),
+    [
+        ("closed_without_review", ["screening", "chair", "scrutiny_outcome"]),
+        ("alternative_review", ["screening", "chair", "scrutiny_outcome"]),
+        (
+            "removed",
+            [
+                "screening",
+                "chair",
+                "reviewers",
+                "final_report",
+                "publication",
+                "prepublication_copies",
+                "published",
+                "removal",
+            ],
+        ),
+    ],
+)
+def test_each_past_decision_is_on_the_timeline_once_at_its_real_date(stage: str, kinds: list[str]) -> None:
+    cells = next(row for row in review_rows("NEL", TODAY) if row["stage"] == stage)
+    (row,) = parsed_rows(to_csv([cells]))
+    decisions = [o for o in build(row).outcomes if o.kind == "decision"]
+    assert [o.details["decision_kind"] for o in decisions] == kinds
+    for outcome in decisions:
+        assert outcome.at is not None
+        assert london_date(outcome.at).isoformat() == outcome.details["imported"]["decided_on"]
+        assert outcome.details["imported"]["row"] == 2
