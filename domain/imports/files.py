@@ -53,7 +53,13 @@ def parse_file(file_name: str, content: bytes, today: date) -> ParsedFile:
             message = f"'{result.board_case_id}' is also row {seen[key]}'s: each review appears once"
             parsed.errors.append(RowError(number, "board_case_id", message))
             continue
+        if result.reference is not None and result.reference in seen:
+            message = f"{result.reference} is also row {seen[result.reference]}'s: each case has its own reference"
+            parsed.errors.append(RowError(number, "reference", message))
+            continue
         seen[key] = number
+        if result.reference is not None:
+            seen[result.reference] = number
         parsed.rows.append(result)
     return parsed
 

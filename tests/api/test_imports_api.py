@@ -153,6 +153,9 @@ async def test_json_import_on_postgres_and_only_the_business_manager_imports(
 ) -> None:
     async with api_stack(dev_server_env.client, database_url, mail.port) as stack:
         rows = [row for row in review_rows(stack.board, TODAY) if row["stage"] in ("screening", "published")]
+        # One keeps the board's own reference; the others of its year are allocated numbers after it.
+        kept = f"{stack.board}-{rows[-2]['notified_on'][:4]}-0042"
+        rows[-1] = rows[-1] | {"reference": kept}
         content = to_json(rows)
         chair = await stack.http.post(
             "/api/v1/imports",
@@ -169,6 +172,10 @@ async def test_json_import_on_postgres_and_only_the_business_manager_imports(
         )
         assert imported.status_code == 201, imported.text
         assert imported.json()["created"] == len(rows)
+        references = [case["reference"] for case in imported.json()["cases"]]
+        assert references[-1] == kept
+        assert references[-2] == kept.replace("-0042", "-0043")
+        assert (await read_case(stack, kept))["stage"] in ("published", "retained")
         assert await case_count(stack) == len(rows)
         # Only notices owed from now on go out: the incident notice of the review notified two days ago whose
         # five working days still run (LEG-001, Ofsted not told), to Ofsted; none for the reviews of years ago.

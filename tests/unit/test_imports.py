@@ -210,3 +210,11 @@ def test_each_past_decision_is_on_the_timeline_once_at_its_real_date(stage: str,
         assert outcome.at is not None
         assert london_date(outcome.at).isoformat() == outcome.details["imported"]["decided_on"]
         assert outcome.details["imported"]["row"] == 2
+
+
+def test_a_reference_given_twice_is_an_error() -> None:
+    rows = review_rows("NEL", TODAY)[:2]
+    rows = [row | {"reference": "NEL-2016-0007"} for row in rows]
+    errors = parse_file("x.csv", to_csv(rows), TODAY).errors
+    assert [(e.row, e.column) for e in errors] == [(3, "reference")]
+    assert "also row 2's" in errors[0].message
