@@ -109,6 +109,21 @@ async def test_a_file_of_reviews_in_progress_is_taken_in_and_reads_back_through_
         assert decided.status_code == 200, decided.text
         assert decided.json()["stage"] == "reviewer_appointment"
 
+        async def chair_notices() -> list[str] | None:
+            prefix = f"[{awaiting['reference']}] Independent chair's decision"
+            found = [str(m["Subject"]) for m in mail.messages() if str(m["Subject"]).startswith(prefix)]
+            return found or None
+
+        assert await eventually(chair_notices, "the chair's decision told to Ofsted and the National Panel")
+        # Nothing from the years before the import was sent again: no chair's decision of another case, and no
+        # escalation of a deadline missed before the import (recorded as breached, not escalated).
+        assert not [m for m in mail.messages() if "Deadline missed" in str(m["Subject"])]
+        assert not [
+            m
+            for m in mail.messages()
+            if "Independent chair's decision" in str(m["Subject"]) and awaiting["reference"] not in str(m["Subject"])
+        ]
+
         # The lead reviewer named in the file acts on the case (an appointed role sees only the cases naming it).
         in_review = cases["LEG-018"]["reference"]
         report_in = await stack.http.post(
