@@ -82,7 +82,9 @@ async def import_file(
 ) -> ImportResult:
     """Check every row; unless ``dry_run`` or anything is wrong, create the cases not created before."""
     now = datetime.now(UTC)
-    parsed = parse_file(file_name, content, london_date(now))
+    # A row may leave out its board when the importer acts for one board only.
+    only_board = next(iter(caller.boards)) if len(caller.boards) == 1 else None
+    parsed = parse_file(file_name, content, london_date(now), only_board)
     result = ImportResult(parsed.source, dry_run, errors=list(parsed.errors))
     for row in parsed.rows:
         try:

@@ -175,9 +175,14 @@ class _Cells:
         return day
 
 
-def parse_row(row: int, cells: dict[str, str], today: date) -> ImportRow | list[RowError]:
-    """The row typed, or every problem with its cells (a missing required column, a bad date, an unknown stage)."""
+def parse_row(
+    row: int, cells: dict[str, str], today: date, default_board: str | None = None
+) -> ImportRow | list[RowError]:
+    """The row typed, or every problem with its cells (a missing required column, a bad date, an unknown stage).
+    ``default_board``: the board of a row that names none (the importer acts for that one board only)."""
     found = _Cells(row, cells)
+    if default_board is not None and found.text("board") is None:
+        found.cells["board"] = default_board
     for column in REQUIRED_COLUMNS:
         if found.text(column) is None:
             found.error(column, "is required and is empty or missing")

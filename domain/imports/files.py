@@ -25,7 +25,7 @@ class ParsedFile:
     errors: list[RowError] = field(default_factory=list)
 
 
-def parse_file(file_name: str, content: bytes, today: date) -> ParsedFile:
+def parse_file(file_name: str, content: bytes, today: date, default_board: str | None = None) -> ParsedFile:
     """Every row of the file, typed, and every problem found; JSON if it starts with ``[`` or ``{``, else CSV."""
     parsed = ParsedFile(ImportSource(file_name=file_name, sha256=hashlib.sha256(content).hexdigest()))
     if len(content) > MAX_BYTES:
@@ -44,7 +44,7 @@ def parse_file(file_name: str, content: bytes, today: date) -> ParsedFile:
         parsed.errors.append(RowError(0, "", "the file has no rows"))
     seen: dict[str, int] = {}
     for number, cells in raw:
-        result = parse_row(number, cells, today)
+        result = parse_row(number, cells, today, default_board)
         if isinstance(result, list):
             parsed.errors.extend(result)
             continue

@@ -218,3 +218,10 @@ def test_a_reference_given_twice_is_an_error() -> None:
     errors = parse_file("x.csv", to_csv(rows), TODAY).errors
     assert [(e.row, e.column) for e in errors] == [(3, "reference")]
     assert "also row 2's" in errors[0].message
+
+
+def test_a_row_may_leave_out_its_board_when_the_importer_has_one() -> None:
+    row = {k: v for k, v in review_rows("NEL", TODAY)[0].items() if k != "board"}
+    assert [e.column for e in parse_file("x.csv", to_csv([row]), TODAY).errors] == ["board"]
+    (parsed,) = parse_file("x.csv", to_csv([row]), TODAY, default_board="NEL").rows
+    assert parsed.board == "NEL"
