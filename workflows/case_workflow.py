@@ -58,6 +58,8 @@ from workflows.case_register_writer import CaseRegisterWriter
 from workflows.decision_effects import resolve_deadlines, run_effects
 from workflows.notice_outbox import NoticeOutbox
 
+IMPORT_REFUSED = "ImportRefused"
+
 
 @workflow.defn(name=CASE_WORKFLOW)
 class ScrCaseWorkflow:
@@ -72,6 +74,7 @@ class ScrCaseWorkflow:
         )
         self._decisions = asyncio.Lock()  # one decision at a time: each is checked against the state it changes
         self._woken = False
+        self._import_refused: str | None = None  # why an imported row could not be taken in (the API checked it first)
 
     # -- the process -------------------------------------------------------------------------------------
 
@@ -160,7 +163,9 @@ class ScrCaseWorkflow:
         try:
             built = build_case(self._case, imported.row, schedules, workflow.now(), imported.source)
         except RowRefused as refused:  # the API checked the row first; only a day's turn between can get here
-            raise ApplicationError(str(refused), type="ImportRefused", non_retryable=True) from None
+            self._import_refused = str(refused)
+            await workflow.wait_condition(workflow.all_handlers_finished)  # "registered" answers with the reason
+            raise ApplicationError(self._import_refused, type=IMPORT_REFUSED, non_retryable=True) from None
         self._case = built.case
         for outcome in built.outcomes:
             by_importer = outcome.kind in ("case_imported", "decision")
@@ -224,7 +229,9 @@ class ScrCaseWorkflow:
     @workflow.update  # REGISTERED_UPDATE
     async def registered(self) -> CaseState:
         """Completes once the case is in the register, so the API can answer with its deadlines."""
-        await workflow.wait_condition(lambda: self._registered)
+        await workflow.wait_condition(lambda: self._registered or self._import_refused is not None)
+        if self._import_refused is not None:
+            raise ApplicationError(self._import_refused, type=IMPORT_REFUSED)
         return self._state()
 
     @workflow.update  # DECIDE_UPDATE
