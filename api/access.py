@@ -30,8 +30,9 @@ from api.permissions import PERMISSIONS, Caller, CurrentCaller, authorize, refus
 from api.register_fence import case_at_version
 from domain.case_contract import STATE_QUERY, case_workflow_id
 from domain.case_messages import Actor, CaseState
+from store import documents as document_register
 from store import register
-from store.models import Case
+from store.models import Case, CaseIdentifierRecord
 
 _log = structlog.get_logger(__name__)
 
@@ -134,20 +135,30 @@ class CaseRead(CaseAccess):
         return ScopedCase(await _settled(context, case, min_version=min_version or 0), caller)
 
 
+@dataclass(frozen=True)
+class DecisionScope(ScopedCase):
+    """A case a decision may be sent to, with the identifying details recorded on it (None: none recorded), read
+    in the same session: the decision's free text is checked against them before the workflow sees it."""
+
+    identifiers: CaseIdentifierRecord | None = None
+
+
 class DecisionAccess(CaseAccess):
     """A staff decision of ``kind``: the case first (404 for one not in the caller's boards), then the role."""
 
     def __init__(self, kind: str) -> None:
         super().__init__(f"decisions.{kind}")
 
-    async def __call__(self, reference: CaseReference, caller: CurrentCaller, context: Context) -> ScopedCase:
+    async def __call__(self, reference: CaseReference, caller: CurrentCaller, context: Context) -> DecisionScope:
+        # One session for both reads: a session's round trips to the database cost more than the queries.
         async with context.sessions() as session:
             case = await register.find_case(session, reference=reference)
-        if case is None or case.board not in caller.boards:
-            raise _not_found(reference)
+            if case is None or case.board not in caller.boards:
+                raise _not_found(reference)
+            identifiers = await document_register.get_identifiers(session, reference=reference)
         await authorize(context, caller, self.action, reference=reference)
         await _appointed(context, caller, case, self.action)
-        return ScopedCase(case, caller)
+        return DecisionScope(case, caller, identifiers)
 
 
 async def _live_version(context: AppContext, reference: str) -> int | None:

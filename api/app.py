@@ -22,6 +22,7 @@ from api.routers import (
     codec,
     decisions,
     documents,
+    exports,
     imports,
     review_requests,
     screening,
@@ -85,6 +86,7 @@ def create_app(
     app.include_router(review_requests.router)
     app.include_router(review_requests.public_router)
     app.include_router(learning_summaries_router)
+    app.include_router(exports.router)
     install_site(app, settings)  # the public website under /public, and the document store
     install_console(app, settings)  # the staff console under /console (after the error handlers)
 

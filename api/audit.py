@@ -33,6 +33,8 @@ class AuditKind(StrEnum):
     REVIEW_REQUEST_ANSWERED = "review_request_answered"
     LEARNING_SUMMARY_REQUESTED = "learning_summary_requested"
     CALENDAR_FEED_ISSUED = "calendar_feed_issued"
+    CASE_EXPORTED = "case_exported"
+    BOARD_EXPORTED = "board_exported"
     CASES_IMPORTED = "cases_imported"
 
 
@@ -220,6 +222,35 @@ def calendar_feed_issued(*, expires_at: datetime, board: str | None) -> AuditEnt
         reference=NO_CASE,
         summary=f"Calendar subscription URL issued, valid until {expires_at.date().isoformat()}",
         details={"expires_at": expires_at.isoformat(), "board": board},
+    )
+
+
+def case_exported(
+    *, reference: str, export_format: str, documents: int, identifiers_included: bool, board_export: str | None = None
+) -> AuditEntry:
+    """What was taken, never its content: the format, how many documents, whether the identifiers went with it."""
+    within = f" in board {board_export}'s archive" if board_export else ""
+    return AuditEntry(
+        kind=AuditKind.CASE_EXPORTED,
+        business_key=f"export:{reference}:{_unique()}",
+        reference=reference,
+        summary=f"Case file exported as {export_format.upper()}{within} ({documents} document(s))",
+        details={
+            "format": export_format,
+            "documents": documents,
+            "identifiers_included": identifiers_included,
+            "board_export": board_export,
+        },
+    )
+
+
+def board_exported(*, board: str, references: Sequence[str], entries: int) -> AuditEntry:
+    return AuditEntry(
+        kind=AuditKind.BOARD_EXPORTED,
+        business_key=f"export:board:{board}:{_unique()}",
+        reference=NO_CASE,
+        summary=f"Board {board} exported: {len(references)} case file(s), {entries} archive entries",
+        details={"board": board, "cases": list(references), "entries": entries},
     )
 
 

@@ -13,7 +13,7 @@ from api.auth import CurrentActor, Principal
 from api.context import AppContext
 from api.errors import ProblemError
 from domain.case_messages import Actor
-from domain.documents import READERS, UPLOADERS
+from domain.documents import READERS, UPLOADERS, WHOLE_CASE_READERS
 from domain.lifecycle import BY_KIND
 from domain.roles import Role
 from store.appointments import appointed_cases
@@ -42,6 +42,9 @@ PERMISSIONS: dict[str, tuple[Role, ...]] = {
     "codec.use": (Role.OPERATOR,),
     "learning_summaries.run": (Role.BUSINESS_MANAGER, Role.INDEPENDENT_CHAIR),
     "learning_summaries.read": STAFF,
+    # An export is the whole case file, every kind of document in it: only the roles that read all of it.
+    "cases.export": WHOLE_CASE_READERS,
+    "boards.export": (Role.BUSINESS_MANAGER,),
     **{f"decisions.{kind}": handler.roles for kind, handler in BY_KIND.items()},
 }
 ACTION_TEXT = {
@@ -62,6 +65,8 @@ ACTION_TEXT = {
     "codec.use": "decode or encode Temporal payloads",
     "learning_summaries.run": "run the annual learning summary",
     "learning_summaries.read": "read the annual learning summaries",
+    "cases.export": "export a case file",
+    "boards.export": "export a board's case files",
     **{f"decisions.{kind}": handler.describes for kind, handler in BY_KIND.items()},
 }
 # Oversight roles see every board this deployment serves; everyone else sees the board their token names.

@@ -22,14 +22,19 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 
 from bench.api_client import StaffApi
+from bench.bare_floor import BareFloor
+from bench.decision_cpu import cpu_per_decision
 from bench.floor import FLOOR_TASK_QUEUE, BenchFloorWorkflow
 from bench.histories import summarise_trips, update_round_trips
+from bench.settle import SettleLog, settle
 from bench.stack import BenchStack
 from bench.stats import median, ratio, summary_ms
 from domain.case_contract import case_workflow_id
@@ -49,12 +54,6 @@ def _screening_request() -> DecisionRequest:
     )
 
 
-async def _timed_update(coroutine: Any) -> float:
-    start = time.perf_counter()
-    await coroutine
-    return time.perf_counter() - start
-
-
 async def _start_floor(client: Client, count: int) -> list[WorkflowHandle[BenchFloorWorkflow, float]]:
     run = uuid.uuid4().hex[:6]
     handles = [
@@ -68,7 +67,7 @@ async def _start_floor(client: Client, count: int) -> list[WorkflowHandle[BenchF
     return handles
 
 
-async def _cases(api: StaffApi, idle: list[str], count: int, today: date) -> list[str]:
+async def cases_waiting(api: StaffApi, idle: list[str], count: int, today: date) -> list[str]:
     """``count`` cases waiting at screening: taken from ``idle`` (opened earlier, untouched), the rest opened now."""
     taken = [idle.pop(0) for _ in range(min(count, len(idle)))]
     opened, _ = await api.open_many(count - len(taken), today)
@@ -88,13 +87,27 @@ async def decision_round_trip(
     client = stack.client
     every = max(1, decisions // max(diagnostics, 1))  # a diagnostic round after every `every` headline pairs
     diagnostic_warmup = -(-warmup // every)
-    http_refs = await _cases(api, idle, warmup + decisions, today)
-    direct_refs = await _cases(api, idle, diagnostic_warmup + diagnostics, today)
+    http_refs = await cases_waiting(api, idle, warmup + decisions, today)
+    direct_refs = await cases_waiting(api, idle, diagnostic_warmup + diagnostics, today)
+    cpu_refs = await cases_waiting(api, idle, decisions // 2, today)
     floors = await _start_floor(client, warmup + decisions)
+    bare_server = BareFloor(stack)
+    await bare_server.start()
+    bare_floors = await bare_server.workflows(warmup + decisions)
     await stack.wait_quiet()
+    procs = [*stack.procs.values(), *bare_server.procs]
+    settled = SettleLog()
+
+    async def timed(workflow_ids: list[str], call: Callable[[], Awaitable[Any]]) -> float:
+        """One sample, taken once the work earlier samples deferred is done (``bench.settle``)."""
+        await settle(client, workflow_ids, procs, settled)
+        start = time.perf_counter()
+        await call()
+        return time.perf_counter() - start
 
     http_screening: list[float] = []
     floor_ping: list[float] = []
+    bare_ping: list[float] = []
     direct: list[float] = []
     floor_activity: list[float] = []
     floor_local: list[float] = []
@@ -104,36 +117,45 @@ async def decision_round_trip(
 
     async def diagnostic_round(keep: bool) -> None:
         nonlocal done
-        handle = client.get_workflow_handle_for(ScrCaseWorkflow.run, case_workflow_id(direct_refs[done]))
+        case_id = case_workflow_id(direct_refs[done])
+        handle = client.get_workflow_handle_for(ScrCaseWorkflow.run, case_id)
+        floor, previous = floors[done], [case_id, floors[done].id, case_workflow_id(http_refs[done])]
         samples = (
-            await _timed_update(handle.execute_update(ScrCaseWorkflow.decide, _screening_request())),
-            await _timed_update(floors[done].execute_update(BenchFloorWorkflow.ping_local_activity, done)),
-            await _timed_update(floors[done].execute_update(BenchFloorWorkflow.ping_activity, done)),
-            (await api.decide(http_refs[done], "chair", "independent_chair", CHAIR_BODY))[1],  # screened already
-            await _timed_update(floors[done].execute_update(BenchFloorWorkflow.ping_start_activity, done)),
+            await timed(previous, lambda: handle.execute_update(ScrCaseWorkflow.decide, _screening_request())),
+            await timed(previous, lambda: floor.execute_update(BenchFloorWorkflow.ping_local_activity, done)),
+            await timed(previous, lambda: floor.execute_update(BenchFloorWorkflow.ping_activity, done)),
+            # screened already in the headline loop
+            await timed(previous, lambda: api.decide(http_refs[done], "chair", "independent_chair", CHAIR_BODY)),
+            await timed(previous, lambda: floor.execute_update(BenchFloorWorkflow.ping_start_activity, done)),
         )
         if keep:
             series_of = (direct, floor_local, floor_activity, http_chair, floor_started)
-            for series, sample in zip(series_of, samples, strict=True):
-                series.append(sample)
+            for kept, sample in zip(series_of, samples, strict=True):
+                kept.append(sample)
         done += 1
 
-    for i, (reference, floor) in enumerate(zip(http_refs, floors, strict=True)):
-        # Alternate which goes first, so that neither always runs in the wake of the other's notices.
-        if i % 2 == 0:
-            _, elapsed = await api.decide(reference, "screening", "sub_group", SCREENING_BODY)
-            floor_elapsed = await _timed_update(floor.execute_update(BenchFloorWorkflow.ping, i))
-        else:
-            floor_elapsed = await _timed_update(floor.execute_update(BenchFloorWorkflow.ping, i))
-            _, elapsed = await api.decide(reference, "screening", "sub_group", SCREENING_BODY)
-        if i >= warmup:
-            http_screening.append(elapsed)
-            floor_ping.append(floor_elapsed)
+    for i, (reference, floor, bare_floor) in enumerate(zip(http_refs, floors, bare_floors, strict=True)):
+        touched = [case_workflow_id(reference), floor.id]
+        trio: list[tuple[list[float], Callable[[], Awaitable[Any]]]] = [
+            (http_screening, partial(api.decide, reference, "screening", "sub_group", SCREENING_BODY)),
+            (floor_ping, partial(floor.execute_update, BenchFloorWorkflow.ping, i)),
+            (bare_ping, partial(bare_floor.execute_update, BenchFloorWorkflow.ping, i)),
+        ]
+        # Rotate which goes first, so that no series always runs first or last in its round.
+        for kept, call in trio[i % 3 :] + trio[: i % 3]:
+            elapsed = await timed(touched, call)
+            if i >= warmup:
+                kept.append(elapsed)
         if i % every == 0 and done < len(direct_refs):
             await diagnostic_round(keep=i >= warmup)
     while done < len(direct_refs):
         await diagnostic_round(keep=True)
     await stack.wait_quiet()
+    for handle in bare_floors:
+        await handle.signal(BenchFloorWorkflow.finish)
+    await bare_server.close()
+
+    cpu = await cpu_per_decision(stack, api, cpu_refs)
 
     # Where the time goes inside the server, from the histories of a sample of the cases decided above.
     sample = http_refs[warmup : warmup + min(40, decisions)]
@@ -161,6 +183,7 @@ async def decision_round_trip(
     series = {
         "http_screening": summary_ms(http_screening),
         "floor_update": summary_ms(floor_ping),
+        "bare_server_floor_update": summary_ms(bare_ping),
         "http_chair": summary_ms(http_chair),
         "direct_decide": summary_ms(direct),
         "floor_update_with_local_activity": summary_ms(floor_local),
@@ -175,7 +198,12 @@ async def decision_round_trip(
         "diagnostic_decisions": len(direct),
         "warmup_discarded": warmup,
         "series": series,
+        "settling": settled.as_dict(),
+        "cpu_per_decision": cpu,
         "ratio": {**_ratios(ours, bare), "target": 1.5},
+        # Against the same update on a dev server that runs nothing else: what the shared server adds shows here.
+        "ratio_to_bare_server_floor": _ratios(ours, series["bare_server_floor_update"]),
+        "floor_over_bare_server_floor": _ratios(bare, series["bare_server_floor_update"]),
         "ratio_chair": {
             "p50": ratio(series["http_chair"], bare, "p50_ms"),
             "p99": ratio(series["http_chair"], bare, "p99_ms"),

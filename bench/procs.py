@@ -17,7 +17,8 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from bench.floor import FLOOR_TASK_QUEUE, BenchFloorWorkflow, bench_noop
 from store.payload_codec import codec_from_settings
@@ -44,6 +45,11 @@ async def _serve(worker: Worker) -> None:
     await worker.run()
 
 
+def _sandboxed(settings: Settings) -> bool:
+    # Code from before SCR_WORKER_WORKFLOW_SANDBOX ran every workflow in the sandbox (a baseline run of old code).
+    return bool(getattr(settings, "worker_workflow_sandbox", True))
+
+
 async def _floor_worker() -> None:
     settings = Settings()
     client = await connect(settings.temporal_address, settings.temporal_namespace, codec_from_settings(settings))
@@ -56,6 +62,8 @@ async def _floor_worker() -> None:
         # The same cache as the product's workers: with fewer floor workflows cached than the section pings, each
         # ping would replay first and the floor would look slower than it is (it did in full mode before this).
         max_cached_workflows=settings.worker_max_cached_workflows,
+        # The product's workers' runner (SCR_WORKER_WORKFLOW_SANDBOX): the floor is the same configuration.
+        workflow_runner=SandboxedWorkflowRunner() if _sandboxed(settings) else UnsandboxedWorkflowRunner(),
     )
     await _serve(worker)
 

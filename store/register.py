@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import AuditEvent, Case, CaseDeadline, CaseTask, ReferenceSequence
+from store.models import AuditEvent, Case, CaseDeadline, CaseTask, Notice, ReferenceSequence
 
 
 class UnknownCaseError(LookupError):
@@ -229,6 +229,19 @@ async def case_timeline(session: AsyncSession, *, reference: str) -> list[AuditE
     rows = await session.scalars(
         select(AuditEvent).where(AuditEvent.case_reference == reference).order_by(AuditEvent.at, AuditEvent.id)
     )
+    return list(rows)
+
+
+async def case_notices(session: AsyncSession, *, reference: str) -> list[Notice]:
+    rows = await session.scalars(
+        select(Notice).where(Notice.case_reference == reference).order_by(Notice.created_at, Notice.id)
+    )
+    return list(rows)
+
+
+async def board_references(session: AsyncSession, *, board: str) -> list[str]:
+    """Every case of ``board``, by reference."""
+    rows = await session.scalars(select(Case.reference).where(Case.board == board).order_by(Case.reference))
     return list(rows)
 
 

@@ -150,6 +150,11 @@ class Settings(BaseSettings):
     worker_graceful_shutdown_seconds: float = Field(20.0, ge=0)
     """On SIGTERM the worker stops polling and gives in-flight activities this long before cancelling them;
     keep it below the orchestrator's grace period (Kubernetes terminationGracePeriodSeconds)."""
+    worker_workflow_sandbox: bool = False
+    """Run workflow code inside the SDK's sandbox (``true``) or not (``false``, the default). The sandbox checks
+    determinism at run time but costs every workflow task about a third of its time (BENCHMARKS.md, P9); the
+    test suite runs the fast tier and every replay inside it, so clock, network or database reads in workflow code
+    are caught there. Turn it on to have them caught in production too."""
     worker_max_cached_workflows: int = Field(1000, ge=0)
     """Cases the worker keeps in memory (about 0.25 MB each, BENCHMARKS.md). A decision or clock for a case not
     in the cache first replays its history; size it to the cases that are active at once."""

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.copy_activities import CopyActivities
 from activities.deadline_activities import DeadlineActivities
@@ -70,4 +71,5 @@ def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Wor
         ],
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_shutdown_seconds),
         max_cached_workflows=settings.worker_max_cached_workflows,
+        workflow_runner=SandboxedWorkflowRunner() if settings.worker_workflow_sandbox else UnsandboxedWorkflowRunner(),
     )

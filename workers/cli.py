@@ -1,10 +1,11 @@
-"""The `scr` command: run the embedded stack, a worker, the API, migrations, and the deadline tool."""
+"""The `scr` command: run the embedded stack, a worker, the API, migrations, the deadline tool, and exports."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -161,6 +162,46 @@ def deadlines(
         typer.echo(f"scr deadlines: {error}", err=True)
         raise typer.Exit(code=2) from None
     typer.echo(report)
+
+
+@app.command()
+def export(
+    case: Annotated[str | None, typer.Option(metavar="REFERENCE", help="One case, e.g. NEL-2026-0001.")] = None,
+    board: Annotated[str | None, typer.Option(metavar="BOARD", help="Every case of the board, as one zip.")] = None,
+    export_format: Annotated[
+        str, typer.Option("--format", metavar="json|pdf", help="One case's format (default json).")
+    ] = "json",
+    out: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Where to write (JSON: stdout if not given).")
+    ] = None,
+) -> None:
+    """Export a case's whole file (JSON per docs/schemas/case-export.v1.json, or a PDF bundle) or a board's case
+    files as one zip with a manifest; audited. Reads SCR_DATABASE_URL and the document store directly."""
+    from api.errors import ProblemError
+    from api.services.case_export import ExportFormat
+    from workers.export_cli import ExportInputError, check_options, run_export
+
+    if export_format not in ("json", "pdf"):
+        typer.echo("scr export: --format is json or pdf", err=True)
+        raise typer.Exit(code=2)
+    chosen: ExportFormat = "pdf" if export_format == "pdf" else "json"
+    settings = _settings()
+    try:
+        check_options(case=case, board=board, export_format=chosen, out=out)
+    except ExportInputError as error:
+        typer.echo(f"scr export: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    try:
+        with out.open("wb") if out is not None else os.fdopen(os.dup(sys.stdout.fileno()), "wb") as target:
+            written = asyncio.run(run_export(settings, case=case, board=board, export_format=chosen, target=target))
+    except BaseException as error:
+        if out is not None:
+            out.unlink(missing_ok=True)  # an export is complete or absent
+        if not isinstance(error, (ExportInputError, ProblemError)):
+            raise
+        typer.echo(f"scr export: {getattr(error, 'detail', error)}", err=True)
+        raise typer.Exit(code=2 if isinstance(error, ExportInputError) else 1) from None
+    typer.echo(f"scr export: {written} written to {out or 'standard output'}", err=True)
 
 
 @app.command(name="import")

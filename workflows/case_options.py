@@ -36,6 +36,11 @@ COPY_DELIVERY = "prepublication-copies-delivered"
 # itself); every chair decision goes to Ofsted and the Panel; an alternative review is scrutinised like "do not
 # initiate". Checked once as a run starts, so a case started (or continued as new) before keeps its old rules.
 STATUTORY_NOTICES = "statutory-notices-issue-14"
+# Issue 16: a decision's workflow task carries only what changed. The clock keeps its timer while the next
+# reminder or due time is the same (it was cancelled and started again on every decision: workflows/case_clock.py),
+# and search attributes are upserted only when one of them changes (each upsert is a visibility write), after the
+# decision's register write rather than in the task that answers it (there it cost the answer about 3 ms).
+LEAN_DECISIONS = "lean-decision-commands"
 # Issue 17: a review already under way is taken in at its stage with its real dates (domain/imports/). Only cases
 # started with an import take this path; checked as the run starts.
 IMPORTED_CASES = "imported-cases-issue-17"

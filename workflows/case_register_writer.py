@@ -40,11 +40,17 @@ class CaseRegisterWriter:
         event = self._event(outcome, actor, assessment)
         await self._write(event, local=workflow.patched(LOCAL_ACTIVITIES))
 
-    def record_decision(self, outcome: Outcome, actor: Actor) -> None:
+    def record_decision(self, outcome: Outcome, actor: Actor, then: Callable[[], None] | None = None) -> None:
         """Queue a decision's event and start writing it in a task of its own, so that neither the decision's
-        answer nor notices still going out hold it up. Already durable in the workflow's history."""
+        answer nor notices still going out hold it up. Already durable in the workflow's history. ``then`` runs
+        once it is written (in a later workflow task than the answer's)."""
         self._unrecorded.append(self._event(outcome, actor, outcome.assessment))
-        self._writer = asyncio.create_task(self.flush())
+        self._writer = asyncio.create_task(self._flush_then(then))
+
+    async def _flush_then(self, then: Callable[[], None] | None) -> None:
+        await self.flush()
+        if then is not None:
+            then()
 
     async def flush(self, *, local: bool = False) -> None:
         """Write the queued events, oldest first. After a decision, a regular activity: a local one would hold

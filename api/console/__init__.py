@@ -21,6 +21,7 @@ from api.console import (
     learning,
     new_case,
     oidc,
+    oidc_refresh,
     pages,
     sign_in,
     uploads,
@@ -57,6 +58,8 @@ def install_console(app: FastAPI, settings: Settings) -> None:
         return see_other(f"{PREFIX}/sign-in")
 
     app.add_exception_handler(NotSignedIn, not_signed_in)
+    if settings.auth_mode == "oidc":
+        app.middleware("http")(oidc_refresh.keep_fresh)
 
 
 def session_secret(settings: Settings) -> bytes | None:

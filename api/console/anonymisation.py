@@ -61,8 +61,9 @@ def shows_text(caller: Caller) -> bool:
 async def document_states(
     context: AppContext, store: DocumentStore, caller: Caller, reference: str, files: list[CaseDocument] | None
 ) -> CaseStates | None:
-    """The state of each publishable document the caller reads, from the API's check (audited as it is), or None
-    when the role may not run the check or there is nothing to check."""
+    """The state of each publishable document the caller reads, from the gate as the API's check runs it (for a
+    role that may run it), or None when the role may not or there is nothing to check. Shown on every view of
+    the case page, so the scans are reused and nothing is audited: the check page is the audited check."""
     if files is None or not may_check(caller):
         return None
     ids = [d.id for d in files if DocumentKind(d.kind) in PUBLISHABLE_KINDS][-MAX_CHECKED:]
@@ -70,7 +71,7 @@ async def document_states(
         return None
     scoped = await CaseAccess("anonymisation.check")(reference=reference, caller=caller, context=context)
     try:
-        result = await anonymisation.check(context, store=store, scoped=scoped, withheld=False, document_ids=ids)
+        result = await anonymisation.states(context, store=store, scoped=scoped, document_ids=ids)
     except ProblemError as error:
         if error.status == 409:
             return CaseStates(frozenset(ids), not_recorded=True)

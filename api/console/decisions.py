@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from api.access import DecisionAccess, ScopedCase
+from api.access import DecisionAccess, DecisionScope, ScopedCase
 from api.console import forms
 from api.console.web import PREFIX, SignedIn, check_csrf, render, see_other, signed_in
 from api.context import AppContext
@@ -32,7 +32,7 @@ def _handler(kind: str) -> DecisionHandler[Any]:
     return handler
 
 
-async def _scoped(request: Request, reference: str, kind: str) -> tuple[SignedIn, ScopedCase, DecisionHandler[Any]]:
+async def _scoped(request: Request, reference: str, kind: str) -> tuple[SignedIn, DecisionScope, DecisionHandler[Any]]:
     person = signed_in(request)
     handler = _handler(kind)
     context: AppContext = request.app.state.context

@@ -263,7 +263,8 @@ def shown(q: Question, decision: BaseModel) -> str:
     for part in q.where:
         if value is None:  # inside an optional part left blank
             break
-        value = value[part] if isinstance(part, int) else getattr(value, part)
+        # A list's item by its number, a dict's entry by its key (quality assurance's checks), else a field.
+        value = value[part] if isinstance(part, int) or isinstance(value, dict) else getattr(value, part)
     if value is None:
         return "Not given"
     if isinstance(value, bool):

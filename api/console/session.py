@@ -14,6 +14,7 @@ import secrets
 import time
 from dataclasses import asdict, dataclass, field, replace
 
+from cryptography.fernet import Fernet, InvalidToken
 from fastapi import Request, Response
 
 COOKIE = "scr_console"
@@ -39,17 +40,37 @@ class ConsoleSession:
     oidc_state: str | None = None
     oidc_verifier: str | None = None
     """While signing in with the identity provider: the request's state and PKCE code verifier."""
+    token_expires: int | None = None
+    """When the identity provider's access token behind the session expires (its ``exp``): near it the session
+    is refreshed or ends (api/console/oidc_refresh.py)."""
+    refresh: str | None = None
+    """The identity provider's refresh token, encrypted (``SessionSigner.seal``), if it gave one."""
 
     @property
     def signed_in(self) -> bool:
         return self.user is not None and self.role is not None
 
     def signing_in(
-        self, *, user: str, roles: tuple[str, ...], board: str | None, verified: bool = False
+        self,
+        *,
+        user: str,
+        roles: tuple[str, ...],
+        board: str | None,
+        verified: bool = False,
+        token_expires: int | None = None,
+        refresh: str | None = None,
     ) -> ConsoleSession:
         """A new session for the person (a fresh CSRF token, so one taken before sign-in is worthless after),
         acting in the first of their roles."""
-        return ConsoleSession(user=user, role=roles[0], roles=roles, board=board, verified=verified)
+        return ConsoleSession(
+            user=user,
+            role=roles[0],
+            roles=roles,
+            board=board,
+            verified=verified,
+            token_expires=token_expires,
+            refresh=refresh,
+        )
 
     def acting_as(self, role: str) -> ConsoleSession:
         return replace(self, role=role)
@@ -61,6 +82,18 @@ class ConsoleSession:
 class SessionSigner:
     def __init__(self, secret: bytes | None = None) -> None:
         self._secret = secret or secrets.token_bytes(32)
+        # The cookie is signed, not encrypted: a refresh token in it is sealed under a key of its own.
+        sealing = hmac.new(self._secret, b"scr-console refresh token", hashlib.sha256).digest()
+        self._sealer = Fernet(base64.urlsafe_b64encode(sealing))
+
+    def seal(self, text: str) -> str:
+        return self._sealer.encrypt(text.encode()).decode()
+
+    def unseal(self, sealed: str) -> str | None:
+        try:
+            return self._sealer.decrypt(sealed.encode()).decode()
+        except InvalidToken:
+            return None
 
     def _mac(self, payload: bytes) -> str:
         return base64.urlsafe_b64encode(hmac.new(self._secret, payload, hashlib.sha256).digest()).decode().rstrip("=")
@@ -90,7 +123,11 @@ def signer(request: Request) -> SessionSigner:
 
 
 def read_session(request: Request) -> tuple[ConsoleSession, bool]:
-    """The request's session and whether it is new (so the response must set the cookie)."""
+    """The request's session and whether it is new (so the response must set the cookie). A session refreshed
+    for this request (api/console/oidc_refresh.py) is the one its cookie will hold."""
+    renewed = getattr(request.state, "console_session", None)
+    if isinstance(renewed, ConsoleSession):
+        return renewed, False
     value = request.cookies.get(COOKIE)
     session = signer(request).loads(value) if value else None
     return (session, False) if session is not None else (ConsoleSession(), True)

@@ -46,6 +46,8 @@ def _page(
             "boards": boards,
             "values": values,
             "errors": errors,
+            # Sent here when a session signed in with the identity provider could not be kept (oidc_refresh.py).
+            "ended": request.query_params.get("ended") == "1",
         },
         status_code=status_code,
     )

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Response, status
 
-from api.access import DecisionAccess, ScopedCase, case_etag, case_responses
+from api.access import DecisionAccess, DecisionScope, case_etag, case_responses
 from api.auth import CurrentActor
 from api.context import Context
 from api.errors import ProblemError
@@ -35,7 +35,7 @@ DecisionIdempotencyKey = Annotated[
 def _endpoint(kind: str, model: type[Any]) -> Callable[..., Awaitable[CaseOut]]:
     async def decide(
         body: model,  # type: ignore[valid-type]
-        scoped: Annotated[ScopedCase, Depends(DecisionAccess(kind))],
+        scoped: Annotated[DecisionScope, Depends(DecisionAccess(kind))],
         context: Context,
         response: Response,
         idempotency_key: DecisionIdempotencyKey = None,

@@ -15,7 +15,14 @@ from api.errors import ProblemError
 from domain.anonymisation import CATEGORY_TITLES, CaseIdentifiers, Category, IdentifierScanner, match_key
 from domain.documents import KIND_TITLES, PUBLISHABLE_KINDS, DocumentKind, kinds_to_publish
 from store import documents as document_register
-from store.anonymisation_gate import GateOutcome, IdentifiersNotRecordedError, case_identifiers, run_gate, scan_document
+from store.anonymisation_gate import (
+    GateOutcome,
+    IdentifiersNotRecordedError,
+    ScanCache,
+    case_identifiers,
+    run_gate,
+    scan_document,
+)
 from store.document_store import DocumentCorruptedError, DocumentNotFoundError, DocumentStore
 from store.document_text import UnreadableDocumentError
 from store.models import AcceptedHit, CaseDocument, CaseIdentifierRecord
@@ -69,25 +76,51 @@ async def check(
     withheld: bool,
     document_ids: Sequence[int] | None,
 ) -> CheckResult:
-    """Run the gate over the documents to publish (by default the latest of each kind publication needs)."""
-    reference = scoped.reference
+    """Run the gate over the documents to publish (by default the latest of each kind publication needs): the
+    check someone asks for, audited."""
+    result = await _gate(context, store, scoped.reference, withheld=withheld, document_ids=document_ids)
+    entry = audit.anonymisation_checked(
+        reference=scoped.reference,
+        document_ids=[d.id for d in result.documents],
+        hits=len(result.outcome.hits),
+        accepted=len(result.outcome.accepted),
+        missing=[kind.value for kind in result.missing],
+    )
+    await audit.record(context.sessions, entry, by=audit.By.actor(scoped.actor))
+    return result
+
+
+# The scans behind the documents' states a page shows on every view (the case page), reused while the bytes
+# and the identifiers are unchanged.
+SCANS = ScanCache()
+
+
+async def states(
+    context: AppContext, *, store: DocumentStore, scoped: ScopedCase, document_ids: Sequence[int]
+) -> CheckResult:
+    """The gate's answer for these documents, to show their states: from reused scans, and not audited (a
+    page view, not a check; the check itself is audited). Raises as ``check`` does."""
+    return await _gate(context, store, scoped.reference, withheld=False, document_ids=document_ids, scans=SCANS)
+
+
+async def _gate(
+    context: AppContext,
+    store: DocumentStore,
+    reference: str,
+    *,
+    withheld: bool,
+    document_ids: Sequence[int] | None,
+    scans: ScanCache | None = None,
+) -> CheckResult:
     documents, missing = await _documents_to_check(context, reference, withheld=withheld, document_ids=document_ids)
     try:
-        outcome = await run_gate(context.sessions, store, reference=reference, documents=documents)
+        outcome = await run_gate(context.sessions, store, reference=reference, documents=documents, scans=scans)
     except IdentifiersNotRecordedError as error:
         raise ProblemError(409, "Identifiers not recorded", str(error)) from None
     except UnreadableDocumentError as error:
         raise ProblemError(422, "Unreadable document", f"A document cannot be read: {error}.") from None
     except (DocumentNotFoundError, DocumentCorruptedError):
         raise ProblemError(503, "Document unavailable", "A document's stored copy cannot be read.") from None
-    entry = audit.anonymisation_checked(
-        reference=reference,
-        document_ids=[d.id for d in documents],
-        hits=len(outcome.hits),
-        accepted=len(outcome.accepted),
-        missing=[kind.value for kind in missing],
-    )
-    await audit.record(context.sessions, entry, by=audit.By.actor(scoped.actor))
     return CheckResult(documents=documents, missing=missing, outcome=outcome)
 
 

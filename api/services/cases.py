@@ -16,7 +16,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import audit
-from api.access import ScopedCase
+from api.access import DecisionScope
 from api.context import AppContext
 from api.errors import ProblemError
 from api.permissions import Caller, refuse
@@ -228,13 +228,13 @@ def decision_update_id(kind: str, idempotency_key: str | None) -> str:
 
 
 async def decide(
-    context: AppContext, *, scoped: ScopedCase, decision: DecisionInput, idempotency_key: str | None = None
+    context: AppContext, *, scoped: DecisionScope, decision: DecisionInput, idempotency_key: str | None = None
 ) -> CaseState:
     """Pass a staff decision to the case; a refusal comes back as 403/409/422 with the rule's reason (422 too,
     before the workflow, for free text naming the case's recorded child or family). This
     process's later reads of the case wait for the register to hold the answer (api/register_fence.py)."""
     reference, actor = scoped.reference, scoped.actor
-    await check_free_text(context, reference=reference, body=decision)  # 422 before the workflow sees it
+    check_free_text(scoped.identifiers, decision)  # 422 before the workflow sees it
     update_id = decision_update_id(decision.kind, idempotency_key)
     handle = context.temporal.get_workflow_handle(case_workflow_id(reference))
     try:

@@ -10,11 +10,10 @@ import unicodedata
 
 from pydantic import BaseModel
 
-from api.context import AppContext
 from api.errors import ProblemError
 from domain.anonymisation import CATEGORY_TITLES, CaseIdentifiers, IdentifierScanner, TextSection
 from domain.free_text import text_fields
-from store import documents as document_register
+from store.models import CaseIdentifierRecord
 
 
 def _readings(text: str) -> list[str]:
@@ -26,10 +25,9 @@ def _readings(text: str) -> list[str]:
     return list(dict.fromkeys((text, visible, unaccented)))
 
 
-async def check_free_text(context: AppContext, *, reference: str, body: BaseModel) -> None:
-    """422 naming each field of ``body`` that holds an identifying detail recorded on case ``reference``."""
-    async with context.sessions() as session:
-        record = await document_register.get_identifiers(session, reference=reference)
+def check_free_text(record: CaseIdentifierRecord | None, body: BaseModel) -> None:
+    """422 naming each field of ``body`` that holds an identifying detail of ``record`` (the details recorded on
+    the case; None: none recorded)."""
     if record is None:
         return
     identifiers = CaseIdentifiers.model_validate(record.identifiers)

@@ -59,12 +59,15 @@ ROUTES: dict[str, list[tuple[str, str]]] = {
         ("GET", "/api/v1/learning-summaries/{board}/{year}.html"),
         ("GET", "/api/v1/learning-summaries/{board}/{year}.md"),
     ],
+    "cases.export": [("GET", "/api/v1/cases/{reference}/export")],
+    "boards.export": [("GET", "/api/v1/boards/{board}/export")],
     **{f"decisions.{kind}": [("POST", f"/api/v1/cases/{{reference}}/decisions/{kind}")] for kind in BY_KIND},
 }
 # Routes no role guards, on purpose: health, the public's request for a removed review, the codec's cookie
-# session (dev only; and forgetting it), the public site (a mount, not a route).
+# session (dev only; and forgetting it), the case export's published JSON Schema, the public site (a mount).
 PUBLIC_ROUTES = {
     ("GET", "/healthz"),
+    ("GET", "/api/v1/schemas/case-export.json"),
     ("POST", "/api/v1/public/requests"),
     ("GET", "/codec/dev-session"),
     ("DELETE", "/codec/session"),

@@ -1,27 +1,32 @@
-"""The staff console in Debian's Chromium against `scr dev`, as board members would use it: the business manager
-opens a case; the sub-group sees it in My tasks, opens it and records the screening (an error, the fix, check
-answers, the banner, the timeline); the business manager records the identifying details and opens the
-anonymisation check; the public site's index before anything is published. With JavaScript on and off. Fails on
-a console error and on any response of 400 or more (a missing stylesheet, script or image included). Screenshots
-at 320 and 1280 px go to test-artifacts/console/. axe-core checks every page against WCAG 2.2 AA (with JavaScript
-on)."""
+"""The staff console in Debian's Chromium against `scr dev`, as board members would use it, with JavaScript on and
+off: the business manager opens a case; the sub-group sees it in My tasks, opens it and records the screening (an
+error, the fix, check answers, the banner, the timeline); the business manager records the identifying details and
+opens the anonymisation check; a document uploaded (errors first, in GOV.UK's words) appears on the case with its
+anonymisation state and the chair sees its hits; a case already past its deadlines reaches My tasks tagged
+Overdue under the overdue banner; Enter in a list form continues rather than adding an item; the error pages;
+the public site's index before anything is published. Fails on a console error and on any response of 400 or
+more (a missing stylesheet, script or image included). Screenshots at 320 and 1280 px go to
+test-artifacts/console/. axe-core checks every page against WCAG 2.2 AA, with JavaScript off too (see
+``accessible`` in console_support.py for how)."""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, Response, async_playwright
+from playwright.async_api import Browser, async_playwright, expect
 
 from domain.uk_time import london_date
+from tests.browser.console_support import ARTIFACTS, StaffApi, screenshots, sign_in_as, sign_out, watched_page
 from tests.support.dev_stack import running_dev_stack, stack_env, wait_for_line
+from tests.support.document_files import make_pdf
 
-ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "console"
 BROWSER = os.environ.get("SCR_TEST_BROWSER", "/usr/bin/chromium")  # scripts/browser installs it
-WIDTHS = (320, 1280)
+NAME = "Jamie Quenby"
 
 
 @pytest.fixture(scope="module")
@@ -40,73 +45,6 @@ async def browser() -> AsyncIterator[Browser]:
         launched = await playwright.chromium.launch(executable_path=BROWSER, args=["--no-sandbox"])
         yield launched
         await launched.close()
-
-
-async def watched_page(browser: Browser, *, javascript: bool, problems: list[str], bypass_csp: bool = False) -> Page:
-    """A page that notes every console error, script error, failed request and asset answered with 400 or more.
-    A page itself may answer 400 (a form shown again with its errors): the journey checks those pages, and
-    Chromium's console line for them ("Failed to load resource" at that page's URL) is not a fault. ``bypass_csp``
-    lets axe-core's script into pages whose policy allows no script (the public site)."""
-    context = await browser.new_context(
-        viewport={"width": 1280, "height": 900}, java_script_enabled=javascript, bypass_csp=bypass_csp
-    )
-    page = await context.new_page()
-    documents: set[str] = set()
-
-    def answered(response: Response) -> None:
-        if response.request.resource_type == "document":
-            documents.add(response.url)
-        elif response.status >= 400:
-            problems.append(f"{response.status} for {response.url}")
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type != "error":
-            return
-        if message.text.startswith("Failed to load resource") and message.location.get("url") in documents:
-            return
-        problems.append(f"console error: {message.text} ({message.location.get('url')})")
-
-    page.on("response", answered)
-    page.on("console", console)
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
-    return page
-
-
-AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"  # from package-lock.json
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-async def accessible(page: Page, javascript: bool) -> None:
-    """axe-core's WCAG 2.2 AA rules find nothing on the page (run when the page allows scripts)."""
-    if not javascript:
-        return
-    await page.add_script_tag(path=str(AXE))
-    found = await page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA)
-    assert len(found["passes"]) >= 5, "axe-core did not run its rules"  # a short page passes fewer
-    violations = [f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']]})" for v in found["violations"]]
-    assert violations == [], f"{page.url}: {violations}"
-
-
-async def screenshots(page: Page, name: str, javascript: bool = False) -> None:
-    """Screenshots at each width; at each the page fits (it never scrolls sideways) and is accessible."""
-    await accessible(page, javascript)
-    for width in WIDTHS:
-        await page.set_viewport_size({"width": width, "height": 900})
-        await page.screenshot(path=ARTIFACTS / f"{name}-{width}.png", full_page=True)
-        scroll_width = await page.evaluate("document.documentElement.scrollWidth")
-        assert scroll_width <= width, f"{name} is {scroll_width}px wide at {width}px"
-    await page.set_viewport_size({"width": 1280, "height": 900})
-
-
-async def sign_in_as(page: Page, role: str, user: str) -> None:
-    await page.get_by_label(role).check()
-    await page.get_by_label("User name").fill(user)
-    await page.get_by_label("Board").select_option("NEL")
-    await page.get_by_role("button", name="Sign in").click()
-    # Signing in lands on My tasks: let it load, so the test's next navigation never aborts it half-way.
-    await page.wait_for_url("**/console/tasks")
-    await page.wait_for_load_state()
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
@@ -130,6 +68,8 @@ async def test_open_a_case_then_screen_it_from_my_tasks(
     # The business manager opens the case.
     await sign_in_as(page, "Business manager", "bob")
     await page.get_by_role("link", name="Cases").click()
+    assert await page.locator("h1").inner_text() == "Cases"
+    await screenshots(page, f"cases{suffix}", javascript)
     await page.get_by_role("button", name="Open a case").click()
     assert await page.locator("h1").inner_text() == "Open a case"
     today = london_date(datetime.now(UTC))
@@ -142,12 +82,13 @@ async def test_open_a_case_then_screen_it_from_my_tasks(
     await screenshots(page, f"open-case{suffix}", javascript)
     await page.get_by_role("button", name="Continue").click()
     assert await page.locator("h1").inner_text() == "Check your answers"
+    await screenshots(page, f"open-case-check{suffix}", javascript)
     await page.get_by_role("button", name="Open the case").click()
     banner = await page.locator(".govuk-notification-banner--success").inner_text()
     assert "Case opened" in banner
     reference = await page.locator("h1").inner_text()
     assert reference.startswith(f"NEL-{today.year}-")
-    await page.get_by_role("button", name="Sign out").click()
+    await sign_out(page)
 
     # The sub-group finds it in My tasks.
     await sign_in_as(page, "Sub group", "sam")
@@ -185,7 +126,9 @@ async def test_open_a_case_then_screen_it_from_my_tasks(
     await page.get_by_role("button", name="Record decision").click()
 
     await page.wait_for_url(f"{console}/cases/{reference}?recorded=screening")
-    assert "Decision recorded" in await page.locator(".govuk-notification-banner--success").inner_text()
+    recorded = await page.locator(".govuk-notification-banner--success").inner_text()
+    assert "Decision recorded: record the sub-group's screening recommendation." in recorded
+    assert "<p" not in recorded  # markup, not text
     assert "Seen at the sub-group" in await page.locator(".moj-timeline").inner_text()
     await screenshots(page, f"decision-recorded{suffix}", javascript)
 
@@ -196,8 +139,15 @@ async def test_open_a_case_then_screen_it_from_my_tasks(
     await page.get_by_role("link", name="Learning summaries").click()
     assert await page.locator("h1").inner_text() == "Learning summaries"
     await screenshots(page, f"learning-summaries{suffix}", javascript)
-    await page.get_by_role("button", name="Sign out").click()
-    await page.wait_for_url(f"{console}/sign-in")
+
+    # The error pages, in the console's look with its navigation: a role that may not, a page that is not.
+    await page.goto(f"{console}/cases/{reference}/anonymisation")
+    assert await page.locator("h1").inner_text() == "You cannot do this"
+    await screenshots(page, f"error-403{suffix}", javascript)
+    await page.goto(f"{console}/cases/NEL-1999-9999")
+    assert await page.locator("h1").inner_text() == "Page not found"
+    await screenshots(page, f"error-404{suffix}", javascript)
+    await sign_out(page)
 
     # The business manager records the case's identifying details; the anonymisation check then runs.
     await sign_in_as(page, "Business manager", "bob")
@@ -218,8 +168,7 @@ async def test_open_a_case_then_screen_it_from_my_tasks(
     assert await page.locator("h1").inner_text() == "Anonymisation check"
     assert "Overview report" in await page.inner_text("main")  # not uploaded yet: publication needs it
     await screenshots(page, f"anonymisation{suffix}", javascript)
-    await page.get_by_role("button", name="Sign out").click()
-    await page.wait_for_url(f"{console}/sign-in")
+    await sign_out(page)
 
     # The public site, before anything is published: an index that says so, in the same look.
     page = await watched_page(browser, javascript=javascript, problems=problems, bypass_csp=True)
@@ -229,4 +178,145 @@ async def test_open_a_case_then_screen_it_from_my_tasks(
     font = await page.locator("h1").evaluate("element => getComputedStyle(element).fontFamily")
     assert "system-ui" in font
     await screenshots(page, f"public-empty{suffix}", javascript)
+    assert problems == []
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
+async def test_upload_a_document_then_see_its_anonymisation_state_and_hits(
+    stack: dict[str, str], browser: Browser, javascript: bool, tmp_path: Path
+) -> None:
+    console = f"http://127.0.0.1:{stack['SCR_API_PORT']}/console"
+    api = StaffApi(stack["SCR_API_PORT"])
+    reference = await api.open_case(london_date(datetime.now(UTC)).isoformat())
+    await api.put(f"/cases/{reference}/identifiers", {"names": [NAME]}, "business_manager", "bob")
+    problems: list[str] = []
+    page = await watched_page(browser, javascript=javascript, problems=problems)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    suffix = "" if javascript else "-no-js"
+    report = tmp_path / "overview-report.pdf"
+    report.write_bytes(make_pdf([[f"The child, {NAME}, lived with her mother."]]))
+    picture = tmp_path / "photo.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+
+    await page.goto(console)
+    await sign_in_as(page, "Business manager", "bob")
+    await page.goto(f"{console}/cases/{reference}")
+    assert "No documents yet." in await page.inner_text("main")
+    await page.get_by_role("link", name="Upload a document").click()
+    assert await page.locator("h1").inner_text() == "Upload a document"
+
+    # Nothing chosen: both questions are answered in GOV.UK's words, each linked to its field.
+    await page.get_by_role("button", name="Upload", exact=True).click()
+    assert (await page.title()).startswith("Error: ")
+    summary = page.locator(".govuk-error-summary")
+    assert "Select the type of document" in await summary.inner_text()
+    assert "Select a file" in await summary.inner_text()
+    await screenshots(page, f"upload-errors{suffix}", javascript)
+    await summary.get_by_role("link", name="Select the type of document").click()
+
+    # A file of a type the service does not take.
+    await page.get_by_label("Overview report").check()
+    await page.get_by_label("Upload a file").set_input_files(picture)
+    await page.get_by_role("button", name="Upload", exact=True).click()
+    assert (await page.title()).startswith("Error: ")
+    wrong = "The selected file must be a PDF, Word document (.docx), text, Markdown or HTML file"
+    assert wrong in await page.locator(".govuk-error-summary").inner_text()
+    assert await page.get_by_label("Overview report").is_checked()  # kept
+
+    # The report: on the case, with its anonymisation state (counts only, never the matched text).
+    await page.get_by_label("Upload a file").set_input_files(report)
+    await page.get_by_role("button", name="Upload", exact=True).click()
+    await page.wait_for_url(f"{console}/cases/{reference}?uploaded=1")
+    main = await page.inner_text("main")
+    assert "overview-report.pdf" in main
+    assert "Anonymisation: Not clear 1 hit, 0 unreadable parts" in " ".join(main.split())
+    assert "Quenby" not in await page.content()
+    await screenshots(page, f"uploaded{suffix}", javascript)
+    await sign_out(page)
+
+    # The chair sees the hit itself on the anonymisation check, with the form to accept it.
+    await sign_in_as(page, "Independent chair", "alice")
+    await page.goto(f"{console}/cases/{reference}/anonymisation")
+    assert await page.locator("h1").inner_text() == "Anonymisation check"
+    assert NAME in await page.inner_text("main")
+    await screenshots(page, f"anonymisation-hits{suffix}", javascript)
+    assert problems == []
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
+async def test_an_overdue_case_reaches_my_tasks(stack: dict[str, str], browser: Browser, javascript: bool) -> None:
+    """A case the board learnt of 60 days ago: its screening is long past due when it is opened."""
+    console = f"http://127.0.0.1:{stack['SCR_API_PORT']}/console"
+    reference = await StaffApi(stack["SCR_API_PORT"]).open_case(
+        (london_date(datetime.now(UTC)) - timedelta(days=60)).isoformat()
+    )
+    problems: list[str] = []
+    page = await watched_page(browser, javascript=javascript, problems=problems)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    suffix = "" if javascript else "-no-js"
+
+    await page.goto(console)
+    await sign_in_as(page, "Sub group", "sam")
+    row = page.locator("tr", has_text=reference)
+    for _ in range(50):  # opening answers before the register has written the case's task: look again
+        if await row.count():
+            break
+        await page.reload()
+    assert "Screen the referral and recommend to the chair" in await row.inner_text()
+    assert await row.locator(".govuk-tag--red").inner_text() == "Overdue"
+    banner = await page.locator(".govuk-notification-banner").inner_text()
+    assert re.search(r"\b[1-9]\d* tasks? (is|are) overdue", banner), banner
+    first = page.locator("tbody tr").first  # soonest first: an overdue task heads the list
+    assert await first.locator(".govuk-tag--red").inner_text() == "Overdue"
+    await screenshots(page, f"my-tasks-overdue{suffix}", javascript)
+    await sign_out(page)
+
+    # Someone with two roles acts in one at a time and switches visibly; the chair may compile a summary.
+    await page.get_by_label("Business manager").check()
+    await page.get_by_label("Independent chair").check()
+    await page.get_by_label("User name").fill("pat")
+    await page.get_by_label("Board").select_option("NEL")
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url(f"{console}/tasks")
+    await page.get_by_role("link", name="Switch role").click()
+    assert await page.locator("h1").inner_text() == "Which role do you want to act in?"
+    await screenshots(page, f"switch-role{suffix}", javascript)
+    await page.get_by_label("Independent chair").check()
+    await page.get_by_role("button", name="Switch role").click()
+    await page.wait_for_url(f"{console}/tasks")
+    assert "pat (independent chair, NEL)" in await page.inner_text("header")
+    await page.get_by_role("link", name="Learning summaries").click()
+    assert "Compile a year's summary" in await page.inner_text("main")
+    await screenshots(page, f"learning-compile{suffix}", javascript)
+    assert problems == []
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
+async def test_enter_in_a_list_form_continues(stack: dict[str, str], browser: Browser, javascript: bool) -> None:
+    """Enter in a field of an "Add another" list goes on to Check your answers: it never only adds an item."""
+    console = f"http://127.0.0.1:{stack['SCR_API_PORT']}/console"
+    api = StaffApi(stack["SCR_API_PORT"])
+    reference = await api.open_case(london_date(datetime.now(UTC)).isoformat())
+    screening = {"recommendation": "initiate_scr", "rationale": "Screened at the sub-group"}
+    await api.post(f"/cases/{reference}/decisions/screening", screening, "sub_group", "sam")
+    await api.post(
+        f"/cases/{reference}/decisions/chair",
+        {"decision": "initiate_scr", "rationale": "Criteria met"},
+        "independent_chair",
+        "alice",
+    )
+    problems: list[str] = []
+    page = await watched_page(browser, javascript=javascript, problems=problems)
+    suffix = "" if javascript else "-no-js"
+
+    await page.goto(console)
+    await sign_in_as(page, "Business manager", "bob")
+    await page.goto(f"{console}/cases/{reference}/decisions/reviewers")
+    await page.locator("#reviewers-0-name").fill("R. Viewer")
+    await page.locator("#reviewers-0-organisation").fill("Independent")
+    await page.locator("#reviewers-0-independence_statement").fill("No prior involvement with the agencies")
+    await screenshots(page, f"decision-list{suffix}", javascript)
+    await page.locator("#reviewers-0-name").press("Enter")
+    await expect(page.locator("h1")).to_have_text("Check your answers")
+    assert "R. Viewer" in await page.inner_text("main")
     assert problems == []

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
+from api.services.anonymisation import SCANS
 from store.database import session_factory
 from store.models import AuditEvent
 from tests.console.pages import csrf_token, one_h1, sign_in, title
@@ -76,13 +77,49 @@ async def test_document_states_on_the_case_page(stack: Stack) -> None:
             assert state(page, summary) == "Anonymisation: Clear", role
             assert "Jamie" not in page  # counts only on the case page, whoever reads it
             assert f'href="{case_path}/anonymisation"' in page
-        assert "anonymisation_check" in await audit_kinds(stack)  # each check is audited as the API's is
+        # A page view, not a check: the check page and the API's check are the audited ones.
+        assert "anonymisation_check" not in await audit_kinds(stack)
 
         await sign_in(http, "sub_group", board=stack.board)  # may read documents, may not run the check
         page = (await http.get(case_path)).text
         assert "Anonymisation:" not in page
         assert f'href="{case_path}/anonymisation"' not in page
         assert (await http.get(f"{case_path}/anonymisation")).status_code == 403
+
+
+async def test_the_case_page_reuses_the_scans_until_a_document_or_the_identifiers_change(stack: Stack) -> None:
+    reference = await open_case(stack, aware_days_ago=0)
+    report = await upload(stack, reference, "overview_report", [f"The child, {NAME}, lived with her mother."])
+    await stack.http.put(
+        f"/api/v1/cases/{reference}/identifiers", json={"names": [NAME]}, headers=stack.auth("business_manager")
+    )
+    case_path = f"/console/cases/{reference}"
+    async with browser(stack) as http:
+        await sign_in(http, "business_manager", board=stack.board)
+        before = SCANS.runs
+        for _ in range(2):
+            page = (await http.get(case_path)).text
+            assert state(page, report) == "Anonymisation: Not clear 1 hit, 0 unreadable parts"
+        assert SCANS.runs == before + 1  # viewed twice, scanned once
+
+        summary = await upload(stack, reference, "executive_summary", ["The child lived with her mother."])
+        page = (await http.get(case_path)).text
+        assert state(page, summary) == "Anonymisation: Clear"
+        assert SCANS.runs == before + 2  # only the new document is scanned
+
+        await stack.http.put(
+            f"/api/v1/cases/{reference}/identifiers",
+            json={"names": [NAME, "her mother"]},
+            headers=stack.auth("business_manager"),
+        )
+        page = (await http.get(case_path)).text
+        assert state(page, summary) == "Anonymisation: Not clear 1 hit, 0 unreadable parts"  # changed identifiers
+        assert state(page, report) == "Anonymisation: Not clear 2 hits, 0 unreadable parts"
+        assert SCANS.runs == before + 4
+        assert "anonymisation_check" not in await audit_kinds(stack)
+
+        await http.get(f"{case_path}/anonymisation")  # the check itself: audited, and run afresh
+        assert (await audit_kinds(stack))[-1] == "anonymisation_check"
 
 
 async def test_hits_and_the_chairs_acceptance(stack: Stack) -> None:

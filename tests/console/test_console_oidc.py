@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import secrets
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -25,7 +26,7 @@ from api.app import create_app
 from api.context import AppContext
 from store.database import create_engine, session_factory
 from store.settings import Settings
-from tests.console.pages import one_h1
+from tests.console.pages import csrf_token, one_h1
 from tests.support.payload_keys import TEST_PAYLOAD_KEYS
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -34,12 +35,17 @@ CLIENT = "scr-console"
 
 
 class IdentityProvider:
-    """JWKS and a token endpoint. ``challenges`` maps each code it hands out to the PKCE challenge it was for."""
+    """JWKS and a token endpoint. ``challenges`` maps each code it hands out to the PKCE challenge it was for.
+    Access tokens last ``lifetime`` seconds; with ``gives_refresh`` each answer carries a new refresh token,
+    each good once (rotated), as providers that rotate them do."""
 
     def __init__(self) -> None:
         self.challenges: dict[str, str] = {}
         self.roles: list[str] = ["sub_group", "business_manager"]
         self.exchanged: list[dict[str, list[str]]] = []
+        self.lifetime = 300
+        self.gives_refresh = False
+        self.refresh_tokens: set[str] = set()  # issued and not used yet
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -58,16 +64,28 @@ class IdentityProvider:
             def do_POST(self) -> None:
                 form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
                 outer.exchanged.append(form)
-                code, verifier = form.get("code", [""])[0], form.get("code_verifier", [""])[0]
-                digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-                if outer.challenges.get(code) != digest or form.get("client_id") != [CLIENT]:
-                    self._json(400, {"error": "invalid_grant"})
-                    return
+                if form.get("grant_type") == ["refresh_token"]:
+                    used = form.get("refresh_token", [""])[0]
+                    if used not in outer.refresh_tokens or form.get("client_id") != [CLIENT]:
+                        self._json(400, {"error": "invalid_grant"})
+                        return
+                    outer.refresh_tokens.discard(used)
+                else:
+                    code, verifier = form.get("code", [""])[0], form.get("code_verifier", [""])[0]
+                    digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+                    if outer.challenges.get(code) != digest.rstrip(b"=").decode() or form.get("client_id") != [CLIENT]:
+                        self._json(400, {"error": "invalid_grant"})
+                        return
                 now = int(time.time())
-                claims = {"iss": outer.issuer, "aud": AUDIENCE, "sub": "kim@board", "iat": now, "exp": now + 300}
-                claims |= {"roles": outer.roles, "board": "NEL"}
+                claims = {"iss": outer.issuer, "aud": AUDIENCE, "sub": "kim@board", "iat": now}
+                claims |= {"exp": now + outer.lifetime, "roles": outer.roles, "board": "NEL"}
                 access = jwt.encode(claims, KEY, algorithm="RS256", headers={"kid": "k1"})
-                self._json(200, {"access_token": access, "token_type": "Bearer", "expires_in": 300})
+                answer: dict[str, Any] = {"access_token": access, "token_type": "Bearer", "expires_in": outer.lifetime}
+                if outer.gives_refresh:
+                    refresh = secrets.token_urlsafe(48)
+                    outer.refresh_tokens.add(refresh)
+                    answer["refresh_token"] = refresh
+                self._json(200, answer)
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -144,6 +162,63 @@ async def test_sign_in_with_the_identity_provider(idp: IdentityProvider, sqlite_
         assert one_h1(tasks.text) == "My tasks"
         assert "kim@board (sub group, NEL)" in tasks.text  # acting in the first of the token's roles
         assert 'href="/console/role"' in tasks.text  # two roles: switch between them
+        assert [grant["grant_type"] for grant in idp.exchanged] == [["authorization_code"]]  # still fresh
+
+
+async def signed_in_with(http: httpx.AsyncClient, idp: IdentityProvider, code: str) -> None:
+    sent = await authorize(http, idp, code)
+    back = await http.get("/console/sign-in/callback", params={"code": code, "state": sent["state"]})
+    assert back.status_code == 303, back.text
+
+
+def session_in_cookie(http: httpx.AsyncClient) -> dict[str, Any]:
+    payload = http.cookies["scr_console"].split(".")[0]
+    found: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return found
+
+
+async def test_the_session_is_refreshed_before_its_token_expires_then_ends_when_the_provider_refuses(
+    idp: IdentityProvider, sqlite_url: str, tmp_path: Path
+) -> None:
+    idp.lifetime = 30  # within the refresh margin: every page refreshes it
+    idp.gives_refresh = True
+    async with app_for(idp, sqlite_url, tmp_path) as http:
+        await signed_in_with(http, idp, "code-r")
+        (first,) = idp.refresh_tokens
+        assert first not in http.cookies["scr_console"]
+        assert first not in json.dumps(session_in_cookie(http))  # sealed: the cookie is signed, not encrypted
+        for _ in range(2):
+            tasks = await http.get("/console/tasks")
+            assert tasks.status_code == 200
+            assert one_h1(tasks.text) == "My tasks"
+        grants = [(g["grant_type"][0], g.get("refresh_token", [""])[0]) for g in idp.exchanged]
+        assert [kind for kind, _ in grants] == ["authorization_code", "refresh_token", "refresh_token"]
+        assert grants[1][1] == first  # then the rotated one: the cookie kept each new refresh token
+        assert len(idp.refresh_tokens) == 1  # only the latest is still good
+        token = csrf_token(tasks.text)
+        switched = await http.post("/console/role", data={"csrf_token": token, "role": "business_manager"})
+        assert switched.status_code == 303  # the refreshed session keeps its CSRF token and the role chosen
+        assert "kim@board (business manager, NEL)" in (await http.get("/console/tasks")).text
+
+        idp.roles = ["emperor"]  # the provider took the service's roles away: the next refresh ends the session
+        ended = await http.get("/console/cases")
+        assert ended.status_code == 303
+        assert ended.headers["location"] == "/console/sign-in?ended=1"
+        page = await http.get(ended.headers["location"])
+        assert "Your sign-in has ended. Sign in again to carry on." in page.text
+        assert (await http.get("/console/tasks")).headers["location"] == "/console/sign-in"
+
+
+async def test_without_a_refresh_token_the_session_ends_with_its_token(
+    idp: IdentityProvider, sqlite_url: str, tmp_path: Path
+) -> None:
+    idp.lifetime = 30
+    async with app_for(idp, sqlite_url, tmp_path) as http:
+        await signed_in_with(http, idp, "code-n")
+        assert session_in_cookie(http)["refresh"] is None
+        ended = await http.get("/console/tasks")
+        assert ended.headers["location"] == "/console/sign-in?ended=1"
+        assert [grant["grant_type"] for grant in idp.exchanged] == [["authorization_code"]]
 
 
 async def test_a_forged_or_replayed_callback_signs_no_one_in(

@@ -273,7 +273,8 @@ async def test_a_decision_from_its_generated_form(stack: Stack) -> None:
         assert done.status_code == 303
         assert done.headers["location"] == f"/console/cases/{reference}?recorded=screening"
         after = await http.get(done.headers["location"])
-        assert "Decision recorded: record the sub-group&#39;s screening recommendation." in after.text
+        banner = '<p class="govuk-notification-banner__heading">Decision recorded: record the sub-group&#39;s screening'
+        assert banner in after.text  # the words escaped once, the paragraph itself markup
         assert "Awaiting chair decision" in after.text  # the case moved on
         assert "Seen at the sub-group" in after.text  # the timeline has the reason
 
@@ -373,6 +374,11 @@ async def test_a_decision_with_a_list_is_asked_item_by_item(stack: Stack) -> Non
         assert one_h1(form.text) == describes[0].upper() + describes[1:]
         assert "Reviewer 1" in form.text
         assert "Reviewer 2" not in form.text
+        # Enter in a field presses the form's first button: a hidden "Continue", not "Add another".
+        first_button = re.search(r"<button[^>]*>\s*([^<]*?)\s*</button>", form.text.split(f'action="{form_path}"')[1])
+        assert first_button is not None
+        assert first_button.group(1) == "Continue"
+        assert 'aria-hidden="true">Continue</button>' in form.text
         token = csrf_token(form.text)
         first = {
             "csrf_token": token,
@@ -461,7 +467,10 @@ async def test_learning_summaries_listed_run_and_read(stack: Stack) -> None:
             "/console/learning-summaries", data={"csrf_token": token, "board": stack.board, "year": year}
         )
         assert run.status_code == 303
-        assert f"The {stack.board} {year} summary is being compiled" in (await http.get(run.headers["location"])).text
+        banner = (
+            f'__heading">The {stack.board} {year} summary is being compiled: it appears here once it is stored.</p>'
+        )
+        assert banner in (await http.get(run.headers["location"])).text
 
         for _ in range(200):  # the run is a workflow: it stores the summary shortly
             listed = await http.get("/console/learning-summaries")

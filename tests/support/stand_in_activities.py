@@ -19,6 +19,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.deadline_activities import schedule_deadlines
 from domain.activity_contracts import (
@@ -136,7 +137,16 @@ async def stand_in_worker(client: Client, stand_ins: StandIns) -> AsyncIterator[
     """A worker for the case workflow with the stand-ins on a task queue of its own; yields the queue. Cases
     still running at the end are terminated, so none is left holding up the time-skipping server."""
     task_queue = f"fast-{uuid.uuid4().hex[:8]}"
-    async with Worker(client, task_queue=task_queue, workflows=[ScrCaseWorkflow], activities=stand_ins.activities()):
+    # In the SDK's sandbox (off in production by default): the fast tier runs every workflow path there, so a
+    # clock, network or database read in workflow code fails a test.
+    worker = Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[ScrCaseWorkflow],
+        activities=stand_ins.activities(),
+        workflow_runner=SandboxedWorkflowRunner(),
+    )
+    async with worker:
         try:
             yield task_queue
         finally:

@@ -10,6 +10,7 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from domain.decision_inputs import DecideChairInput
 from domain.uk_time import london_date
@@ -25,8 +26,14 @@ HISTORIES = Path(__file__).parent.parent / "histories"
 
 def _replayer() -> Replayer:
     # The production converter with the tests' key: encrypted histories decrypt, and plaintext payloads
-    # (recorded before encryption was turned on) pass through the codec unchanged.
-    return Replayer(workflows=[ScrCaseWorkflow, LearningSummaryWorkflow], data_converter=encrypting_converter())
+    # (recorded before encryption was turned on) pass through the codec unchanged. Inside the SDK's sandbox, which
+    # production workers leave off by default (SCR_WORKER_WORKFLOW_SANDBOX): a clock, network or database read in
+    # workflow code fails here.
+    return Replayer(
+        workflows=[ScrCaseWorkflow, LearningSummaryWorkflow],
+        data_converter=encrypting_converter(),
+        workflow_runner=SandboxedWorkflowRunner(),
+    )
 
 
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
