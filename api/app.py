@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from api.auth import install_auth
 from api.console import install_console
-from api.context import AppContext, Context
+from api.context import AppContext, Context, DeadlineSchedule
 from api.errors import install_error_handlers
 from api.headers import NoFraming
 from api.limits import RequestSizeLimit
@@ -23,6 +23,7 @@ from api.routers import (
     decisions,
     documents,
     exports,
+    imports,
     review_requests,
     screening,
     tasks,
@@ -36,8 +37,11 @@ from store.settings import Settings
 from store.temporal_client import connect
 
 
-def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI:
-    """The app; with ``context`` given (tests, the embedded stack) it uses those connections as they are."""
+def create_app(
+    settings: Settings, context: AppContext | None = None, *, deadline_schedule: DeadlineSchedule | None = None
+) -> FastAPI:
+    """The app; with ``context`` given (tests, the embedded stack) it uses those connections as they are.
+    ``deadline_schedule``: the worker's deadline calculation, for the import's checks (``AppContext``)."""
     payload_codec = codec_from_settings(settings)  # refuses production without SCR_PAYLOAD_KEYS
 
     @asynccontextmanager
@@ -48,7 +52,12 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
             return
         engine = create_engine(settings.database_url)
         temporal = await connect(settings.temporal_address, settings.temporal_namespace, payload_codec)
-        app.state.context = AppContext(settings=settings, sessions=session_factory(engine), temporal=temporal)
+        app.state.context = AppContext(
+            settings=settings,
+            sessions=session_factory(engine),
+            temporal=temporal,
+            deadline_schedule=deadline_schedule,
+        )
         try:
             yield
         finally:
@@ -66,6 +75,7 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     app.add_middleware(NoFraming)
     app.add_middleware(codec.CodecCorsMiddleware, allow_origins=settings.codec_cors_origins)
     app.include_router(cases.router)
+    app.include_router(imports.router)
     app.include_router(decisions.router)
     app.include_router(tasks.router)
     app.include_router(calendar.router)

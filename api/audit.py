@@ -35,6 +35,7 @@ class AuditKind(StrEnum):
     CALENDAR_FEED_ISSUED = "calendar_feed_issued"
     CASE_EXPORTED = "case_exported"
     BOARD_EXPORTED = "board_exported"
+    CASES_IMPORTED = "cases_imported"
 
 
 @dataclass(frozen=True)
@@ -250,4 +251,16 @@ def board_exported(*, board: str, references: Sequence[str], entries: int) -> Au
         reference=NO_CASE,
         summary=f"Board {board} exported: {len(references)} case file(s), {entries} archive entries",
         details={"board": board, "cases": list(references), "entries": entries},
+    )
+
+
+def cases_imported(*, sha256: str, rows: int, created: int, dry_run: bool) -> AuditEntry:
+    """An import file checked (dry run) or imported: its hash and counts, never its name or contents."""
+    what = "checked (dry run)" if dry_run else "imported"
+    return AuditEntry(
+        kind=AuditKind.CASES_IMPORTED,
+        business_key=f"cases_imported:{_unique()}",
+        reference=NO_CASE,
+        summary=f"Import file {what}: {rows} rows, {created} cases created",
+        details={"sha256": sha256, "rows": rows, "created": created, "dry_run": dry_run},
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -10,8 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from api.register_fence import RegisterFence
+from domain.case_messages import ComputeDeadlinesInput, ScheduledDeadline
 from store.document_store import DocumentStore, document_store_from_settings
 from store.settings import Settings
+
+DeadlineSchedule = Callable[[ComputeDeadlinesInput], Awaitable[list[ScheduledDeadline]]]
 
 
 @dataclass
@@ -20,6 +24,9 @@ class AppContext:
     sessions: async_sessionmaker[AsyncSession]
     temporal: Client
     fence: RegisterFence = field(default_factory=RegisterFence)
+    # The deadlines that dates determine, by the worker's own calculation (bank holidays come from activities/,
+    # which the API may not import): the process building the app passes it (workers/); the import checks need it.
+    deadline_schedule: DeadlineSchedule | None = None
 
 
 async def app_context(request: Request) -> AppContext:

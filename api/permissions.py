@@ -26,6 +26,8 @@ PERMISSIONS: dict[str, tuple[Role, ...]] = {
     # An agency manager refers a case to the sub-group, incl. one for a learning review (referral form, 001 §2, §5).
     "cases.open": (Role.BUSINESS_MANAGER, Role.LOCAL_AUTHORITY, Role.AGENCY_MANAGER),
     "cases.read": STAFF,
+    # Taking in a board's reviews already under way (issue 17): its business manager keeps the board's records.
+    "cases.import": (Role.BUSINESS_MANAGER,),
     "tasks.read": STAFF,
     "calendar.read": STAFF,
     "screening.check": STAFF,
@@ -48,6 +50,7 @@ PERMISSIONS: dict[str, tuple[Role, ...]] = {
 ACTION_TEXT = {
     "cases.open": "open a case",
     "cases.read": "read cases",
+    "cases.import": "import reviews in progress",
     "tasks.read": "read the task list",
     "calendar.read": "read the deadline calendar",
     "screening.check": "screen incident facts",

@@ -17,7 +17,8 @@ from domain.case_messages import (
     OpenCaseInput,
     ScheduledDeadline,
 )
-from domain.criteria import Assessment, ChairDecision, IncidentFacts
+from domain.criteria import Assessment, ChairDecision, IncidentFacts, assess
+from domain.imports.messages import ImportedCase
 from domain.local_practice import LEGACY, LocalPractice
 from domain.publication_messages import CopyDocument
 from domain.stages import Stage
@@ -158,8 +159,25 @@ class CaseFile(BaseModel):
         return {"reference": self.reference, "stage": self.stage.value}
 
 
+def new_case_file(opening: OpenCaseInput) -> CaseFile:
+    """A case as its opening facts start it, assessed against the criteria."""
+    return CaseFile(
+        reference=opening.reference,
+        board=opening.board,
+        rule_pack=opening.rule_pack,
+        rule_pack_version=opening.rule_pack_version,
+        aware_on=opening.aware_on,
+        notified_on=opening.notified_on,
+        incident=opening.incident,
+        assessment=assess(opening.incident),
+        practice=opening.practice,
+        ofsted_notified_by_la=opening.ofsted_notified,
+    )
+
+
 class CaseWorkflowInput(BaseModel):
     """The case workflow's input: the opening facts, and on continue-as-new the case file so far."""
 
     opening: OpenCaseInput
     carried: CaseFile | None = None
+    imported: ImportedCase | None = None  # a review already under way, taken in at its stage (issue 17)

@@ -36,6 +36,20 @@ async def allocate_reference(session: AsyncSession, *, board: str, year: int) ->
     return f"{board}-{year}-{value:04d}"
 
 
+async def reserve_reference(session: AsyncSession, *, board: str, year: int, number: int) -> None:
+    """An imported review keeps the reference the board gave it: the sequence moves past it, so no case opened
+    later is given the same one."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(ReferenceSequence).values(board=board, year=year, last_value=0).on_conflict_do_nothing()
+    )
+    await session.execute(
+        update(ReferenceSequence)
+        .where(ReferenceSequence.board == board, ReferenceSequence.year == year, ReferenceSequence.last_value < number)
+        .values(last_value=number)
+    )
+
+
 async def create_case(
     session: AsyncSession,
     *,
@@ -51,9 +65,11 @@ async def create_case(
     incident: dict[str, Any],
     created_by: str,
     workflow_id_for: Callable[[str], str],
+    reference: str | None = None,
 ) -> Case:
-    """Allocate the next reference and add the case; the caller's transaction commits both or neither."""
-    reference = await allocate_reference(session, board=board, year=year)
+    """Allocate the next reference (unless ``reference`` is given, already reserved) and add the case; the
+    caller's transaction commits both or neither."""
+    reference = reference or await allocate_reference(session, board=board, year=year)
     now = datetime.now(UTC)
     case = Case(
         reference=reference,

@@ -24,6 +24,12 @@ from workflows.case_workflow import ScrCaseWorkflow
 from workflows.learning_summary_workflow import LearningSummaryWorkflow
 
 
+def deadline_calculation(settings: Settings) -> DeadlineActivities:
+    """The deadlines that dates determine, with each board's closure days, procedure and intervals: the worker's
+    activity, and the API's import checks (``AppContext.deadline_schedule``)."""
+    return DeadlineActivities(settings.closures_by_board(), settings.procedure_of, settings.local_intervals)
+
+
 def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Worker:
     sessions = session_factory(engine)
     smtp = settings.smtp
@@ -53,9 +59,7 @@ def build_worker(client: Client, engine: AsyncEngine, settings: Settings) -> Wor
         task_queue=settings.task_queue,
         workflows=[ScrCaseWorkflow, LearningSummaryWorkflow],
         activities=[
-            DeadlineActivities(
-                settings.closures_by_board(), settings.procedure_of, settings.local_intervals
-            ).compute_case_deadlines,
+            deadline_calculation(settings).compute_case_deadlines,
             RegisterActivities(sessions).record_case_event,
             notices.send_notice,
             publisher.publish_review,

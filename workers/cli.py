@@ -116,7 +116,10 @@ def api() -> None:
     except PortInUseError as error:
         typer.echo(f"scr api: {error}", err=True)
         _exit(1)
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=uvicorn_log_config())
+    from workers.case_worker import deadline_calculation
+
+    app = create_app(settings, deadline_schedule=deadline_calculation(settings).compute_case_deadlines)
+    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=uvicorn_log_config())
     _exit(0)
 
 
@@ -199,3 +202,25 @@ def export(
         typer.echo(f"scr export: {getattr(error, 'detail', error)}", err=True)
         raise typer.Exit(code=2 if isinstance(error, ExportInputError) else 1) from None
     typer.echo(f"scr export: {written} written to {out or 'standard output'}", err=True)
+
+
+@app.command(name="import")
+def import_reviews(
+    file: Annotated[str, typer.Argument(help="CSV (header row) or JSON file of reviews in progress")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be created and every error")] = False,
+    api_url: Annotated[str, typer.Option(help="The staff API", envvar="SCR_API_URL")] = "http://127.0.0.1:8000",
+    token: Annotated[str, typer.Option(help="The business manager's bearer token", envvar="SCR_API_TOKEN")] = "",
+) -> None:
+    """Import a board's reviews in progress (format: README, 'Importing reviews in progress') through the API."""
+    from pathlib import Path
+
+    from workers.import_cli import ImportFailed, render, send_import
+
+    try:
+        report = send_import(Path(file), api_url=api_url, token=token, dry_run=dry_run)
+    except ImportFailed as failed:
+        typer.echo(str(failed), err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(render(report))
+    if report.get("errors"):
+        raise typer.Exit(code=1)

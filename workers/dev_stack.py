@@ -22,7 +22,7 @@ from store.database import create_engine, session_factory
 from store.migrate import upgrade_to_head
 from store.payload_codec import codec_from_settings
 from store.settings import Settings
-from workers.case_worker import build_worker
+from workers.case_worker import build_worker, deadline_calculation
 from workers.learning_schedule import ensure_learning_schedules_for
 from workers.ports import ensure_free, free_port
 from workers.smtp_sink import start_smtp_sink
@@ -94,7 +94,12 @@ async def run_dev_stack(settings: Settings) -> None:
         engine = create_engine(settings.database_url)
         worker = build_worker(client, engine, settings)
         await ensure_learning_schedules_for(client, settings)  # the yearly learning summary of each board
-        context = AppContext(settings=settings, sessions=session_factory(engine), temporal=client)
+        context = AppContext(
+            settings=settings,
+            sessions=session_factory(engine),
+            temporal=client,
+            deadline_schedule=deadline_calculation(settings).compute_case_deadlines,
+        )
         api = _serve(create_app(settings, context), settings.api_host, settings.api_port)
         gateway = UiGateway(ui=f"http://127.0.0.1:{private_ui_port}", api=f"http://127.0.0.1:{settings.api_port}")
         front = _serve(gateway, "127.0.0.1", settings.temporal_ui_port)

@@ -41,3 +41,6 @@ STATUTORY_NOTICES = "statutory-notices-issue-14"
 # and search attributes are upserted only when one of them changes (each upsert is a visibility write), after the
 # decision's register write rather than in the task that answers it (there it cost the answer about 3 ms).
 LEAN_DECISIONS = "lean-decision-commands"
+# Issue 17: a review already under way is taken in at its stage with its real dates (domain/imports/). Only cases
+# started with an import take this path; checked as the run starts.
+IMPORTED_CASES = "imported-cases-issue-17"

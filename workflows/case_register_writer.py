@@ -69,7 +69,7 @@ class CaseRegisterWriter:
             business_key=f"{case.reference}:{case.version}:{outcome.kind}",
             kind=outcome.kind,
             actor=actor,
-            at=workflow.now(),
+            at=outcome.at or workflow.now(),
             summary=outcome.summary,
             rationale=outcome.rationale,
             details=outcome.details,

@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
         OVERDUE,
         STAGE,
     )
-    from domain.case_file import CaseFile, CaseWorkflowInput
+    from domain.case_file import CaseFile, CaseWorkflowInput, new_case_file
     from domain.case_messages import (
         Actor,
         CaseState,
@@ -38,7 +38,8 @@ with workflow.unsafe.imports_passed_through():
         NoticeKind,
         OpenCaseInput,
     )
-    from domain.criteria import assess
+    from domain.imports.building import RowRefused, build_case, deadline_events
+    from domain.imports.messages import ImportedCase
     from domain.lifecycle import DecisionRefused, NoticeRequest, Outcome, incident
     from domain.lifecycle.views import next_deadline, operator_details, snapshot
     from domain.roles import Recipient
@@ -51,6 +52,7 @@ from workflows.case_options import (
     ANSWER_FIRST,
     AWAITING_ROLES_ATTRIBUTE,
     COPY_DELIVERY,
+    IMPORTED_CASES,
     LEAN_DECISIONS,
     STATUTORY_NOTICES,
 )
@@ -58,24 +60,15 @@ from workflows.case_register_writer import CaseRegisterWriter
 from workflows.decision_effects import resolve_deadlines, run_effects
 from workflows.notice_outbox import NoticeOutbox
 
+IMPORT_REFUSED = "ImportRefused"
+
 
 @workflow.defn(name=CASE_WORKFLOW)
 class ScrCaseWorkflow:
     @workflow.init
     def __init__(self, data: CaseWorkflowInput) -> None:
         opening, carried = data.opening, data.carried
-        self._case = carried or CaseFile(
-            reference=opening.reference,
-            board=opening.board,
-            rule_pack=opening.rule_pack,
-            rule_pack_version=opening.rule_pack_version,
-            aware_on=opening.aware_on,
-            notified_on=opening.notified_on,
-            incident=opening.incident,
-            assessment=assess(opening.incident),
-            practice=opening.practice,
-            ofsted_notified_by_la=opening.ofsted_notified,
-        )
+        self._case = carried or new_case_file(opening)
         self._registered = carried is not None
         self._register = CaseRegisterWriter(lambda: self._case)
         self._outbox = NoticeOutbox(
@@ -83,6 +76,7 @@ class ScrCaseWorkflow:
         )
         self._decisions = asyncio.Lock()  # one decision at a time: each is checked against the state it changes
         self._woken = False
+        self._import_refused: str | None = None  # why an imported row could not be taken in (the API checked it first)
         self._lean = False  # LEAN_DECISIONS: the clock's timer kept, search attributes upserted when they change
         self._clock = CaseClock()
         self._visible: dict[str, Any] = {}  # the search attributes as last upserted (LEAN_DECISIONS)
@@ -99,7 +93,10 @@ class ScrCaseWorkflow:
             self._lean = True
         workflow.set_current_details(operator_details(self._case))
         if data.carried is None:
-            await self._open(data.opening)
+            if data.imported is not None and workflow.patched(IMPORTED_CASES):
+                await self._take_import(data.opening, data.imported)
+            else:
+                await self._open(data.opening)
         while self._case.stage not in lifecycle.TERMINAL:
             self._woken = False  # a decision taken from here on wakes the clock below
             await self._outbox.send_all()
@@ -162,6 +159,38 @@ class ScrCaseWorkflow:
             self._case.stage = Stage.SCREENING
             await self._record(Outcome("stage_changed", "Referral passed to the SCR sub-group for screening"))
 
+    async def _take_import(self, data: OpenCaseInput, imported: ImportedCase) -> None:
+        """A review already under way (issue 17): at its stage, its deadlines settled from its real dates as of
+        now, its past decisions on the timeline as imported by ``opened_by``; then only the notices still owed
+        from now on go out (the incident notice while its five working days run), and its clocks run on."""
+        schedules = await resolve_deadlines(
+            ComputeDeadlinesInput(
+                rule_pack=data.rule_pack,
+                rule_pack_version=data.rule_pack_version,
+                events=deadline_events(imported.row),
+                board=data.board,
+            )
+        )
+        try:
+            built = build_case(self._case, imported.row, schedules, workflow.now(), imported.source)
+        except RowRefused as refused:  # the API checked the row first; only a day's turn between can get here
+            self._import_refused = str(refused)
+            await workflow.wait_condition(workflow.all_handlers_finished)  # "registered" answers with the reason
+            raise ApplicationError(self._import_refused, type=IMPORT_REFUSED, non_retryable=True) from None
+        self._case = built.case
+        for outcome in built.outcomes:
+            by_importer = outcome.kind in ("case_imported", "decision")
+            await self._record(outcome, data.opened_by if by_importer else lifecycle.SYSTEM)
+        self._registered = True
+        still_running = tuple(
+            recipient
+            for key, recipient in incident.incident_recipients(self._case).items()
+            if self._case.deadlines[key].status == DeadlineStatus.PENDING
+        )
+        owed = incident.incident_notice(self._case, only=still_running) if still_running else None
+        if owed is not None:
+            await self._outbox.send(owed)
+
     async def _run_clock(self) -> None:
         """Sleep until the case's next reminder or due time, or until something changes; then act on it."""
         event = lifecycle.next_clock_event(self._case)
@@ -219,7 +248,9 @@ class ScrCaseWorkflow:
     @workflow.update  # REGISTERED_UPDATE
     async def registered(self) -> CaseState:
         """Completes once the case is in the register, so the API can answer with its deadlines."""
-        await workflow.wait_condition(lambda: self._registered)
+        await workflow.wait_condition(lambda: self._registered or self._import_refused is not None)
+        if self._import_refused is not None:
+            raise ApplicationError(self._import_refused, type=IMPORT_REFUSED)
         return self._state()
 
     @workflow.update  # DECIDE_UPDATE

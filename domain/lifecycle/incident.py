@@ -34,7 +34,7 @@ def other_lscb_deadline(code: str) -> str:
     return f"{LSCB_DEADLINE}:{code}"
 
 
-def _met_on(deadline: TrackedDeadline, day: date, now: datetime) -> None:
+def met_on(deadline: TrackedDeadline, day: date, now: datetime) -> None:
     """Met on ``day`` (by the end of it, never later than now): late only if ``day`` is after the due date."""
     deadline.met_at = min(end_of_day(day), now)
     if day <= deadline.schedule.due:
@@ -65,7 +65,7 @@ def start_incident_deadlines(
         for code in case.incident.other_lscbs:
             _add_other_lscb(case, lscb, code, now)
         board = case.deadlines[LSCB_DEADLINE]
-        _met_on(board, told_on, now)
+        met_on(board, told_on, now)
         if board.status == DeadlineStatus.MET_LATE:
             outcomes.append(
                 Outcome(
@@ -79,7 +79,7 @@ def start_incident_deadlines(
             outcomes.append(Outcome("deadline_met", f"The LSCB was notified on {told_on.isoformat()}"))
     recorded = case.ofsted_notified_by_la
     if recorded is not None and OFSTED_DEADLINE in case.deadlines:
-        _met_on(case.deadlines[OFSTED_DEADLINE], recorded.notified_on, now)
+        met_on(case.deadlines[OFSTED_DEADLINE], recorded.notified_on, now)
         outcomes.append(
             Outcome(
                 "deadline_met",
@@ -108,6 +108,13 @@ def _add_other_lscb(case: CaseFile, lscb: ScheduledDeadline, code: str, now: dat
         return
     title = f"Notify the {code} LSCB of the incident"
     add_deadline(case, lscb.model_copy(update={"key": key, "title": title}), now)
+
+
+def incident_recipients(case: CaseFile) -> dict[str, str]:
+    """Each incident-notice deadline the case has, by key, with the recipient whose delivery meets it."""
+    keys = {OFSTED_DEADLINE: Recipient.OFSTED.value}
+    keys.update({other_lscb_deadline(code): other_lscb(code) for code in case.incident.other_lscbs})
+    return {key: recipient for key, recipient in keys.items() if key in case.deadlines}
 
 
 def incident_notice(case: CaseFile, only: tuple[str, ...] | None = None) -> NoticeRequest | None:
@@ -149,11 +156,11 @@ def record_la_notice(case: CaseFile, notice: OfstedNotifiedByLA, now: datetime) 
     if deadline is None or deadline.status == DeadlineStatus.NOT_APPLICABLE:
         return f"Local authority recorded that it notified Ofsted on {on} (kept as information)"
     if deadline.is_open:
-        _met_on(deadline, notice.notified_on, now)
+        met_on(deadline, notice.notified_on, now)
         late = " (after the 5 working days)" if deadline.status == DeadlineStatus.MET_LATE else ""
         return f"Local authority recorded that it notified Ofsted on {on}{late}; the system will not send a duplicate"
     assert deadline.met_at is not None
     if end_of_day(notice.notified_on) < deadline.met_at:
-        _met_on(deadline, notice.notified_on, now)
+        met_on(deadline, notice.notified_on, now)
         return f"Local authority recorded that it notified Ofsted on {on}, before the system's notice: counted"
     return f"Local authority recorded that it notified Ofsted on {on}; the system's notice reached Ofsted first"

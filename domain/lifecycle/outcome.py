@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from domain.case_file import CaseFile
@@ -51,6 +52,7 @@ class Outcome:
     notices: list[NoticeRequest] = field(default_factory=list)
     assessment: dict[str, Any] | None = None  # a new assessment of the criteria, for the register's case row
     incident: dict[str, Any] | None = None  # new incident facts, likewise
+    at: datetime | None = None  # when it happened, if not now: a decision imported with its real date (issue 17)
 
 
 def decision_notice(case: CaseFile, recipients: tuple[str, ...], occurrence: str, text: str) -> NoticeRequest:

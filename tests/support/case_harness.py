@@ -31,7 +31,7 @@ from domain.rule_pack import SCR_2015
 from store import register
 from store.database import create_engine, session_factory
 from store.settings import Settings
-from workers.case_worker import build_worker
+from workers.case_worker import build_worker, deadline_calculation
 from workflows.case_workflow import ScrCaseWorkflow
 
 BOB = Actor(user="bob", role=Role.BUSINESS_MANAGER)
@@ -147,8 +147,11 @@ async def open_case(
 class Stack:
     """The API in-process (over httpx) with a real worker, Temporal server, database and SMTP server."""
 
-    def __init__(self, http: httpx.AsyncClient, client: Client, engine: AsyncEngine, settings: Settings) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, client: Client, engine: AsyncEngine, settings: Settings, app: Any = None
+    ) -> None:
         self.http = http
+        self.app = app  # the ASGI app, for a test that serves it over a real socket
         self.client = client
         self.engine = engine
         self.settings = settings
@@ -197,15 +200,19 @@ async def api_stack(
         path.write_text(notice_directory(next(iter(settings.board_codes))), encoding="utf-8")
         settings = settings.model_copy(update={"notice_directory": path})
     engine = create_engine(database_url)
-    app = create_app(settings, AppContext(settings=settings, sessions=session_factory(engine), temporal=client))
+    deadlines = deadline_calculation(settings).compute_case_deadlines
+    context = AppContext(
+        settings=settings, sessions=session_factory(engine), temporal=client, deadline_schedule=deadlines
+    )
+    app = create_app(settings, context)
     # httpx's ASGI transport does not run the lifespan; with a context given, it would only set this.
-    app.state.context = AppContext(settings=settings, sessions=session_factory(engine), temporal=client)
+    app.state.context = context
     try:
         async with (
             running_worker(client, engine, settings),
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://scr.test") as http,
         ):
-            yield Stack(http, client, engine, settings)
+            yield Stack(http, client, engine, settings, app)
     finally:
         await engine.dispose()
 

@@ -11,6 +11,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,6 +25,7 @@ from domain.decision_inputs import (
     RecordPanelAdviceInput,
     RecordPanelInformationInput,
     RecordScreeningInput,
+    RemoveFromWebsiteInput,
     UpdateFactsInput,
 )
 from domain.learning_summary_contract import learning_summary_workflow_id
@@ -31,6 +33,7 @@ from domain.learning_summary_messages import LearningSummaryInput
 from store.database import create_engine
 from store.settings import Settings
 from tests.support.case_harness import running_worker, settings_for
+from tests.support.import_harness import PUBLISHED_A_YEAR_AGO, take_in
 from tests.support.learning_harness import populate_year
 from tests.support.payload_keys import encrypting_converter
 from tests.support.services import MailBox, binary, fresh_database, mailbox, register_search_attributes
@@ -93,6 +96,21 @@ async def record_statutory_notices(out: Path) -> None:
     out.write_text(history.to_json())
 
 
+async def record_imported_review(out: Path) -> None:
+    """Issue 17: a review published a year ago taken in at its stage, retained at its anniversary, then removed."""
+    async with (
+        time_skipping_stack() as (env, engine, settings, box),
+        running_worker(env.client, engine, settings, terminate_cases=False),
+    ):
+        story = Story(env, engine, settings, box)
+        published = await story.today() - timedelta(days=360)
+        await take_in(story, PUBLISHED_A_YEAR_AGO(published))
+        await story.go_to(published + timedelta(days=366))
+        await story.by("publisher", RemoveFromWebsiteInput(reason="Twelve months and actions complete"))
+        history = await story.case.fetch_history()
+    out.write_text(history.to_json())
+
+
 async def record(out: Path) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=binary("temporal"),
@@ -130,6 +148,7 @@ async def main(folder: Path, release: str) -> None:
     await record(folder / f"{release}-case-screened-chair-initiates.json")
     await record_full_case(folder / f"{release}-full-case-to-closure.json")
     await record_learning_summary(folder / f"{release}-learning-summary-of-a-year.json")
+    await record_imported_review(folder / f"{release}-imported-review.json")
 
 
 if __name__ == "__main__":
