@@ -30,7 +30,13 @@ class Step:
     body: Callable[[date], dict[str, Any]]
 
 
-REVIEWER = {"name": "R. Reviewer", "organisation": "Independent", "independence_statement": "No prior role"}
+# Named with the bench's sign-in (auth's user): a lead reviewer acts only on the cases that name their account.
+REVIEWER = {
+    "name": "R. Reviewer",
+    "organisation": "Independent",
+    "independence_statement": "No prior role",
+    "account": "bench",
+}
 
 # open → screening → chair → reviewers → panel advice → start review → final report → QA → action plan →
 # publication decision: every step of a case that needs no waiting on dates.

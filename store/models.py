@@ -61,6 +61,7 @@ class Case(Base):
         UniqueConstraint("board", "idempotency_key", name="uq_cases_board_idempotency_key"),
         Index("ix_cases_board_created_at", "board", "created_at", "reference"),
         Index("ix_cases_created_at", "created_at", "reference"),
+        Index("ix_cases_board_next_deadline", "board", "next_deadline_due", "reference"),
     )
 
     reference: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -131,12 +131,13 @@ async def list_cases(
     if overdue is not None:
         query = query.where(Case.overdue.is_(overdue))
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    order = {
+    order: dict[str, tuple[ColumnElement[Any], ...]] = {
         "newest": (Case.created_at.desc(), Case.reference.desc()),
-        "next_deadline": (Case.next_deadline_due.is_(None), Case.next_deadline_due, Case.reference),
-        "reference": (Case.reference,),
-    }[sort]
-    rows = await session.scalars(query.order_by(*order).limit(limit).offset(offset))
+        # NULLS LAST rather than "IS NULL" first: a page read in the order of ix_cases_board_next_deadline.
+        "next_deadline": (Case.next_deadline_due.asc().nulls_last(), Case.reference.asc()),
+        "reference": (Case.reference.asc(),),
+    }
+    rows = await session.scalars(query.order_by(*order[sort]).limit(limit).offset(offset))
     return list(rows), int(total or 0)
 
 
@@ -177,6 +178,27 @@ async def replace_tasks(
     )
 
 
+def _tasks_query(role: str, boards: Sequence[str], references: Collection[str] | None) -> Select[CaseTask]:
+    query = select(CaseTask).where(CaseTask.role == role, CaseTask.board.in_(boards))
+    if references is not None:
+        query = query.where(CaseTask.case_reference.in_(sorted(references)))
+    return query
+
+
+async def overdue_task_count(
+    session: AsyncSession,
+    *,
+    role: str,
+    boards: Sequence[str],
+    today: date,
+    references: Collection[str] | None = None,
+) -> int:
+    """How many of the decisions awaiting ``role`` (as ``tasks_for`` lists them) were due before ``today``: one
+    count by the tasks' index, however many there are."""
+    query = _tasks_query(role, boards, references).where(CaseTask.due < today)
+    return int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
 async def tasks_for(
     session: AsyncSession,
     *,
@@ -188,9 +210,7 @@ async def tasks_for(
 ) -> tuple[list[CaseTask], int]:
     """A page of the decisions awaiting ``role`` in the open cases of ``boards`` (and, when given, only those of
     ``references``), soonest first (undated last)."""
-    query = select(CaseTask).where(CaseTask.role == role, CaseTask.board.in_(boards))
-    if references is not None:
-        query = query.where(CaseTask.case_reference.in_(sorted(references)))
+    query = _tasks_query(role, boards, references)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     rows = await session.scalars(
         query.order_by(CaseTask.due.is_(None), CaseTask.due, CaseTask.case_reference, CaseTask.position)

@@ -65,20 +65,23 @@ def pagination(path: str, page: int, total: int, query: dict[str, str]) -> dict[
     return {
         "previous": {"href": href(page - 1)} if page > 1 else None,
         "next": {"href": href(page + 1)} if page < pages else None,
-        "items": [{"number": n, "href": href(n), "current": n == page} for n in range(1, pages + 1)],
+        "items": [
+            {"ellipsis": True} if n is None else {"number": n, "href": href(n), "current": n == page}
+            for n in _page_numbers(page, pages)
+        ],
     }
 
 
-async def _overdue_tasks(context: AppContext, caller: Caller, today: date) -> int:
-    """How many of the caller's tasks are overdue: the list is soonest first, so they are its first rows."""
-    count, offset = 0, 0
-    while True:
-        rows, total = await tasks.list_tasks(context, caller=caller, limit=200, offset=offset)
-        overdue = [row for row in rows if row.due is not None and row.due < today]
-        count += len(overdue)
-        offset += len(rows)
-        if len(overdue) < len(rows) or offset >= total:
-            return count
+def _page_numbers(page: int, pages: int) -> list[int | None]:
+    """The first, the last, and the pages either side of the current one, with a gap (None) for what is left out,
+    as GOV.UK's pagination shows them: a list of 10,000 cases is 400 pages, not 400 links."""
+    shown = sorted({1, pages, *range(max(1, page - 1), min(pages, page + 1) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
 
 
 @router.get("")
@@ -102,7 +105,7 @@ async def my_tasks(request: Request) -> Response:
             "person": person,
             "items": items,
             "total": total,
-            "overdue": await _overdue_tasks(context, caller, today),
+            "overdue": await tasks.overdue_count(context, caller=caller, today=today),
             "pagination": pagination(f"{PREFIX}/tasks", page, total, {}),
             "nav": "tasks",
         },

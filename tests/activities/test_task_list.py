@@ -139,3 +139,25 @@ async def test_snapshots_written_at_once_leave_the_newest_whole(engine: AsyncEng
         assert (case.snapshot_version, case.stage) == (3, "pre_publication")
         assert [item["description"] for item in case.awaiting] == ["Record: family informed", "Record: media strategy"]
         assert await tasks(engine, "independent_chair") == ([], 0)
+
+
+async def test_overdue_tasks_are_counted_by_their_due_date_in_one_query(engine: AsyncEngine) -> None:
+    """The console's banner: the caller's tasks due before today, undated ones never."""
+    first, second = await register_case(engine), await register_case(engine)
+    record = RegisterActivities(session_factory(engine)).record_case_event
+    await record(snapshot_event(first, 1, "awaiting_chair_decision", [CHAIR, PEER]))  # due 24 April, 1 April
+    await record(snapshot_event(second, 1, "pre_publication", [CONSENT]))  # undated
+
+    async def overdue(role: str, today: date) -> int:
+        async with session_factory(engine)() as session:
+            return await register.overdue_task_count(session, role=role, boards=["NEL"], today=today)
+
+    assert await overdue("independent_chair", date(2016, 4, 1)) == 0  # due today is not overdue
+    assert await overdue("independent_chair", date(2016, 4, 2)) == 1
+    assert await overdue("independent_chair", date(2016, 4, 25)) == 2
+    assert await overdue("business_manager", date(2030, 1, 1)) == 0  # undated: never overdue
+    async with session_factory(engine)() as session:
+        count = await register.overdue_task_count(
+            session, role="independent_chair", boards=["NEL"], today=date(2016, 4, 25), references={first}
+        )
+    assert count == 2  # a lead reviewer's own cases only: both are the first case's
