@@ -38,6 +38,11 @@ REVIEWER = {
     "account": "bench",
 }
 
+# The pre-publication copies carry these documents, so they are uploaded before the publication decision (001 §11).
+PUBLICATION_DOCUMENTS = ("overview_report", "executive_summary", "board_response")
+# What the anonymisation gate checks the documents against: it refuses to run on a case with none recorded.
+IDENTIFIERS = {"names": ["Jayden Smith"], "postcodes": ["DN31 1HU"], "schools": ["Oakfield Primary"]}
+
 # open → screening → chair → reviewers → panel advice → start review → final report → QA → action plan →
 # publication decision: every step of a case that needs no waiting on dates.
 LIFECYCLE: tuple[Step, ...] = (
@@ -125,6 +130,31 @@ class StaffApi:
         if response.status_code != 200:
             raise ApiError(f"{kind} on {reference}: {response.status_code} {response.text[:300]}")
         return dict(response.json()), elapsed
+
+    async def record_identifiers(self, reference: str) -> float:
+        start = time.perf_counter()
+        response = await self.http.put(
+            f"/api/v1/cases/{reference}/identifiers", json=IDENTIFIERS, headers=auth("business_manager")
+        )
+        elapsed = time.perf_counter() - start
+        if response.status_code not in (200, 204):
+            raise ApiError(f"identifiers on {reference}: {response.status_code} {response.text[:300]}")
+        return elapsed
+
+    async def upload(self, reference: str, kind: str) -> float:
+        """Upload a short Markdown document of ``kind`` (no identifying detail in it) as the business manager."""
+        text = f"# {kind}\n\nChild J, aged 4. Agencies did not share information.\n".encode()
+        start = time.perf_counter()
+        response = await self.http.post(
+            f"/api/v1/cases/{reference}/documents",
+            data={"kind": kind},
+            files={"file": (f"{kind}.md", text, "text/markdown")},
+            headers=auth("business_manager"),
+        )
+        elapsed = time.perf_counter() - start
+        if response.status_code != 201:
+            raise ApiError(f"{kind} on {reference}: {response.status_code} {response.text[:300]}")
+        return elapsed
 
     async def step(self, reference: str, step: Step, today: date) -> tuple[dict[str, Any], float]:
         return await self.decide(reference, step.kind, step.role, step.body(today))

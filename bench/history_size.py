@@ -27,14 +27,13 @@ from typing import Any
 from temporalio.client import WorkflowHandle
 from temporalio.testing import TimeSkipper
 
-from bench.api_client import LIFECYCLE, ApiError, StaffApi, auth
+from bench.api_client import LIFECYCLE, PUBLICATION_DOCUMENTS, StaffApi
 from bench.histories import all_runs, kind, marker_counts, size_bytes
 from bench.stack import BenchStack
 from domain.case_contract import case_workflow_id
 from domain.quality import QUALITY_RULES
 from domain.uk_time import london_date
 
-IDENTIFIERS = {"names": ["Jayden Smith"], "postcodes": ["DN31 1HU"], "schools": ["Oakfield Primary"]}
 SUGGEST_CONTINUE_AS_NEW_EVENTS = 4096
 SUGGEST_CONTINUE_AS_NEW_BYTES = 4 * 2**20
 LIMIT_EVENTS = 51_200
@@ -65,42 +64,28 @@ class Story:
         for step in LIFECYCLE[:5]:  # screening, chair, reviewers, panel advice, start review
             await self.do(step.kind, step.role, step.body(today))
 
-    async def prepare_publication(self) -> bool:
-        """What the anonymisation gate needs before publishing: the family's identifiers and the three documents.
-        False when this API has no documents yet (publication then takes the website location instead)."""
-        headers = auth("business_manager")
-        put = await self.api.http.put(f"/api/v1/cases/{self.reference}/identifiers", json=IDENTIFIERS, headers=headers)
-        if put.status_code in (404, 405):
-            return False
-        if put.status_code not in (200, 204):
-            raise ApiError(f"identifiers on {self.reference}: {put.status_code} {put.text[:300]}")
-        for document_kind in ("overview_report", "executive_summary", "board_response"):
-            text = f"# {document_kind}\n\nChild J, aged 4. Agencies did not share information.\n".encode()
-            uploaded = await self.api.http.post(
-                f"/api/v1/cases/{self.reference}/documents",
-                data={"kind": document_kind},
-                files={"file": (f"{document_kind}.md", text, "text/markdown")},
-                headers=headers,
-            )
-            if uploaded.status_code != 201:
-                raise ApiError(f"{document_kind} on {self.reference}: {uploaded.status_code} {uploaded.text[:300]}")
-        return True
+    async def prepare_publication(self) -> None:
+        """What the anonymisation gate and the pre-publication copies need before the publication decision: the
+        family's identifiers and the three documents."""
+        await self.api.record_identifiers(self.reference)
+        for document_kind in PUBLICATION_DOCUMENTS:
+            await self.api.upload(self.reference, document_kind)
 
-    async def publish(self, ready: bool) -> None:
-        await self.do("published", "publisher", {} if ready else {"location": "/reviews/bench"})
+    async def publish(self) -> None:
+        await self.do("published", "publisher", {})
 
     async def publish_a_month_after(self, day: date) -> None:
         """Decide to publish 30 days after ``day``, take the pre-publication steps, and publish on the date."""
         publication_on = day + timedelta(days=30)
+        await self.prepare_publication()  # the pre-publication copies carry the documents: first
         await self.do(
             "publication",
             "independent_chair",
             {"decision": "publish", "publication_on": publication_on.isoformat(), "reasons": "Ready"},
         )
         await self.prepublication()
-        ready = await self.prepare_publication()
         await self.forward(31)
-        await self.publish(ready)
+        await self.publish()
 
     async def prepublication(self) -> None:
         for item in ("professionals_informed", "family_supported", "media_strategy_ready"):
