@@ -3,38 +3,16 @@ failures are recorded, never escalated; a deadline still running reminds and esc
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
 from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
-from temporalio.testing import WorkflowEnvironment
 
 from domain.decision_inputs import DecideChairInput, RemoveFromWebsiteInput
-from store.database import create_engine
-from tests.support.case_harness import running_worker, settings_for
 from tests.support.import_harness import PUBLISHED_A_YEAR_AGO, take_in
-from tests.support.payload_keys import encrypting_converter
-from tests.support.services import MailBox, binary, register_search_attributes
 from tests.workflows.story import Story
-
-
-@pytest.fixture
-async def story(sqlite_url: str, mail: MailBox) -> AsyncIterator[Story]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary("temporal-test-server"), data_converter=encrypting_converter()
-    )
-    engine = create_engine(sqlite_url)
-    try:
-        await register_search_attributes(env.client)
-        settings = settings_for(database_url=sqlite_url, smtp_port=mail.port)
-        async with running_worker(env.client, engine, settings):
-            yield Story(env, engine, settings, mail)
-    finally:
-        await engine.dispose()
-        await env.shutdown()
 
 
 def days(day: date) -> str:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import holidays
-import pytest
-from temporalio.testing import WorkflowEnvironment
 
 from domain.case_messages import DeadlineStatus
 from domain.decision_inputs import (
@@ -32,32 +29,14 @@ from domain.decision_inputs import (
     SubmitFinalReportInput,
     UpdateBoardResponseInput,
 )
-from store.database import create_engine
 from store.document_store import FilesystemDocumentStore
-from tests.support.case_harness import DEATH, NOT_NOTIFIABLE, SERIOUS_HARM, running_worker, screen, settings_for
-from tests.support.payload_keys import encrypting_converter
+from tests.support.case_harness import DEATH, NOT_NOTIFIABLE, SERIOUS_HARM, screen
 from tests.support.publication_harness import CLEAN_RESPONSE, CLEAN_SUMMARY, add_document, record_identifiers
-from tests.support.services import MailBox, binary, plain_text, register_search_attributes
+from tests.support.services import plain_text
 from tests.workflows.story import Story, oracle_working_days, passing_quality
 
 CHAIR, BM, SG, PUBLISHER = "independent_chair", "business_manager", "sub_group", "publisher"
 CONSENT = ("professionals_informed", "family_supported", "media_strategy_ready", "chair_consent")
-
-
-@pytest.fixture
-async def story(sqlite_url: str, mail: MailBox) -> AsyncIterator[Story]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary("temporal-test-server"), data_converter=encrypting_converter()
-    )
-    engine = create_engine(sqlite_url)
-    try:
-        await register_search_attributes(env.client)
-        settings = settings_for(database_url=sqlite_url, smtp_port=mail.port)
-        async with running_worker(env.client, engine, settings):
-            yield Story(env, engine, settings, mail)
-    finally:
-        await engine.dispose()
-        await env.shutdown()
 
 
 def _next(holiday_name: str, after: date) -> date:
