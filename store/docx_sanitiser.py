@@ -20,8 +20,8 @@ from lxml import etree
 from PIL import Image
 
 from store.document_reading import UnreadableDocumentError, local_name, parse_xml
+from store.docx_text import W, is_hidden_run
 
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
@@ -221,16 +221,7 @@ def _unwrap(element: etree._Element) -> None:
 
 
 def _is_hidden_run(element: etree._Element) -> bool:
-    if element.tag != W + "r":
-        return False
-    properties = element.find(W + "rPr")
-    if properties is None:
-        return False
-    for tag in ("vanish", "specVanish"):
-        flag = properties.find(W + tag)
-        if flag is not None and flag.get(W + "val", "true").lower() not in ("0", "false", "off"):
-            return True
-    return False
+    return element.tag == W + "r" and is_hidden_run(element)
 
 
 def _is_comment_run(element: etree._Element) -> bool:

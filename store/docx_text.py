@@ -207,7 +207,7 @@ def _collect(
         if not isinstance(tag, str) or tag in (TXBX, MC_FALLBACK):
             continue
         if tag == W + "r":
-            target = hidden if _is_hidden(child) else visible
+            target = hidden if is_hidden_run(child) else visible
             for node in child.iter():
                 if node.tag == W + "t":
                     target.append(node.text or "")
@@ -232,7 +232,8 @@ def _collect(
         _collect(child, visible, hidden, deleted, codes)
 
 
-def _is_hidden(run: etree._Element) -> bool:
+def is_hidden_run(run: etree._Element) -> bool:
+    """A run Word does not show (``vanish``/``specVanish``): read as hidden here, removed by the sanitiser."""
     properties = run.find(W + "rPr")
     if properties is None:
         return False

@@ -48,10 +48,12 @@ EXPECTED_READERS: dict[DocumentKind, set[Role]] = {
 LEAD_REVIEWER = "rita"
 
 
-async def appoint(engine: AsyncEngine, reference: str, account: str | None) -> None:
+async def appoint(
+    engine: AsyncEngine, reference: str, account: str | None, *, name: str = "R. Reviewer", organisation: str = "Ind."
+) -> None:
     """The register's record of naming the lead reviewers, as the case workflow writes it."""
     named = AppointReviewersInput(
-        reviewers=[Reviewer(name="R. Reviewer", organisation="Ind.", independence_statement="None", account=account)]
+        reviewers=[Reviewer(name=name, organisation=organisation, independence_statement="None", account=account)]
     )
     async with session_factory(engine).begin() as session:
         register.append_audit(
@@ -62,7 +64,7 @@ async def appoint(engine: AsyncEngine, reference: str, account: str | None) -> N
             actor="bob",
             role="business_manager",
             at=datetime.now(UTC),
-            summary=f"{REVIEWERS_NAMED}: R. Reviewer (Ind.)",
+            summary=f"{REVIEWERS_NAMED}: {name} ({organisation})",
             rationale=None,
             details={"reviewers": [r.model_dump() for r in named.reviewers]},
         )
@@ -263,20 +265,7 @@ async def test_without_an_account_the_reviewer_is_matched_by_a_name_that_is_thei
     http, engine = documents_api
     by_name, other_name = await create_case(engine), await create_case(engine)
     for reference, name in ((by_name, LEAD_REVIEWER), (other_name, "Rita Reviewer")):
-        named = AppointReviewersInput(reviewers=[Reviewer(name=name, organisation="O", independence_statement="I")])
-        async with session_factory(engine).begin() as session:
-            register.append_audit(
-                session,
-                business_key=f"{reference}:appoint",
-                reference=reference,
-                kind="decision",
-                actor="bob",
-                role="business_manager",
-                at=datetime.now(UTC),
-                summary=f"{REVIEWERS_NAMED}: {name} (O)",
-                rationale=None,
-                details={"reviewers": [r.model_dump() for r in named.reviewers]},
-            )
+        await appoint(engine, reference, None, name=name, organisation="O")
     headers = auth("lead_reviewer", LEAD_REVIEWER)
     assert (await http.get(f"/api/v1/cases/{by_name}/documents", headers=headers)).status_code == 200
     assert (await http.get(f"/api/v1/cases/{other_name}/documents", headers=headers)).status_code == 403
