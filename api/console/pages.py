@@ -77,8 +77,8 @@ def _page_numbers(page: int, pages: int) -> list[int | None]:
     as GOV.UK's pagination shows them: a list of 10,000 cases is 400 pages, not 400 links."""
     shown = sorted({1, pages, *range(max(1, page - 1), min(pages, page + 1) + 1)})
     numbers: list[int | None] = []
-    for number in shown:
-        if numbers and number - (numbers[-1] or 0) > 1:
+    for previous, number in zip([0, *shown], shown, strict=False):
+        if previous and number - previous > 1:
             numbers.append(None)
         numbers.append(number)
     return numbers
