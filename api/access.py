@@ -150,12 +150,11 @@ class DecisionAccess(CaseAccess):
         super().__init__(f"decisions.{kind}")
 
     async def __call__(self, reference: CaseReference, caller: CurrentCaller, context: Context) -> DecisionScope:
-        # One session for both reads: a session's round trips to the database cost more than the queries.
         async with context.sessions() as session:
-            case = await register.find_case(session, reference=reference)
-            if case is None or case.board not in caller.boards:
-                raise _not_found(reference)
-            identifiers = await document_register.get_identifiers(session, reference=reference)
+            found = await document_register.case_with_identifiers(session, reference=reference)
+        if found is None or found[0].board not in caller.boards:
+            raise _not_found(reference)
+        case, identifiers = found
         await authorize(context, caller, self.action, reference=reference)
         await _appointed(context, caller, case, self.action)
         return DecisionScope(case, caller, identifiers)

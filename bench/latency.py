@@ -12,7 +12,9 @@ Diagnostics (fewer samples, also interleaved) split the gap:
   answered once the register had it; openings and clocks still write that way);
 - floor + activity: the same with an ordinary activity (what the register write cost before P1);
 - direct ``decide``: the product's update from a Python client, without HTTP and the API's register reads;
-- ``chair`` over HTTP: a decision that also resolves deadlines (a local activity before it answers).
+- ``chair`` over HTTP: a decision that also resolves deadlines (a local activity before it answers);
+- the headline's decision through httpx: the HTTP decisions above go through a thin client of the bench's own
+  (``bench.http_client``, which says why); this series shows what httpx's own time adds.
 
 The server-side split comes from the histories (see ``bench.histories``): since P8 a decision completes in the
 workflow task that received it, and its register write is an activity scheduled in that task.
@@ -89,6 +91,7 @@ async def decision_round_trip(
     diagnostic_warmup = -(-warmup // every)
     http_refs = await cases_waiting(api, idle, warmup + decisions, today)
     direct_refs = await cases_waiting(api, idle, diagnostic_warmup + diagnostics, today)
+    httpx_refs = await cases_waiting(api, idle, diagnostic_warmup + diagnostics, today)
     cpu_refs = await cases_waiting(api, idle, decisions // 2, today)
     floors = await _start_floor(client, warmup + decisions)
     bare_server = BareFloor(stack)
@@ -113,6 +116,7 @@ async def decision_round_trip(
     floor_local: list[float] = []
     floor_started: list[float] = []
     http_chair: list[float] = []
+    httpx_screening: list[float] = []
     done = 0  # diagnostic rounds done
 
     async def diagnostic_round(keep: bool) -> None:
@@ -125,11 +129,12 @@ async def decision_round_trip(
             await timed(previous, lambda: floor.execute_update(BenchFloorWorkflow.ping_local_activity, done)),
             await timed(previous, lambda: floor.execute_update(BenchFloorWorkflow.ping_activity, done)),
             # screened already in the headline loop
-            await timed(previous, lambda: api.decide(http_refs[done], "chair", "independent_chair", CHAIR_BODY)),
+            await timed(previous, lambda: api.decide_thin(http_refs[done], "chair", "independent_chair", CHAIR_BODY)),
             await timed(previous, lambda: floor.execute_update(BenchFloorWorkflow.ping_start_activity, done)),
+            await timed(previous, lambda: api.decide(httpx_refs[done], "screening", "sub_group", SCREENING_BODY)),
         )
         if keep:
-            series_of = (direct, floor_local, floor_activity, http_chair, floor_started)
+            series_of = (direct, floor_local, floor_activity, http_chair, floor_started, httpx_screening)
             for kept, sample in zip(series_of, samples, strict=True):
                 kept.append(sample)
         done += 1
@@ -137,7 +142,7 @@ async def decision_round_trip(
     for i, (reference, floor, bare_floor) in enumerate(zip(http_refs, floors, bare_floors, strict=True)):
         touched = [case_workflow_id(reference), floor.id]
         trio: list[tuple[list[float], Callable[[], Awaitable[Any]]]] = [
-            (http_screening, partial(api.decide, reference, "screening", "sub_group", SCREENING_BODY)),
+            (http_screening, partial(api.decide_thin, reference, "screening", "sub_group", SCREENING_BODY)),
             (floor_ping, partial(floor.execute_update, BenchFloorWorkflow.ping, i)),
             (bare_ping, partial(bare_floor.execute_update, BenchFloorWorkflow.ping, i)),
         ]
@@ -185,6 +190,7 @@ async def decision_round_trip(
         "floor_update": summary_ms(floor_ping),
         "bare_server_floor_update": summary_ms(bare_ping),
         "http_chair": summary_ms(http_chair),
+        "http_screening_httpx": summary_ms(httpx_screening),
         "direct_decide": summary_ms(direct),
         "floor_update_with_local_activity": summary_ms(floor_local),
         "floor_update_with_activity": summary_ms(floor_activity),
@@ -197,6 +203,9 @@ async def decision_round_trip(
         "decisions": decisions,
         "diagnostic_decisions": len(direct),
         "warmup_discarded": warmup,
+        # The headline's and the chair's decisions go through bench.http_client (httpx spends ~2 ms a request of
+        # its own); http_screening_httpx times the same decision through httpx, for comparison.
+        "http_client": "bench.http_client.ThinHttp",
         "series": series,
         "settling": settled.as_dict(),
         "cpu_per_decision": cpu,
@@ -220,6 +229,7 @@ async def decision_round_trip(
             ),
             "for_comparison_one_local_activity": _diff(p50["floor_update_with_local_activity"], p50["floor_update"]),
             "api_http_and_register_reads": round(api_overhead * 1000, 1) if api_overhead is not None else None,
+            "httpx_client_over_thin_client": _diff(p50["http_screening_httpx"], p50["http_screening"]),
             "http_screening": p50["http_screening"],
             "for_comparison_one_activity_round_trip": _diff(p50["floor_update_with_activity"], p50["floor_update"]),
         },

@@ -44,3 +44,8 @@ LEAN_DECISIONS = "lean-decision-commands"
 # Issue 17: a review already under way is taken in at its stage with its real dates (domain/imports/). Only cases
 # started with an import take this path; checked as the run starts.
 IMPORTED_CASES = "imported-cases-issue-17"
+# Issue 16: a decision's notices go out once its register write is done, in the workflow task that takes the
+# write's result, not in the task that answers (there the notice's activity and its payload cost the answer ~1 ms).
+# Notices need the register too (each is claimed there before it is sent), so none goes out sooner in practice.
+# Checked once as a run starts.
+NOTICES_AFTER_WRITE = "notices-after-register-write"

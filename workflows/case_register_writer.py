@@ -16,7 +16,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.activity_contracts import RECORD_CASE_EVENT
     from domain.case_file import CaseFile
-    from domain.case_messages import Actor, RecordCaseEventInput
+    from domain.case_messages import Actor, CaseSnapshot, RecordCaseEventInput
     from domain.lifecycle import SYSTEM, Outcome
     from domain.lifecycle.views import snapshot
 
@@ -40,12 +40,18 @@ class CaseRegisterWriter:
         event = self._event(outcome, actor, assessment)
         await self._write(event, local=workflow.patched(LOCAL_ACTIVITIES))
 
-    def record_decision(self, outcome: Outcome, actor: Actor, then: Callable[[], None] | None = None) -> None:
+    def written(self) -> bool:
+        """Every event taken so far is in the register."""
+        return not self._unrecorded
+
+    def record_decision(self, outcome: Outcome, actor: Actor, then: Callable[[], None] | None = None) -> CaseSnapshot:
         """Queue a decision's event and start writing it in a task of its own, so that neither the decision's
         answer nor notices still going out hold it up. Already durable in the workflow's history. ``then`` runs
-        once it is written (in a later workflow task than the answer's)."""
-        self._unrecorded.append(self._event(outcome, actor, outcome.assessment))
+        once it is written (in a later workflow task than the answer's). Returns the snapshot the event carries."""
+        event = self._event(outcome, actor, outcome.assessment)
+        self._unrecorded.append(event)
         self._writer = asyncio.create_task(self._flush_then(then))
+        return event.snapshot
 
     async def _flush_then(self, then: Callable[[], None] | None) -> None:
         await self.flush()

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.case_file import CaseFile, CaseWorkflowInput, new_case_file
     from domain.case_messages import (
         Actor,
+        CaseSnapshot,
         CaseState,
         ComputeDeadlinesInput,
         DeadlineStatus,
@@ -54,6 +55,7 @@ from workflows.case_options import (
     COPY_DELIVERY,
     IMPORTED_CASES,
     LEAN_DECISIONS,
+    NOTICES_AFTER_WRITE,
     STATUTORY_NOTICES,
 )
 from workflows.case_register_writer import CaseRegisterWriter
@@ -78,6 +80,7 @@ class ScrCaseWorkflow:
         self._woken = False
         self._import_refused: str | None = None  # why an imported row could not be taken in (the API checked it first)
         self._lean = False  # LEAN_DECISIONS: the clock's timer kept, search attributes upserted when they change
+        self._notices_after_write = False  # NOTICES_AFTER_WRITE
         self._clock = CaseClock()
         self._visible: dict[str, Any] = {}  # the search attributes as last upserted (LEAN_DECISIONS)
 
@@ -91,6 +94,8 @@ class ScrCaseWorkflow:
             self._case.statutory_notices = True
         if workflow.patched(LEAN_DECISIONS):
             self._lean = True
+        if workflow.patched(NOTICES_AFTER_WRITE):
+            self._notices_after_write = True
         workflow.set_current_details(operator_details(self._case))
         if data.carried is None:
             if data.imported is not None and workflow.patched(IMPORTED_CASES):
@@ -99,6 +104,8 @@ class ScrCaseWorkflow:
                 await self._open(data.opening)
         while self._case.stage not in lifecycle.TERMINAL:
             self._woken = False  # a decision taken from here on wakes the clock below
+            if self._notices_after_write:  # the decision's answer has gone; its notices follow its register write
+                await workflow.wait_condition(self._register.written)
             await self._outbox.send_all()
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._decisions.locked())
@@ -269,14 +276,15 @@ class ScrCaseWorkflow:
             self._outbox.extend(outcome.notices)
             if workflow.patched(ANSWER_FIRST):
                 if self._lean:  # upsert after the register write: in the answer's task it cost the answer ~3 ms
-                    self._register.record_decision(outcome, request.actor, then=self._publish_visibility)
+                    shown = self._register.record_decision(outcome, request.actor, then=self._publish_visibility)
                 else:
-                    self._register.record_decision(outcome, request.actor)
+                    shown = self._register.record_decision(outcome, request.actor)
                     self._publish_visibility()
             else:
                 await self._record(outcome, request.actor)
+                shown = snapshot(self._case)
             self._woken = True
-            return self._state()
+            return self._state(shown)
 
     @decide.validator
     def _validate_decision(self, request: DecisionRequest) -> None:
@@ -307,8 +315,9 @@ class ScrCaseWorkflow:
         await self._register.record(outcome, actor, assessment)
         self._publish_visibility()
 
-    def _state(self) -> CaseState:
-        shown = snapshot(self._case)
+    def _state(self, shown: CaseSnapshot | None = None) -> CaseState:
+        """The case's state; ``shown``: its snapshot, when the caller has just taken it (a decision's event)."""
+        shown = shown or snapshot(self._case)
         return CaseState(
             reference=self._case.reference,
             stage=shown.stage,

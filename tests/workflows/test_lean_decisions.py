@@ -1,6 +1,7 @@
 """A decision's workflow task carries only what changed (patch ``lean-decision-commands``, issue 16): the clock
 keeps its timer while the next reminder or due time stays the same, and search attributes are upserted only
-when one of them changes. Against stand-in activities on the time-skipping server, as the fast tier is."""
+when one of them changes; its notices go out after its register write (patch ``notices-after-register-write``).
+Against stand-in activities on the time-skipping server, as the fast tier is."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.testing import WorkflowEnvironment
 
+from domain.activity_contracts import RECORD_CASE_EVENT, SEND_NOTICE
 from domain.decision_inputs import DecideChairInput, RecordScreeningInput
 from domain.roles import Role
 from tests.support.stand_in_activities import StandIns, open_case
 from tests.workflows.test_case_workflow_fast import DEATH, Case, decide, eventually, today
-from workflows.case_options import LEAN_DECISIONS
+from workflows.case_options import LEAN_DECISIONS, NOTICES_AFTER_WRITE
 from workflows.case_workflow import ScrCaseWorkflow
 
 
@@ -180,3 +182,38 @@ async def test_the_answering_task_carries_no_upsert_the_one_after_the_register_w
     assert not _upserted(answering_task)
     assert any(e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED for e in answering_task)  # the write
     assert _upserted(events[task_end:])  # the stage reached the Web UI after it
+
+
+async def test_new_cases_send_a_decisions_notices_after_its_register_write(
+    env: WorkflowEnvironment, stand_ins: StandIns, queue: str
+) -> None:
+    case = await open_case(env.client, queue, incident=DEATH, aware_on=await today(env))
+    assert NOTICES_AFTER_WRITE in (await case.describe()).search_attributes["TemporalChangeVersion"]
+    await _idle(case)
+    opened = len(await _events(case))
+    sent_before = len(stand_ins.sent())
+
+    await decide(case, Role.SUB_GROUP, RecordScreeningInput(recommendation="initiate_scr", rationale="r"))
+    await eventually(lambda: len(stand_ins.sent()) > sent_before)  # the screening's notice to the chair went out
+    await _idle(case)
+
+    events = (await _events(case))[opened:]
+    scheduled = {
+        e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    }
+    write_done = next(
+        e.event_id
+        for e in events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
+        and scheduled.get(e.activity_task_completed_event_attributes.scheduled_event_id) == RECORD_CASE_EVENT.name
+    )
+    answered = next(
+        e.event_id for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED
+    )
+    notices = [event_id for event_id, name in scheduled.items() if name == SEND_NOTICE.name]
+    assert notices
+    # The answering task started the write alone; every notice of the decision was scheduled after the write.
+    assert [name for event_id, name in scheduled.items() if event_id < write_done] == [RECORD_CASE_EVENT.name]
+    assert answered < write_done < min(notices)
