@@ -18,7 +18,10 @@ class EmlFolderHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
         name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.eml"  # sorts by arrival
-        (self.folder / name).write_bytes(content)
+        # Written aside, then renamed: whoever reads the folder (the tests, an operator) never sees half a message.
+        part = self.folder / f"{name}.part"
+        part.write_bytes(content)
+        part.replace(self.folder / name)
         return "250 Message accepted for delivery"
 
 
