@@ -45,7 +45,8 @@ LEAN_DECISIONS = "lean-decision-commands"
 # started with an import take this path; checked as the run starts.
 IMPORTED_CASES = "imported-cases-issue-17"
 # Issue 16: a decision's notices go out once its register write is done, in the workflow task that takes the
-# write's result, not in the task that answers (there the notice's activity and its payload cost the answer ~1 ms).
+# write's result, not in the task that answers (there each notice was one more activity command, with its payload,
+# for the server to persist before the answer went back).
 # Notices need the register too (each is claimed there before it is sent), so none goes out sooner in practice.
 # Checked once as a run starts.
 NOTICES_AFTER_WRITE = "notices-after-register-write"
