@@ -347,7 +347,8 @@ def table(results: dict[str, Any]) -> str:
     rt = results.get("decision_round_trip", {})
     add("1. decision round trip p50/p95/p99", "")
     for label, key in (
-        ("  POST .../decisions/screening (HTTP)", "http_screening"),
+        ("  POST .../decisions/screening (HTTP, thin client)", "http_screening"),
+        ("  the same decision through httpx", "http_screening_httpx"),
         ("  floor: bare update, trivial workflow", "floor_update"),
         ("  same update, dev server running nothing else", "bare_server_floor_update"),
         ("  POST .../decisions/chair (HTTP, +deadlines)", "http_chair"),
