@@ -317,7 +317,7 @@ class ScrCaseWorkflow:
 
     def _state(self, shown: CaseSnapshot | None = None) -> CaseState:
         """The case's state; ``shown``: its snapshot, when the caller has just taken it (a decision's event)."""
-        shown = shown or snapshot(self._case)
+        shown = shown if shown is not None else snapshot(self._case)
         return CaseState(
             reference=self._case.reference,
             stage=shown.stage,
