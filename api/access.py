@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Annotated, Any
 
 import structlog
@@ -32,6 +33,7 @@ from domain.case_contract import STATE_QUERY, case_workflow_id
 from domain.case_messages import Actor, CaseState
 from store import documents as document_register
 from store import register
+from store.database import read_once
 from store.models import Case, CaseIdentifierRecord
 
 _log = structlog.get_logger(__name__)
@@ -150,8 +152,9 @@ class DecisionAccess(CaseAccess):
         super().__init__(f"decisions.{kind}")
 
     async def __call__(self, reference: CaseReference, caller: CurrentCaller, context: Context) -> DecisionScope:
-        async with context.sessions() as session:
-            found = await document_register.case_with_identifiers(session, reference=reference)
+        found = await read_once(
+            context.read_sessions, partial(document_register.case_with_identifiers, reference=reference)
+        )
         if found is None or found[0].board not in caller.boards:
             raise _not_found(reference)
         case, identifiers = found
@@ -174,8 +177,7 @@ async def _live_version(context: AppContext, reference: str) -> int | None:
 async def _in_scope(context: AppContext, caller: Caller, reference: str, action: str) -> Case:
     """The case, if the caller's boards include it (404 otherwise) and it is one of the caller's appointments
     when their role sees only those (403, audited)."""
-    async with context.sessions() as session:
-        case = await register.find_case(session, reference=reference)
+    case = await read_once(context.read_sessions, partial(register.find_case, reference=reference))
     if case is None or case.board not in caller.boards:
         raise _not_found(reference)
     await _appointed(context, caller, case, action)

@@ -27,6 +27,12 @@ class AppContext:
     # The deadlines that dates determine, by the worker's own calculation (bank holidays come from activities/,
     # which the API may not import): the process building the app passes it (workers/); the import checks need it.
     deadline_schedule: DeadlineSchedule | None = None
+    # Sessions for one-statement reads on the request path (``store.database.create_read_engine``); None: ``sessions``.
+    reads: async_sessionmaker[AsyncSession] | None = None
+
+    @property
+    def read_sessions(self) -> async_sessionmaker[AsyncSession]:
+        return self.reads or self.sessions
 
 
 async def app_context(request: Request) -> AppContext:

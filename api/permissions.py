@@ -4,6 +4,7 @@ caller may see. Decisions take their roles from the lifecycle rules, which the w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, NoReturn
 
 from fastapi import Depends, Request
@@ -17,6 +18,7 @@ from domain.documents import READERS, UPLOADERS, WHOLE_CASE_READERS
 from domain.lifecycle import BY_KIND
 from domain.roles import Role
 from store.appointments import appointed_cases
+from store.database import read_once
 from store.settings import Settings
 
 STAFF = tuple(Role)
@@ -101,8 +103,7 @@ async def caller_for(context: AppContext, principal: Principal, actor: Actor) ->
         return Caller(actor=actor, boards=boards)
     # An appointment this process has just answered for reaches the register a moment later: wait for it.
     await context.fence.settle(context.sessions, references=context.fence.answered_on(boards))
-    async with context.sessions() as session:
-        cases = await appointed_cases(session, user=actor.user, boards=sorted(boards))
+    cases = await read_once(context.read_sessions, partial(appointed_cases, user=actor.user, boards=sorted(boards)))
     return Caller(actor=actor, boards=boards, cases=cases)
 
 

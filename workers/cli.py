@@ -12,7 +12,7 @@ import typer
 from pydantic import ValidationError
 
 from store.settings import Settings, load_settings
-from workers.logging_setup import configure_logging
+from workers.logging_setup import configure_logging, flush_logs
 from workers.ports import PortInUseError
 
 app = typer.Typer(help="Serious Case Review lifecycle service.", no_args_is_help=True, add_completion=False)
@@ -20,6 +20,7 @@ app = typer.Typer(help="Serious Case Review lifecycle service.", no_args_is_help
 
 def _exit(code: int) -> None:
     # The Temporal SDK can crash at interpreter exit (sdk-python #300); leave without running finalisers.
+    flush_logs()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -267,7 +267,7 @@ class ScrCaseWorkflow:
             results = await run_effects(
                 lifecycle.declared_effects(self._case, request.decision, london_date(workflow.now()))
             )
-            changed = self._case.model_copy(deep=True)
+            changed = self._case.working_copy()
             try:
                 outcome = lifecycle.apply(changed, request.actor, request.decision, workflow.now(), results)
             except DecisionRefused as refused:
