@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+from pydantic import ValidationError
+
 from domain.case_file import CaseFile
 from domain.case_messages import DeadlineStatus
 from domain.stages import Stage
@@ -44,3 +47,15 @@ def test_changing_a_working_copy_leaves_the_case_as_it_was() -> None:
         copy.deadlines.clear()
         copy.publication.location = "/elsewhere"
         assert case.model_dump() == before
+
+
+def test_a_case_the_validators_would_refuse_today_is_still_copied() -> None:
+    case = cases_at_every_stage()[0]
+    # As if recorded before a validator refused it: a suicide suspected although the child survived.
+    case.incident = case.incident.model_construct(**{**dict(case.incident), "outcome": "serious_harm"})
+    case.incident = case.incident.model_copy(update={"suspected_suicide": True})
+    with pytest.raises(ValidationError):
+        CaseFile.model_validate(case.model_dump())
+    copy = case.working_copy()
+    assert copy == case
+    assert copy.incident is not case.incident
