@@ -231,7 +231,9 @@ async def test_case_opened_late_records_breaches_without_stale_escalations(
         for _ in range(100):
             state = await handle.query(ScrCaseWorkflow.state)
             deadlines = {d.key: d.status for d in state.deadlines}
-            if deadlines["notify_ofsted"] == DeadlineStatus.MET_LATE and state.stage == "screening":
+            # The clock acts on the past-due deadlines once the opening's writes and notices are done.
+            settled = deadlines["chair_decision"] != DeadlineStatus.PENDING
+            if deadlines["notify_ofsted"] == DeadlineStatus.MET_LATE and state.stage == "screening" and settled:
                 break
             await asyncio.sleep(0.1)
         # Nothing left on the case's clock, so no reminder or escalation for the old deadlines can still come.
