@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -15,30 +15,24 @@ T = TypeVar("T")
 
 
 def create_engine(url: str) -> AsyncEngine:
-    # hide_parameters: a database error's message (which tracebacks in the logs carry) would otherwise repeat the
-    # statement's values: rationales, identifiers, emails.
-    if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return _engine(url) if url.startswith("sqlite") else _engine(url, pool_pre_ping=True)
 
 
 def create_read_engine(url: str) -> AsyncEngine:
     """For reads of one statement on the request path (a decision's access check): autocommit, so no BEGIN and
     ROLLBACK around the statement, and no ping before it (on PostgreSQL those were three of its four round trips,
     ~3 ms of a decision's answer). A connection found dead is retried by ``read_once``."""
+    return _engine(url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+
+
+def _engine(url: str, **options: Any) -> AsyncEngine:
+    # hide_parameters: a database error's message (which tracebacks in the logs carry) would otherwise repeat the
+    # statement's values: rationales, identifiers, emails.
     if url.startswith("sqlite"):
-        engine = create_async_engine(
-            url,
-            connect_args={"timeout": 30},
-            hide_parameters=True,
-            isolation_level="AUTOCOMMIT",
-            pool_reset_on_return=None,
-        )
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, hide_parameters=True, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+    return create_async_engine(url, hide_parameters=True, **options)
 
 
 async def read_once(sessions: async_sessionmaker[AsyncSession], read: Callable[[AsyncSession], Awaitable[T]]) -> T:
