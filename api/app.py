@@ -31,7 +31,7 @@ from api.routers import (
 from api.routers.learning_summaries import router as learning_summaries_router
 from api.schemas import HealthOut
 from api.site import install_site
-from store.database import create_engine, create_read_engine, session_factory
+from store.database import create_engine, create_reads, session_factory
 from store.payload_codec import codec_from_settings
 from store.settings import Settings
 from store.temporal_client import connect
@@ -51,20 +51,20 @@ def create_app(
             yield
             return
         engine = create_engine(settings.database_url)
-        read_engine = create_read_engine(settings.database_url)
+        reads = create_reads(settings.database_url)
         temporal = await connect(settings.temporal_address, settings.temporal_namespace, payload_codec)
         app.state.context = AppContext(
             settings=settings,
             sessions=session_factory(engine),
             temporal=temporal,
             deadline_schedule=deadline_schedule,
-            reads=session_factory(read_engine),
+            reads=reads.sessions,
         )
         try:
             yield
         finally:
             await engine.dispose()
-            await read_engine.dispose()
+            await reads.dispose()
 
     app = FastAPI(
         title="Serious Case Review lifecycle",

@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from api.register_fence import RegisterFence
 from domain.case_messages import ComputeDeadlinesInput, ScheduledDeadline
+from store.database import ReadSessions
 from store.document_store import DocumentStore, document_store_from_settings
 from store.settings import Settings
 
@@ -27,11 +28,11 @@ class AppContext:
     # The deadlines that dates determine, by the worker's own calculation (bank holidays come from activities/,
     # which the API may not import): the process building the app passes it (workers/); the import checks need it.
     deadline_schedule: DeadlineSchedule | None = None
-    # Sessions for one-statement reads on the request path (``store.database.create_read_engine``); None: ``sessions``.
-    reads: async_sessionmaker[AsyncSession] | None = None
+    # Sessions for one-statement reads on the request path (``store.database.create_reads``); None: ``sessions``.
+    reads: ReadSessions | None = None
 
     @property
-    def read_sessions(self) -> async_sessionmaker[AsyncSession]:
+    def read_sessions(self) -> ReadSessions:
         return self.reads or self.sessions
 
 

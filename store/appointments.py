@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.lifecycle.review import REVIEWERS_NAMED
+from store.database import Reader
 from store.models import AuditEvent, Case
 
 
-async def appointed_cases(session: AsyncSession, *, user: str, boards: Sequence[str]) -> frozenset[str]:
+async def appointed_cases(session: Reader, *, user: str, boards: Sequence[str]) -> frozenset[str]:
     """The references of the cases of ``boards`` whose current lead reviewers include ``user``'s account."""
     rows = await session.execute(
         select(AuditEvent.case_reference, AuditEvent.details)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.database import Reader
 from store.models import AcceptedHit, Case, CaseDocument, CaseIdentifierRecord, Publication, ReviewRequest
 
 
@@ -68,9 +69,7 @@ async def get_identifiers(session: AsyncSession, *, reference: str) -> CaseIdent
     return await session.get(CaseIdentifierRecord, reference)
 
 
-async def case_with_identifiers(
-    session: AsyncSession, *, reference: str
-) -> tuple[Case, CaseIdentifierRecord | None] | None:
+async def case_with_identifiers(session: Reader, *, reference: str) -> tuple[Case, CaseIdentifierRecord | None] | None:
     """The case and the identifying details recorded on it, in one query (a decision reads both before it goes
     to the workflow: each round trip to the database costs more than the query)."""
     statement = (

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.database import Reader
 from store.models import AuditEvent, Case, CaseDeadline, CaseTask, Notice, ReferenceSequence
 
 
@@ -96,7 +97,7 @@ async def create_case(
     return case
 
 
-async def find_case(session: AsyncSession, *, reference: str) -> Case | None:
+async def find_case(session: Reader, *, reference: str) -> Case | None:
     return await session.get(Case, reference)
 
 

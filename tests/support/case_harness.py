@@ -29,7 +29,7 @@ from domain.decision_inputs import DecisionInput, RecordScreeningInput
 from domain.roles import Role
 from domain.rule_pack import SCR_2015
 from store import register
-from store.database import create_engine, create_read_engine, session_factory
+from store.database import create_engine, create_reads, session_factory
 from store.settings import Settings
 from workers.case_worker import build_worker, deadline_calculation
 from workflows.case_workflow import ScrCaseWorkflow
@@ -200,14 +200,14 @@ async def api_stack(
         path.write_text(notice_directory(next(iter(settings.board_codes))), encoding="utf-8")
         settings = settings.model_copy(update={"notice_directory": path})
     engine = create_engine(database_url)
-    read_engine = create_read_engine(database_url)  # as the app's lifespan makes it
+    reads = create_reads(database_url)  # as the app's lifespan makes them
     deadlines = deadline_calculation(settings).compute_case_deadlines
     context = AppContext(
         settings=settings,
         sessions=session_factory(engine),
         temporal=client,
         deadline_schedule=deadlines,
-        reads=session_factory(read_engine),
+        reads=reads.sessions,
     )
     app = create_app(settings, context)
     # httpx's ASGI transport does not run the lifespan; with a context given, it would only set this.
@@ -220,7 +220,7 @@ async def api_stack(
             yield Stack(http, client, engine, settings, app)
     finally:
         await engine.dispose()
-        await read_engine.dispose()
+        await reads.dispose()
 
 
 async def register_case(
