@@ -70,8 +70,7 @@ class InlineSqliteReads:
             pool_reset_on_return=None,
             hide_parameters=True,
         )
-        event.listen(self._engine, "connect", _sqlite_pragmas)
-        event.listen(self._engine, "connect", _short_busy_timeout)
+        event.listen(self._engine, "connect", _sqlite_pragmas(busy_timeout_ms=self.BUSY_TIMEOUT_MS))
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[Reader]:
@@ -98,7 +97,7 @@ def _engine(url: str, **options: Any) -> AsyncEngine:
     # statement's values: rationales, identifiers, emails.
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **options)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout_ms=30_000))
         return engine
     return create_async_engine(url, hide_parameters=True, **options)
 
@@ -116,19 +115,18 @@ async def read_once(sessions: ReadSessions, read: Callable[[Reader], Awaitable[T
         return await read(session)
 
 
-def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-    # WAL lets the API read while the worker writes; foreign keys are off by default in SQLite.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _sqlite_pragmas(*, busy_timeout_ms: int) -> Callable[[DBAPIConnection, ConnectionPoolEntry], None]:
+    """The "connect" listener of a SQLite engine: WAL lets the API read while the worker writes; foreign keys are
+    off by default in SQLite; ``busy_timeout_ms``: how long a statement waits for a lock."""
 
+    def on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.close()
 
-def _short_busy_timeout(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout={InlineSqliteReads.BUSY_TIMEOUT_MS}")
-    cursor.close()
+    return on_connect
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
