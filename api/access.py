@@ -152,9 +152,7 @@ class DecisionAccess(CaseAccess):
         super().__init__(f"decisions.{kind}")
 
     async def __call__(self, reference: CaseReference, caller: CurrentCaller, context: Context) -> DecisionScope:
-        found = await read_once(
-            context.read_sessions, partial(document_register.case_with_identifiers, reference=reference)
-        )
+        found = await document_register.case_with_identifiers(context.read_row, reference=reference)
         if found is None or found[0].board not in caller.boards:
             raise _not_found(reference)
         case, identifiers = found

@@ -58,7 +58,7 @@ def create_app(
             sessions=session_factory(engine),
             temporal=temporal,
             deadline_schedule=deadline_schedule,
-            reads=reads.sessions,
+            reads=reads,
         )
         try:
             yield

@@ -12,8 +12,9 @@ from temporalio.client import Client
 
 from api.register_fence import RegisterFence
 from domain.case_messages import ComputeDeadlinesInput, ScheduledDeadline
-from store.database import ReadSessions
+from store.database import ReadSessions, RequestReads
 from store.document_store import DocumentStore, document_store_from_settings
+from store.row_reads import RowRead, session_rows
 from store.settings import Settings
 
 DeadlineSchedule = Callable[[ComputeDeadlinesInput], Awaitable[list[ScheduledDeadline]]]
@@ -28,12 +29,16 @@ class AppContext:
     # The deadlines that dates determine, by the worker's own calculation (bank holidays come from activities/,
     # which the API may not import): the process building the app passes it (workers/); the import checks need it.
     deadline_schedule: DeadlineSchedule | None = None
-    # Sessions for one-statement reads on the request path (``store.database.create_reads``); None: ``sessions``.
-    reads: ReadSessions | None = None
+    # One-statement and one-row reads on the request path (``store.database.create_reads``); None: ``sessions``.
+    reads: RequestReads | None = None
 
     @property
     def read_sessions(self) -> ReadSessions:
-        return self.reads or self.sessions
+        return self.sessions if self.reads is None else self.reads.sessions
+
+    @property
+    def read_row(self) -> RowRead:
+        return session_rows(self.sessions) if self.reads is None else self.reads.row
 
 
 async def app_context(request: Request) -> AppContext:

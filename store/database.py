@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from store.row_reads import RowRead, asyncpg_rows, session_rows, sqlite_rows
+
 T = TypeVar("T")
 M = TypeVar("M")
 
@@ -36,9 +38,11 @@ ReadSessions = Callable[[], AbstractAsyncContextManager[Reader]]
 
 @dataclass(frozen=True)
 class RequestReads:
-    """Sessions for reads of one statement on the request path (a decision's access check), and their closing."""
+    """Sessions for reads of one statement on the request path, one-row reads by the driver itself (a decision's
+    access check: ``store.row_reads``), and their closing."""
 
     sessions: ReadSessions
+    row: RowRead
     dispose: Callable[[], Awaitable[None]]
 
 
@@ -48,9 +52,11 @@ def create_reads(url: str) -> RequestReads:
     ``read_once``. SQLite reads run on the calling thread (``InlineSqliteReads``)."""
     if url.startswith("sqlite"):
         inline = InlineSqliteReads(url)
-        return RequestReads(inline, inline.dispose)
+        return RequestReads(inline, sqlite_rows(inline.engine), inline.dispose)
     engine = _engine(url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
-    return RequestReads(session_factory(engine), engine.dispose)
+    sessions = session_factory(engine)
+    row = asyncpg_rows(engine) if engine.dialect.driver == "asyncpg" else session_rows(sessions)
+    return RequestReads(sessions, row, engine.dispose)
 
 
 class InlineSqliteReads:
@@ -63,22 +69,22 @@ class InlineSqliteReads:
     BUSY_TIMEOUT_MS = 1000
 
     def __init__(self, url: str) -> None:
-        self._engine = create_sync_engine(
+        self.engine = create_sync_engine(
             make_url(url).set(drivername="sqlite"),
             connect_args={"check_same_thread": False},  # pooled: the loop's thread today, another one tomorrow
             isolation_level="AUTOCOMMIT",
             pool_reset_on_return=None,
             hide_parameters=True,
         )
-        event.listen(self._engine, "connect", _sqlite_pragmas(busy_timeout_ms=self.BUSY_TIMEOUT_MS))
+        event.listen(self.engine, "connect", _sqlite_pragmas(busy_timeout_ms=self.BUSY_TIMEOUT_MS))
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[Reader]:
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             yield _InlineReader(session)
 
     async def dispose(self) -> None:
-        self._engine.dispose()
+        self.engine.dispose()
 
 
 class _InlineReader:

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.database import Reader
 from store.models import AcceptedHit, Case, CaseDocument, CaseIdentifierRecord, Publication, ReviewRequest
+from store.row_reads import RowQuery, RowRead
 
 
 async def add_document(
@@ -69,16 +69,30 @@ async def get_identifiers(session: AsyncSession, *, reference: str) -> CaseIdent
     return await session.get(CaseIdentifierRecord, reference)
 
 
-async def case_with_identifiers(session: Reader, *, reference: str) -> tuple[Case, CaseIdentifierRecord | None] | None:
-    """The case and the identifying details recorded on it, in one query (a decision reads both before it goes
-    to the workflow: each round trip to the database costs more than the query)."""
-    statement = (
-        select(Case, CaseIdentifierRecord)
-        .outerjoin(CaseIdentifierRecord, CaseIdentifierRecord.case_reference == Case.reference)
-        .where(Case.reference == reference)
+_IDENTIFIERS_COLUMNS = CaseIdentifierRecord.__table__.columns
+CASE_WITH_IDENTIFIERS = RowQuery(
+    select(
+        *Case.__table__.columns,
+        *(column.label(f"identifiers_{column.key}") for column in _IDENTIFIERS_COLUMNS),
     )
-    row = (await session.execute(statement)).one_or_none()
-    return None if row is None else (row[0], row[1])
+    .outerjoin(CaseIdentifierRecord, CaseIdentifierRecord.case_reference == Case.reference)
+    .where(Case.reference == bindparam("reference"))
+)
+
+
+async def case_with_identifiers(read: RowRead, *, reference: str) -> tuple[Case, CaseIdentifierRecord | None] | None:
+    """The case and the identifying details recorded on it, in one query by the driver itself (a decision reads
+    both before it goes to the workflow: ``store.row_reads`` says why the driver). Both come back detached."""
+    row = await read(CASE_WITH_IDENTIFIERS, {"reference": reference})
+    if row is None:
+        return None
+    case = Case(**{column.key: row[column.key] for column in Case.__table__.columns})
+    if row["identifiers_case_reference"] is None:
+        return case, None
+    identifiers = CaseIdentifierRecord(
+        **{column.key: row[f"identifiers_{column.key}"] for column in _IDENTIFIERS_COLUMNS}
+    )
+    return case, identifiers
 
 
 async def put_identifiers(

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 
 from api.app import create_app
 from api.context import AppContext
-from store.database import create_engine, session_factory
+from store.database import RequestReads, create_engine, create_reads, session_factory
 from store.migrate import upgrade_to_head
 from store.payload_codec import codec_from_settings
 from store.settings import Settings
@@ -80,6 +80,7 @@ async def run_dev_stack(settings: Settings) -> None:
     temporal: subprocess.Popen[bytes] | None = None
     sink = None
     engine = None
+    reads: RequestReads | None = None
     try:
         temporal = start_dev_server(
             db_file=var / "temporal.db",
@@ -92,6 +93,7 @@ async def run_dev_stack(settings: Settings) -> None:
         await upgrade_to_head(settings.database_url)
         client = await wait_for_server(address, settings.temporal_namespace, temporal, codec)
         engine = create_engine(settings.database_url)
+        reads = create_reads(settings.database_url)  # as the API's own lifespan makes them
         worker = build_worker(client, engine, settings)
         await ensure_learning_schedules_for(client, settings)  # the yearly learning summary of each board
         context = AppContext(
@@ -99,6 +101,7 @@ async def run_dev_stack(settings: Settings) -> None:
             sessions=session_factory(engine),
             temporal=client,
             deadline_schedule=deadline_calculation(settings).compute_case_deadlines,
+            reads=reads,
         )
         api = _serve(create_app(settings, context), settings.api_host, settings.api_port)
         gateway = UiGateway(ui=f"http://127.0.0.1:{private_ui_port}", api=f"http://127.0.0.1:{settings.api_port}")
@@ -125,6 +128,8 @@ async def run_dev_stack(settings: Settings) -> None:
     finally:
         if engine is not None:
             await engine.dispose()
+        if reads is not None:
+            await reads.dispose()
         if sink is not None:
             sink.stop()
         if temporal is not None:

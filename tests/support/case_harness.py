@@ -207,7 +207,7 @@ async def api_stack(
         sessions=session_factory(engine),
         temporal=client,
         deadline_schedule=deadlines,
-        reads=reads.sessions,
+        reads=reads,
     )
     app = create_app(settings, context)
     # httpx's ASGI transport does not run the lifespan; with a context given, it would only set this.
