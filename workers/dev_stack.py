@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 import subprocess
 import sys
@@ -106,6 +107,8 @@ async def run_dev_stack(settings: Settings) -> None:
         api = _serve(create_app(settings, context), settings.api_host, settings.api_port)
         gateway = UiGateway(ui=f"http://127.0.0.1:{private_ui_port}", api=f"http://127.0.0.1:{settings.api_port}")
         front = _serve(gateway, "127.0.0.1", settings.temporal_ui_port)
+        gc.collect()  # start-up's objects are never garbage: frozen, as `scr api` and `scr worker` do
+        gc.freeze()
         async with worker:
             api_task = await _started(api)
             front_task = await _started(front)

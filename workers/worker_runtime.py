@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -166,6 +167,9 @@ async def run_worker(settings: Settings) -> int:
             health=settings.worker_health_bind or None,
             graceful_shutdown_seconds=settings.worker_graceful_shutdown_seconds,
         )
+        # Start-up's objects are never garbage: frozen, a full collection does not walk them (as the API does).
+        gc.collect()
+        gc.freeze()
         await worker.run()
         if shutdown.task is not None:
             await shutdown.task
