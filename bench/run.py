@@ -98,8 +98,8 @@ FULL = Sizes(
     baseline_cases=100,
     open_cases=10_000,
     open_concurrency=8,
-    # p99 of 50 was the second-slowest request: one lone stall (~160 ms, an API's full garbage collection before P13)
-    # decided a page's verdict; p99 of 200 is the third-slowest request.
+    # p99 of 50 lay between the two slowest requests: one lone stall (~160 ms, an API's full garbage collection
+    # before P13) decided a page's verdict; p99 of 200 is the third-slowest request.
     read_samples=200,
     throughput_seconds=90,
     throughput_concurrency=8,
